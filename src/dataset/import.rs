@@ -1,0 +1,934 @@
+//! Reading datasets from CSV and JSON, from a file or from bytes, with type inference.
+//!
+//! **Nulls.** These cells are null (pandas' default `na_values`): the empty cell, `NA`, `N/A`,
+//! `n/a`, `NaN`, `nan`, `-NaN`, `-nan`, `null`, `NULL`, `None`, `<NA>`, `#N/A`, `#NA`. In JSON,
+//! `null` and a bare `NaN` token (as pandas writes) are null.
+//!
+//! **Types.** Each column gets the narrowest type that holds all of its non-null values:
+//! integer (fits i64) ⊂ float (finite f64); boolean (`true`/`false` in any of the cases
+//! `true`, `True`, `TRUE`) only when every value is a boolean. Any other mix (numbers with
+//! words, numbers with booleans) makes a string column that keeps every value's original
+//! text, so nothing is lost. A column with only nulls is a float column. Infinite numbers are
+//! refused (name the line and column). In JSON, strings stay strings even when they look
+//! like numbers.
+//!
+//! Reading is one pass in the usual case; a column that turns out to be mixed after numbers
+//! were already parsed is read again for its original text.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::{check_column_names, Column, Dataset, Values};
+use crate::error::{Error, Location, Result};
+
+/// A file format of dataset input and output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// JSON: an array of records, or an object of columns.
+    Json,
+}
+
+impl Format {
+    /// The format named by a file extension (`.csv`, `.json`), if any.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    /// Parses `csv` or `json`.
+    pub fn parse(name: &str) -> Result<Format> {
+        match name.to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            _ => Err(Error::InvalidArgument(format!(
+                "unknown format {name:?}; use csv or json"
+            ))),
+        }
+    }
+
+    /// `csv` or `json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// Where dataset input comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// A file, streamed.
+    Path(&'a Path),
+    /// Bytes in memory, with a label for messages (e.g. the uploaded file's name).
+    Bytes {
+        /// The content.
+        bytes: &'a [u8],
+        /// How messages name it.
+        label: &'a str,
+    },
+}
+
+impl Input<'_> {
+    /// How messages name this input.
+    pub fn label(&self) -> String {
+        match self {
+            Input::Path(p) => p.display().to_string(),
+            Input::Bytes { label, .. } => label.to_string(),
+        }
+    }
+
+    fn open(&self) -> Result<(Box<dyn Read + '_>, u64)> {
+        match self {
+            Input::Path(p) => {
+                let f = File::open(p).map_err(|e| Error::io(p.display(), e))?;
+                let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+                Ok((Box::new(f), len))
+            }
+            Input::Bytes { bytes, .. } => Ok((Box::new(*bytes), bytes.len() as u64)),
+        }
+    }
+
+    /// The bytes from `offset` to the end.
+    fn tail(&self, offset: u64) -> Result<Vec<u8>> {
+        match self {
+            Input::Path(p) => {
+                let mut f = File::open(p).map_err(|e| Error::io(p.display(), e))?;
+                f.seek(SeekFrom::Start(offset))
+                    .map_err(|e| Error::io(p.display(), e))?;
+                let mut out = Vec::new();
+                f.read_to_end(&mut out)
+                    .map_err(|e| Error::io(p.display(), e))?;
+                Ok(out)
+            }
+            Input::Bytes { bytes, .. } => Ok(bytes[(offset as usize).min(bytes.len())..].to_vec()),
+        }
+    }
+
+    fn read_all(&self) -> Result<Cow<'_, [u8]>> {
+        match self {
+            Input::Path(p) => std::fs::read(p)
+                .map(Cow::Owned)
+                .map_err(|e| Error::io(p.display(), e)),
+            Input::Bytes { bytes, .. } => Ok(Cow::Borrowed(bytes)),
+        }
+    }
+}
+
+/// Progress of a long read: bytes done out of total.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// Reads a dataset in `format` from `input`, calling `progress(done, total)` now and then.
+pub fn read(input: Input<'_>, format: Format, progress: Progress<'_>) -> Result<Dataset> {
+    match format {
+        Format::Csv => read_csv(input, progress),
+        Format::Json => read_json(input),
+    }
+}
+
+const NULL_TOKENS: &[&[u8]] = &[
+    b"", b"NA", b"N/A", b"n/a", b"NaN", b"nan", b"-NaN", b"-nan", b"null", b"NULL", b"None",
+    b"<NA>", b"#N/A", b"#NA",
+];
+
+#[inline]
+fn is_null_token(field: &[u8]) -> bool {
+    field.len() <= 4 && NULL_TOKENS.contains(&field)
+}
+
+#[inline]
+fn parse_bool(field: &[u8]) -> Option<bool> {
+    match field {
+        b"true" | b"True" | b"TRUE" => Some(true),
+        b"false" | b"False" | b"FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+#[inline]
+fn parse_int(field: &[u8]) -> Option<i64> {
+    lexical_core::parse::<i64>(field).ok()
+}
+
+#[inline]
+fn parse_float(field: &[u8]) -> Option<f64> {
+    // lexical accepts "inf"/"NaN" spellings; NaN spellings were taken as nulls before.
+    lexical_core::parse::<f64>(field).ok()
+}
+
+/// A column being built while reading CSV.
+enum Builder {
+    /// Only nulls so far (this many).
+    Nulls(usize),
+    Int(Vec<Option<i64>>),
+    Float(Vec<f64>),
+    Bool(Vec<Option<bool>>),
+    Str(Vec<Option<String>>),
+    /// Mixed after typed values were parsed: re-read as text in a second pass.
+    Redo,
+}
+
+struct CsvCtx<'a> {
+    label: &'a str,
+}
+
+impl CsvCtx<'_> {
+    fn err(&self, line: u64, column: Option<&str>, message: impl Into<String>) -> Error {
+        Error::input(
+            self.label,
+            Location {
+                line: Some(line),
+                record: None,
+                column: column.map(str::to_string),
+            },
+            message,
+        )
+    }
+
+    fn text(&self, field: &[u8], line: u64, column: &str) -> Result<String> {
+        match std::str::from_utf8(field) {
+            Ok(s) => Ok(s.to_string()),
+            Err(e) => Err(self.err(
+                line,
+                Some(column),
+                format!(
+                    "invalid UTF-8 (byte 0x{:02x} at offset {} of the field); save the file as UTF-8",
+                    field[e.valid_up_to()],
+                    e.valid_up_to()
+                ),
+            )),
+        }
+    }
+
+    fn float(&self, x: f64, line: u64, column: &str) -> Result<f64> {
+        if x.is_finite() {
+            Ok(x)
+        } else {
+            Err(self.err(
+                line,
+                Some(column),
+                "infinite value; mlops-lite stores finite numbers only: replace it or leave the cell empty",
+            ))
+        }
+    }
+}
+
+impl Builder {
+    #[inline]
+    fn push(&mut self, field: &[u8], line: u64, column: &str, ctx: &CsvCtx) -> Result<()> {
+        if is_null_token(field) {
+            match self {
+                Builder::Nulls(n) => *n += 1,
+                Builder::Int(v) => v.push(None),
+                Builder::Float(v) => v.push(f64::NAN),
+                Builder::Bool(v) => v.push(None),
+                Builder::Str(v) => v.push(None),
+                Builder::Redo => {}
+            }
+            return Ok(());
+        }
+        match self {
+            Builder::Float(v) => {
+                if let Some(x) = parse_float(field) {
+                    v.push(ctx.float(x, line, column)?);
+                } else {
+                    *self = Builder::Redo;
+                }
+            }
+            Builder::Int(v) => {
+                if let Some(x) = parse_int(field) {
+                    v.push(Some(x));
+                } else if let Some(x) = parse_float(field) {
+                    let x = ctx.float(x, line, column)?;
+                    let mut f: Vec<f64> =
+                        v.iter().map(|o| o.map_or(f64::NAN, |i| i as f64)).collect();
+                    f.push(x);
+                    *self = Builder::Float(f);
+                } else {
+                    *self = Builder::Redo;
+                }
+            }
+            Builder::Bool(v) => match parse_bool(field) {
+                Some(b) => v.push(Some(b)),
+                None => *self = Builder::Redo,
+            },
+            Builder::Str(v) => v.push(Some(ctx.text(field, line, column)?)),
+            Builder::Redo => {}
+            Builder::Nulls(n) => {
+                let n = *n;
+                *self = if let Some(x) = parse_int(field) {
+                    let mut v = vec![None; n];
+                    v.push(Some(x));
+                    Builder::Int(v)
+                } else if let Some(x) = parse_float(field) {
+                    let mut v = vec![f64::NAN; n];
+                    v.push(ctx.float(x, line, column)?);
+                    Builder::Float(v)
+                } else if let Some(b) = parse_bool(field) {
+                    let mut v = vec![None; n];
+                    v.push(Some(b));
+                    Builder::Bool(v)
+                } else {
+                    let mut v = vec![None; n];
+                    v.push(Some(ctx.text(field, line, column)?));
+                    Builder::Str(v)
+                };
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Values {
+        match self {
+            Builder::Nulls(n) => Values::Float(vec![f64::NAN; n]),
+            Builder::Int(v) => Values::Integer(v),
+            Builder::Float(v) => Values::Float(v),
+            Builder::Bool(v) => Values::Boolean(v),
+            Builder::Str(v) => Values::String(v),
+            Builder::Redo => unreachable!("redo columns are replaced before finishing"),
+        }
+    }
+}
+
+fn csv_reader<R: Read>(r: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .buffer_capacity(1 << 16)
+        .from_reader(r)
+}
+
+fn csv_error(label: &str, e: csv::Error, header_len: usize) -> Error {
+    let line = e.position().map(|p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::UnequalLengths { pos, len, .. } => Error::input(
+            label,
+            Location {
+                line: pos.map(|p| p.line()).or(line),
+                ..Default::default()
+            },
+            format!(
+                "this row has {len} fields but the header has {header_len}; every row needs one \
+                 field per column (quote fields that contain commas)"
+            ),
+        ),
+        csv::ErrorKind::Io(e) => Error::io(label, e),
+        other => Error::input(
+            label,
+            Location {
+                line,
+                ..Default::default()
+            },
+            format!("{other:?}"),
+        ),
+    }
+}
+
+/// True when CSV text starting at a record boundary ends inside a quoted field.
+fn ends_inside_quotes(tail: &[u8]) -> bool {
+    #[derive(PartialEq)]
+    enum S {
+        Start,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut s = S::Start;
+    for &b in tail {
+        s = match s {
+            S::Start => match b {
+                b'"' => S::Quoted,
+                b',' | b'\n' | b'\r' => S::Start,
+                _ => S::Unquoted,
+            },
+            S::Unquoted => match b {
+                b',' | b'\n' | b'\r' => S::Start,
+                _ => S::Unquoted,
+            },
+            S::Quoted => match b {
+                b'"' => S::QuoteInQuoted,
+                _ => S::Quoted,
+            },
+            S::QuoteInQuoted => match b {
+                b'"' => S::Quoted,
+                b',' | b'\n' | b'\r' => S::Start,
+                _ => S::Unquoted,
+            },
+        };
+    }
+    s == S::Quoted
+}
+
+fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
+    let label = input.label();
+    let ctx = CsvCtx { label: &label };
+    let (reader, total) = input.open()?;
+    let mut rdr = csv_reader(reader);
+    let mut record = csv::ByteRecord::new();
+
+    // Header.
+    let has_header = rdr
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(&label, e, 0))?;
+    let header_is_blank =
+        !has_header || (record.len() == 1 && record[0].iter().all(|b| b.is_ascii_whitespace()));
+    if header_is_blank {
+        return Err(Error::input(
+            &label,
+            Location::default(),
+            "the file is empty; a CSV dataset needs a header line with column names, then rows",
+        ));
+    }
+    let mut names = Vec::with_capacity(record.len());
+    for (i, field) in record.iter().enumerate() {
+        let field = if i == 0 {
+            field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
+        } else {
+            field
+        };
+        let name = std::str::from_utf8(field).map_err(|e| {
+            ctx.err(
+                1,
+                None,
+                format!(
+                    "column {} name is not valid UTF-8 (byte 0x{:02x}); save the file as UTF-8",
+                    i + 1,
+                    field[e.valid_up_to()]
+                ),
+            )
+        })?;
+        names.push(name.to_string());
+    }
+    let mut last_record_start = record.position().map_or(0, |p| p.byte());
+    if let Err(Error::Input { message, .. }) =
+        check_column_names(names.iter().map(String::as_str), &label)
+    {
+        if ends_inside_quotes(&input.tail(last_record_start)?) {
+            return Err(unterminated(&ctx, 1));
+        }
+        return Err(ctx.err(1, None, message));
+    }
+    let ncols = names.len();
+    let mut builders: Vec<Builder> = (0..ncols).map(|_| Builder::Nulls(0)).collect();
+    let mut last_line = 1;
+    let mut rows: u64 = 0;
+    loop {
+        match rdr.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let err = csv_error(&label, e, ncols);
+                if ends_inside_quotes(&input.tail(last_record_start)?) {
+                    return Err(unterminated(&ctx, last_line));
+                }
+                return Err(err);
+            }
+        }
+        let pos = record.position().expect("csv records carry a position");
+        let line = pos.line();
+        last_line = line;
+        last_record_start = pos.byte();
+        for (b, (field, name)) in builders.iter_mut().zip(record.iter().zip(&names)) {
+            b.push(field, line, name, &ctx)?;
+        }
+        rows += 1;
+        if rows.is_multiple_of(65536) {
+            progress(pos.byte(), total);
+        }
+    }
+    if ends_inside_quotes(&input.tail(last_record_start)?) {
+        return Err(unterminated(&ctx, last_line));
+    }
+    progress(total, total);
+
+    // Mixed columns: read again, keeping their original text.
+    let redo: Vec<usize> = (0..ncols)
+        .filter(|&i| matches!(builders[i], Builder::Redo))
+        .collect();
+    if !redo.is_empty() {
+        let (reader, _) = input.open()?;
+        let mut rdr = csv_reader(reader);
+        let mut texts: Vec<Vec<Option<String>>> =
+            vec![Vec::with_capacity(rows as usize); redo.len()];
+        rdr.read_byte_record(&mut record)
+            .map_err(|e| csv_error(&label, e, ncols))?;
+        while rdr
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(&label, e, ncols))?
+        {
+            let line = record.position().map_or(0, |p| p.line());
+            for (t, &i) in texts.iter_mut().zip(&redo) {
+                let field = &record[i];
+                t.push(if is_null_token(field) {
+                    None
+                } else {
+                    Some(ctx.text(field, line, &names[i])?)
+                });
+            }
+        }
+        for (t, &i) in texts.into_iter().zip(&redo) {
+            builders[i] = Builder::Str(t);
+        }
+    }
+    let columns = names
+        .into_iter()
+        .zip(builders)
+        .map(|(name, b)| Column::new(name, b.finish()))
+        .collect();
+    Dataset::with_source(columns, &label)
+}
+
+fn unterminated(ctx: &CsvCtx, line: u64) -> Error {
+    ctx.err(
+        line,
+        None,
+        "a quoted field starting in this record is never closed; add the closing '\"' \
+         (a '\"' inside a quoted field is written '\"\"')",
+    )
+}
+
+/// Replaces bare `NaN` tokens outside JSON strings by `null` (pandas writes them).
+fn replace_bare_nan(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut in_str = false;
+    let mut escaped = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_str = false;
+            }
+        } else if b == b'"' {
+            in_str = true;
+        } else if b == b'N' && bytes[i..].starts_with(b"NaN") {
+            let o = out.get_or_insert_with(|| bytes[..i].to_vec());
+            o.extend_from_slice(b"null");
+            i += 3;
+            continue;
+        }
+        if let Some(o) = &mut out {
+            o.push(b);
+        }
+        i += 1;
+    }
+    match out {
+        Some(o) => Cow::Owned(o),
+        None => Cow::Borrowed(bytes),
+    }
+}
+
+fn read_json(input: Input<'_>) -> Result<Dataset> {
+    let label = input.label();
+    let raw = input.read_all()?;
+    if raw.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::input(
+            &label,
+            Location::default(),
+            "the file is empty; a JSON dataset is an array of records or an object of columns",
+        ));
+    }
+    let text = replace_bare_nan(&raw);
+    let value: Value = serde_json::from_slice(&text).map_err(|e| {
+        Error::input(
+            &label,
+            Location {
+                line: Some(e.line() as u64),
+                ..Default::default()
+            },
+            format!("invalid JSON: {e}"),
+        )
+    })?;
+    let (names, cells): (Vec<String>, Vec<Vec<&Value>>) = match &value {
+        Value::Array(records) => {
+            let mut names: Vec<String> = Vec::new();
+            let mut index: std::collections::HashMap<&str, usize> = Default::default();
+            let mut cells: Vec<Vec<&Value>> = Vec::new();
+            for (r, rec) in records.iter().enumerate() {
+                let Value::Object(obj) = rec else {
+                    return Err(Error::input(
+                        &label,
+                        Location {
+                            record: Some(r as u64 + 1),
+                            ..Default::default()
+                        },
+                        format!("is {}, expected an object of field: value", json_kind(rec)),
+                    ));
+                };
+                for (k, v) in obj {
+                    let c = *index.entry(k.as_str()).or_insert_with(|| {
+                        names.push(k.clone());
+                        cells.push(vec![&Value::Null; r]);
+                        names.len() - 1
+                    });
+                    cells[c].push(v);
+                }
+                for col in cells.iter_mut() {
+                    if col.len() < r + 1 {
+                        col.push(&Value::Null);
+                    }
+                }
+            }
+            (names, cells)
+        }
+        Value::Object(cols) => {
+            let mut names = Vec::new();
+            let mut cells = Vec::new();
+            for (k, v) in cols {
+                names.push(k.clone());
+                cells.push(match v {
+                    Value::Array(a) => a.iter().collect(),
+                    Value::Object(o) => index_ordered(o, &label, k)?,
+                    other => {
+                        return Err(Error::input(
+                            &label,
+                            Location {
+                                column: Some(k.clone()),
+                                ..Default::default()
+                            },
+                            format!(
+                                "is {}, expected an array of values (column-oriented JSON)",
+                                json_kind(other)
+                            ),
+                        ))
+                    }
+                });
+            }
+            (names, cells)
+        }
+        other => {
+            return Err(Error::input(
+                &label,
+                Location::default(),
+                format!(
+                    "the top level is {}; expected an array of records or an object of columns",
+                    json_kind(other)
+                ),
+            ))
+        }
+    };
+    check_column_names(names.iter().map(String::as_str), &label)?;
+    let mut columns = Vec::with_capacity(names.len());
+    for (name, cells) in names.into_iter().zip(cells) {
+        let values = json_column(&cells, &label, &name)?;
+        columns.push(Column::new(name, values));
+    }
+    Dataset::with_source(columns, &label)
+}
+
+/// Values of a pandas `orient="columns"` object (`{"0": v, "1": v}`), in index order.
+fn index_ordered<'v>(
+    o: &'v serde_json::Map<String, Value>,
+    label: &str,
+    column: &str,
+) -> Result<Vec<&'v Value>> {
+    let mut pairs = Vec::with_capacity(o.len());
+    for (k, v) in o {
+        let i: u64 = k.parse().map_err(|_| {
+            Error::input(
+                label,
+                Location {
+                    column: Some(column.to_string()),
+                    ..Default::default()
+                },
+                format!("is an object with key {k:?}; expected an array, or an object keyed by row numbers"),
+            )
+        })?;
+        pairs.push((i, v));
+    }
+    pairs.sort_by_key(|p| p.0);
+    Ok(pairs.into_iter().map(|p| p.1).collect())
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn json_column(cells: &[&Value], label: &str, name: &str) -> Result<Values> {
+    let (mut ints, mut floats, mut bools, mut strings) = (false, false, false, false);
+    for (r, v) in cells.iter().enumerate() {
+        match v {
+            Value::Null => {}
+            Value::Bool(_) => bools = true,
+            Value::Number(n) => {
+                if n.is_i64() {
+                    ints = true
+                } else {
+                    floats = true;
+                    let x = n.as_f64().unwrap_or(f64::INFINITY);
+                    if !x.is_finite() {
+                        return Err(Error::input(
+                            label,
+                            Location {
+                                record: Some(r as u64 + 1),
+                                column: Some(name.to_string()),
+                                ..Default::default()
+                            },
+                            "number out of range; mlops-lite stores finite 64-bit floats",
+                        ));
+                    }
+                }
+            }
+            Value::String(_) => strings = true,
+            Value::Array(_) | Value::Object(_) => {
+                return Err(Error::input(
+                    label,
+                    Location {
+                        record: Some(r as u64 + 1),
+                        column: Some(name.to_string()),
+                        ..Default::default()
+                    },
+                    format!(
+                        "is {}; values must be numbers, strings, booleans or null (flatten nested data)",
+                        json_kind(v)
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(if strings || (bools && (ints || floats)) {
+        Values::String(
+            cells
+                .iter()
+                .map(|v| match v {
+                    Value::Null => None,
+                    Value::String(s) => Some(s.clone()),
+                    other => Some(other.to_string()),
+                })
+                .collect(),
+        )
+    } else if bools {
+        Values::Boolean(cells.iter().map(|v| v.as_bool()).collect())
+    } else if floats || !ints {
+        Values::Float(
+            cells
+                .iter()
+                .map(|v| v.as_f64().unwrap_or(f64::NAN))
+                .collect(),
+        )
+    } else {
+        Values::Integer(cells.iter().map(|v| v.as_i64()).collect())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(text: &str) -> Result<Dataset> {
+        read(
+            Input::Bytes {
+                bytes: text.as_bytes(),
+                label: "t.csv",
+            },
+            Format::Csv,
+            &mut |_, _| {},
+        )
+    }
+
+    fn json(text: &str) -> Result<Dataset> {
+        read(
+            Input::Bytes {
+                bytes: text.as_bytes(),
+                label: "t.json",
+            },
+            Format::Json,
+            &mut |_, _| {},
+        )
+    }
+
+    #[test]
+    fn infers_types_with_nulls() {
+        let d = csv("i,f,b,s,n\n1,1.5,true,x,\nNA,2,False,,NA\n3,NaN,TRUE,y,null\n").unwrap();
+        assert_eq!(d.rows(), 3);
+        let c = d.columns();
+        assert_eq!(c[0].values, Values::Integer(vec![Some(1), None, Some(3)]));
+        let Values::Float(f) = &c[1].values else {
+            panic!("{:?}", c[1])
+        };
+        assert_eq!((f[0], f[1]), (1.5, 2.0));
+        assert!(f[2].is_nan());
+        assert_eq!(
+            c[2].values,
+            Values::Boolean(vec![Some(true), Some(false), Some(true)])
+        );
+        assert_eq!(
+            c[3].values,
+            Values::String(vec![Some("x".into()), None, Some("y".into())])
+        );
+        let Values::Float(n) = &c[4].values else {
+            panic!()
+        };
+        assert!(n.iter().all(|x| x.is_nan()));
+    }
+
+    #[test]
+    fn mixed_columns_become_strings_with_original_text() {
+        let d = csv("a,b,c\n007,1,true\n1.50,x,1\n").unwrap();
+        // a: ints then a float -> float column
+        let Values::Float(a) = &d.columns()[0].values else {
+            panic!()
+        };
+        assert_eq!(a, &vec![7.0, 1.5]);
+        // b: an int then a word -> strings, original text kept
+        assert_eq!(
+            d.columns()[1].values,
+            Values::String(vec![Some("1".into()), Some("x".into())])
+        );
+        // c: a boolean then a number -> strings
+        assert_eq!(
+            d.columns()[2].values,
+            Values::String(vec![Some("true".into()), Some("1".into())])
+        );
+    }
+
+    #[test]
+    fn ragged_row_names_the_line() {
+        let e = csv("a,b\n1,2\n3,4,5\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv: line 3: this row has 3 fields but the header has 2; every row needs one field \
+             per column (quote fields that contain commas)"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_names_line_and_column() {
+        let e = read(
+            Input::Bytes {
+                bytes: b"a,name\n1,ok\n2,b\xffd\n",
+                label: "t.csv",
+            },
+            Format::Csv,
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("t.csv: line 3, column \"name\": invalid UTF-8"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unterminated_quote_is_reported() {
+        let e = csv("a,b\n1,2\n3,\"four\n5,6\n").unwrap_err();
+        assert!(
+            e.to_string().starts_with("t.csv: line 3: a quoted field"),
+            "{e}"
+        );
+        let e = csv("a,b\n1,\"x\"\"y").unwrap_err();
+        assert!(e.to_string().contains("never closed"), "{e}");
+        // a closed quoted field with an escaped quote is fine
+        let d = csv("a,b\n1,\"x\"\"y\"\n").unwrap();
+        assert_eq!(
+            d.columns()[1].values,
+            Values::String(vec![Some("x\"y".into())])
+        );
+    }
+
+    #[test]
+    fn empty_header_only_duplicate_and_empty_names() {
+        assert!(csv("")
+            .unwrap_err()
+            .to_string()
+            .contains("the file is empty"));
+        assert!(csv("\n\n")
+            .unwrap_err()
+            .to_string()
+            .contains("the file is empty"));
+        let e = csv("a,b\n").unwrap_err();
+        assert!(e.to_string().contains("no data rows"), "{e}");
+        let e = csv("a,b,a\n1,2,3\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv: line 1: columns 1 and 3 are both named \"a\"; column names must be unique"
+        );
+        let e = csv("a,,c\n1,2,3\n").unwrap_err();
+        assert!(e.to_string().contains("column 2 has an empty name"), "{e}");
+    }
+
+    #[test]
+    fn infinity_is_refused_with_location() {
+        let e = csv("a\n1\ninf\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("t.csv: line 3, column \"a\": infinite"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bom_is_stripped() {
+        let d = csv("\u{feff}a,b\n1,2\n").unwrap();
+        assert_eq!(d.columns()[0].name, "a");
+    }
+
+    #[test]
+    fn json_records_and_columns_agree() {
+        let r = json(r#"[{"a": 1, "b": "x", "c": 1.5}, {"a": null, "c": 2, "d": true}]"#).unwrap();
+        let c = json(r#"{"a": [1, null], "b": ["x", null], "c": [1.5, 2], "d": [null, true]}"#)
+            .unwrap();
+        assert_eq!(r, c);
+        assert_eq!(r.md5(), c.md5());
+        let p = json(r#"{"a": {"1": null, "0": 1}, "b": {"0": "x", "1": null}, "c": {"0": 1.5, "1": 2}, "d": {"0": null, "1": true}}"#).unwrap();
+        assert_eq!(r, p);
+    }
+
+    #[test]
+    fn json_bare_nan_is_null_and_strings_stay_strings() {
+        let d = json(r#"{"x": [1.5, NaN], "s": ["NaN", "5"]}"#).unwrap();
+        let Values::Float(x) = &d.columns()[0].values else {
+            panic!()
+        };
+        assert!(x[1].is_nan());
+        assert_eq!(
+            d.columns()[1].values,
+            Values::String(vec![Some("NaN".into()), Some("5".into())])
+        );
+    }
+
+    #[test]
+    fn json_errors_locate_the_problem() {
+        let e = json("[{\"a\": 1},\n 2]").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.json: record 2: is a number, expected an object of field: value"
+        );
+        let e = json("[{\"a\": [1]}]").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("t.json: record 1, column \"a\": is an array"),
+            "{e}"
+        );
+        let e = json("[{\"a\": 1},\n").unwrap_err();
+        assert!(
+            e.to_string().starts_with("t.json: line 2: invalid JSON"),
+            "{e}"
+        );
+        let e = json(r#"{"a": [1, 2], "b": [1]}"#).unwrap_err();
+        assert!(e.to_string().contains("column \"b\": has 1 values"), "{e}");
+        assert!(json("  ").unwrap_err().to_string().contains("empty"));
+        assert!(json("[]").unwrap_err().to_string().contains("no columns"));
+    }
+}

@@ -1,0 +1,199 @@
+//! The one error type of the crate.
+//!
+//! Every fallible call in mlops-lite returns [`Error`]. Messages locate the problem (file, line,
+//! record, column, dataset reference) and end with what to do next, so the CLI and the wasm
+//! layer can show them as they are. [`Error::kind`] lets callers branch without parsing text.
+
+use std::fmt;
+
+/// A crate-wide result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, coarsely: for callers that branch on the kind of failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Input data (CSV, JSON, records) is malformed or unsupported.
+    Input,
+    /// An argument (name, reference, option) is not acceptable.
+    InvalidArgument,
+    /// A dataset, model or file that was asked for does not exist.
+    NotFound,
+    /// The database is not an mlops-lite registry (not SQLite, or someone else's tables).
+    NotARegistry,
+    /// The registry was written by a newer mlops-lite with a newer file format.
+    NewerFormat,
+    /// The registry is damaged: truncated file, malformed pages, or a stored md5 that no
+    /// longer matches its content.
+    Corrupt,
+    /// An error from SQLite that none of the above describes.
+    Database,
+    /// Reading or writing a file failed.
+    Io,
+}
+
+/// Where in an input file a problem is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    /// 1-based line of the record (CSV), when known.
+    pub line: Option<u64>,
+    /// 1-based record number (data rows, not counting a CSV header), when known.
+    pub record: Option<u64>,
+    /// The column or field name, when the problem is in one column.
+    pub column: Option<String>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(line) = self.line {
+            parts.push(format!("line {line}"));
+        }
+        if let Some(record) = self.record {
+            parts.push(format!("record {record}"));
+        }
+        if let Some(column) = &self.column {
+            parts.push(format!("column {column:?}"));
+        }
+        f.write_str(&parts.join(", "))
+    }
+}
+
+/// The error type of mlops-lite.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input data is malformed: `source` names the file (or "<bytes>"), `location` where.
+    Input {
+        /// The file name, or a label such as `<bytes>` for in-memory input.
+        source: String,
+        /// Line, record and column, as far as they apply.
+        location: Location,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// An argument such as a name, reference or option is not acceptable.
+    InvalidArgument(String),
+    /// Something that was asked for does not exist; the message says how to list what does.
+    NotFound(String),
+    /// The database at `path` is not an mlops-lite registry.
+    NotARegistry {
+        /// The database path, or `<bytes>`.
+        path: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The registry uses a newer file format than this build reads. Nothing was changed.
+    NewerFormat {
+        /// The database path, or `<bytes>`.
+        path: String,
+        /// The schema version found in the file.
+        found: i64,
+        /// The newest schema version this build reads.
+        supported: i64,
+    },
+    /// The registry is damaged.
+    Corrupt {
+        /// The database path, or `<bytes>`.
+        path: String,
+        /// What was found to be damaged.
+        reason: String,
+    },
+    /// An error from SQLite.
+    Database(rusqlite::Error),
+    /// A file could not be read or written.
+    Io {
+        /// The path involved.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The coarse kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Input { .. } => ErrorKind::Input,
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::NotARegistry { .. } => ErrorKind::NotARegistry,
+            Error::NewerFormat { .. } => ErrorKind::NewerFormat,
+            Error::Corrupt { .. } => ErrorKind::Corrupt,
+            Error::Database(_) => ErrorKind::Database,
+            Error::Io { .. } => ErrorKind::Io,
+        }
+    }
+
+    /// An input error at a location in `source`.
+    pub(crate) fn input(source: &str, location: Location, message: impl Into<String>) -> Self {
+        Error::Input {
+            source: source.to_string(),
+            location,
+            message: message.into(),
+        }
+    }
+
+    /// An I/O error on `path`.
+    pub fn io(path: impl fmt::Display, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_string(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Input {
+                source,
+                location,
+                message,
+            } => {
+                let loc = location.to_string();
+                if loc.is_empty() {
+                    write!(f, "{source}: {message}")
+                } else {
+                    write!(f, "{source}: {loc}: {message}")
+                }
+            }
+            Error::InvalidArgument(message) | Error::NotFound(message) => f.write_str(message),
+            Error::NotARegistry { path, reason } => {
+                write!(f, "{path} is not an mlops-lite registry: {reason}")
+            }
+            Error::NewerFormat {
+                path,
+                found,
+                supported,
+            } => write!(
+                f,
+                "{path} uses registry format {found}, but this build of mlops-lite {} reads \
+                 formats 1 to {supported}; upgrade mlops-lite to open it (the file was not changed)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            Error::Corrupt { path, reason } => write!(
+                f,
+                "{path} is damaged: {reason}; restore it from a copy (mlops-lite did not change it)"
+            ),
+            Error::Database(e) => write!(f, "database error: {e}"),
+            Error::Io { path, source } => write!(f, "{path}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Database(e) => Some(e),
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Database(e)
+    }
+}

@@ -1,0 +1,36 @@
+//! # mlops-lite
+//!
+//! A portable machine-learning registry in one SQLite file: versioned datasets (readable with
+//! plain SQL), and, in coming versions, fitted pipelines and a log of every prediction.
+//!
+//! ```
+//! use mlops_lite::{Registry, dataset::samples};
+//!
+//! let mut reg = Registry::open_in_memory()?;
+//! let (_, iris) = samples::sample("iris")?;
+//! let bound = reg.bind_dataset(&iris, "iris", "Fisher's iris")?;
+//! assert_eq!((bound.dataset.version, bound.created), (1, true));
+//! // The same content again writes nothing and returns version 1.
+//! assert!(!reg.bind_dataset(&iris, "iris", "")?.created);
+//! let (entry, data) = reg.pull_dataset("iris@1")?;
+//! assert_eq!((entry.size_rows, data.md5()), (150, entry.md5));
+//! # Ok::<(), mlops_lite::Error>(())
+//! ```
+//!
+//! ## Module map
+//! - [`error`]: the one error type, [`Error`], with messages that locate the problem.
+//! - [`store`]: all SQL: opening and checking files, the schema and its migrations, queries.
+//! - [`dataset`]: typed columns, the canonical md5, column statistics;
+//!   [`dataset::import`] (CSV, JSON), [`dataset::export`], [`dataset::samples`].
+//! - [`registry`]: [`Registry`], the API the CLI (`src/main.rs`) and the wasm layer call.
+//!
+//! The file format is described in `docs/FORMAT.md`.
+
+pub mod dataset;
+pub mod error;
+pub mod registry;
+pub mod store;
+
+pub use error::{Error, ErrorKind, Result};
+pub use registry::{Bound, Registry};
+pub use store::DatasetEntry;

@@ -1,0 +1,330 @@
+//! The client API: [`Registry`], one open registry database.
+//!
+//! This is what the CLI and the wasm bindings call. It validates names and references, runs
+//! each write in one transaction (a failed call leaves the registry exactly as it was), and
+//! leaves SQL to [`crate::store`] and data handling to [`crate::dataset`].
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+use serde::Serialize;
+
+use crate::dataset::import::{self, Format, Input, Progress};
+use crate::dataset::{ColumnInfo, Dataset};
+use crate::error::{Error, Result};
+use crate::store::{self, DatasetEntry, NewDataset};
+
+/// Version of the rules that turn source bytes into a dataset; part of the source
+/// fingerprint, so a change of parsing rules never reuses an old fingerprint.
+const PARSER_VERSION: u32 = 1;
+
+/// An open registry.
+pub struct Registry {
+    conn: Connection,
+    label: String,
+}
+
+/// The result of binding a dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Bound {
+    /// The dataset version that holds the content.
+    pub dataset: DatasetEntry,
+    /// True when a new version was written; false when identical content was already bound
+    /// under that name and nothing was written.
+    pub created: bool,
+}
+
+/// How a reference names a dataset or model: `7` (id), `iris` (latest), `iris@2`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// By registry id.
+    Id(i64),
+    /// By name, and version (latest when `None`).
+    Name(String, Option<i64>),
+}
+
+impl Reference {
+    /// Parses `ID`, `NAME` or `NAME@VERSION`.
+    pub fn parse(text: &str) -> Result<Reference> {
+        let text = text.trim();
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            return text
+                .parse()
+                .map(Reference::Id)
+                .map_err(|_| Error::InvalidArgument(format!("id {text} is too large")));
+        }
+        if let Some((name, version)) = text.rsplit_once('@') {
+            let v: i64 = version.parse().ok().filter(|v| *v >= 1).ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "{text:?}: the version after '@' must be a whole number from 1, as in iris@2"
+                ))
+            })?;
+            return Ok(Reference::Name(name.to_string(), Some(v)));
+        }
+        if text.is_empty() {
+            return Err(Error::InvalidArgument(
+                "empty reference; use an id, a name, or name@version".into(),
+            ));
+        }
+        Ok(Reference::Name(text.to_string(), None))
+    }
+}
+
+/// Checks a dataset or model name: 1 to 200 characters, no control characters, no '@'
+/// (it separates the version), no leading or trailing space, and not only digits (that
+/// would read as an id). Quotes, SQL and HTML characters are fine: names are stored as
+/// values, never pasted into SQL or HTML.
+pub fn check_name(name: &str) -> Result<()> {
+    let problem = if name.trim().is_empty() {
+        Some("it is empty")
+    } else if name.chars().count() > 200 {
+        Some("it is longer than 200 characters")
+    } else if name.trim() != name {
+        Some("it starts or ends with white space")
+    } else if name.contains('@') {
+        Some("it contains '@', which separates name and version in references")
+    } else if name.chars().any(char::is_control) {
+        Some("it contains a control character")
+    } else if name.bytes().all(|b| b.is_ascii_digit()) {
+        Some("it is only digits, which would read as an id")
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(Error::InvalidArgument(format!(
+            "invalid name {name:?}: {p}; choose another name"
+        ))),
+        None => Ok(()),
+    }
+}
+
+impl Registry {
+    /// Opens the registry file at `path`, creating it (and its tables) if it does not exist.
+    pub fn open(path: impl AsRef<Path>) -> Result<Registry> {
+        let path = path.as_ref();
+        Ok(Registry {
+            conn: store::open_file(path, true)?,
+            label: path.display().to_string(),
+        })
+    }
+
+    /// Opens the registry file at `path`, which must exist.
+    pub fn open_existing(path: impl AsRef<Path>) -> Result<Registry> {
+        let path = path.as_ref();
+        Ok(Registry {
+            conn: store::open_file(path, false)?,
+            label: path.display().to_string(),
+        })
+    }
+
+    /// A new, empty registry in memory.
+    pub fn open_in_memory() -> Result<Registry> {
+        Ok(Registry {
+            conn: store::open_memory()?,
+            label: "<memory>".into(),
+        })
+    }
+
+    /// Opens a registry from the bytes of a registry file (kept in memory; see
+    /// [`Registry::to_bytes`]). Empty bytes give a new, empty registry.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Registry> {
+        Ok(Registry {
+            conn: store::open_bytes(bytes)?,
+            label: "<bytes>".into(),
+        })
+    }
+
+    /// The whole registry as the bytes of a database file.
+    pub fn to_bytes(&mut self) -> Result<Vec<u8>> {
+        store::to_bytes(&mut self.conn)
+    }
+
+    /// How messages name this registry (its path, `<memory>` or `<bytes>`).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Binds `data` under `name`. Identical content already bound under `name` returns that
+    /// version and writes nothing; other content becomes the next version. The same content
+    /// under a new name is bound under the new name.
+    pub fn bind_dataset(&mut self, data: &Dataset, name: &str, description: &str) -> Result<Bound> {
+        self.bind(data, name, description, None, None)
+    }
+
+    /// Reads `input` as `format` and binds it under `name`, like [`Registry::bind_dataset`].
+    /// Re-binding the very same bytes under the same name is recognised from a fast hash of
+    /// the source without parsing it again.
+    pub fn bind_dataset_from(
+        &mut self,
+        input: Input<'_>,
+        format: Format,
+        name: &str,
+        description: &str,
+        progress: Progress<'_>,
+    ) -> Result<Bound> {
+        check_name(name)?;
+        let fingerprint = fingerprint(&input, format)?;
+        if let Some(existing) = store::find_dataset_by_fingerprint(&self.conn, name, &fingerprint)?
+        {
+            return Ok(Bound {
+                dataset: existing,
+                created: false,
+            });
+        }
+        let data = import::read(input, format, progress)?;
+        self.bind(
+            &data,
+            name,
+            description,
+            Some(format.name()),
+            Some(&fingerprint),
+        )
+    }
+
+    fn bind(
+        &mut self,
+        data: &Dataset,
+        name: &str,
+        description: &str,
+        source_format: Option<&str>,
+        source_fingerprint: Option<&str>,
+    ) -> Result<Bound> {
+        check_name(name)?;
+        let md5 = data.md5();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(existing) = store::find_dataset_by_md5(&tx, name, &md5)? {
+            return Ok(Bound {
+                dataset: existing,
+                created: false,
+            });
+        }
+        let new = NewDataset {
+            name,
+            description,
+            md5: &md5,
+            source_format,
+            source_fingerprint,
+        };
+        let entry = store::insert_dataset(&tx, &new, data, || data.column_info())?;
+        tx.commit()?;
+        Ok(Bound {
+            dataset: entry,
+            created: true,
+        })
+    }
+
+    /// Every dataset version, oldest first.
+    pub fn list_datasets(&self) -> Result<Vec<DatasetEntry>> {
+        store::list_datasets(&self.conn)
+    }
+
+    /// The dataset version a reference (`id`, `name`, `name@version`) names.
+    pub fn dataset(&self, reference: &str) -> Result<DatasetEntry> {
+        let found = match Reference::parse(reference)? {
+            Reference::Id(id) => store::dataset_by_id(&self.conn, id)?,
+            Reference::Name(name, version) => store::dataset_by_name(&self.conn, &name, version)?,
+        };
+        found.ok_or_else(|| {
+            Error::NotFound(format!(
+                "dataset {reference:?} is not in {}; `mlops-lite dataset list` shows what is",
+                self.label
+            ))
+        })
+    }
+
+    /// Column summaries of a dataset: dtypes, null and unique counts, min, max, mean, std.
+    pub fn info(&self, reference: &str) -> Result<Vec<ColumnInfo>> {
+        let entry = self.dataset(reference)?;
+        store::column_infos(&self.conn, entry.id)
+    }
+
+    /// The data of a dataset, exactly as bound. Its md5 is recomputed and must equal the
+    /// stored one, else the registry is reported as damaged.
+    pub fn pull_dataset(&self, reference: &str) -> Result<(DatasetEntry, Dataset)> {
+        let entry = self.dataset(reference)?;
+        let data = store::read_dataset(&self.conn, &entry, &self.label)?;
+        let md5 = data.md5();
+        if md5 != entry.md5 {
+            return Err(Error::Corrupt {
+                path: self.label.clone(),
+                reason: format!(
+                    "dataset {}@{} (table {}) no longer matches its md5: stored {}, content {md5}",
+                    entry.name, entry.version, entry.data_table, entry.md5
+                ),
+            });
+        }
+        Ok((entry, data))
+    }
+
+    /// The underlying SQLite connection, for reading with plain SQL.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// A fast hash (xxh3-128) of the source bytes, the format and the parser version.
+fn fingerprint(input: &Input<'_>, format: Format) -> Result<String> {
+    use std::io::Read;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    match input {
+        Input::Bytes { bytes, .. } => h.update(bytes),
+        Input::Path(p) => {
+            let mut f = std::fs::File::open(p).map_err(|e| Error::io(p.display(), e))?;
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = f.read(&mut buf).map_err(|e| Error::io(p.display(), e))?;
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+            }
+        }
+    }
+    Ok(format!(
+        "xxh3-128:{:032x}:{}:p{PARSER_VERSION}",
+        h.digest128(),
+        format.name()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_parse() {
+        assert_eq!(Reference::parse("12").unwrap(), Reference::Id(12));
+        assert_eq!(
+            Reference::parse("iris").unwrap(),
+            Reference::Name("iris".into(), None)
+        );
+        assert_eq!(
+            Reference::parse("iris@2").unwrap(),
+            Reference::Name("iris".into(), Some(2))
+        );
+        assert!(Reference::parse("iris@x")
+            .unwrap_err()
+            .to_string()
+            .contains("whole number"));
+        assert!(Reference::parse("iris@0").is_err());
+        assert!(Reference::parse("").is_err());
+    }
+
+    #[test]
+    fn names_are_checked() {
+        for ok in [
+            "iris",
+            "a'b\"c",
+            "x; DROP TABLE datasets; --",
+            "<img src=x onerror=alert(1)>",
+            "1a",
+        ] {
+            check_name(ok).unwrap();
+        }
+        for bad in ["", " ", " x", "a@b", "123", "a\nb"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,663 @@
+//! The SQLite store: every SQL statement of mlops-lite lives in this module.
+//!
+//! It opens and checks database files (header, truncation, foreign files, newer formats),
+//! applies the schema migrations (`schema_v*.sql`, keyed by `PRAGMA user_version`), and reads
+//! and writes the registry tables and the per-dataset data tables. The registry API in
+//! [`crate::registry`] calls these functions inside its transactions; nothing else in the
+//! crate writes SQL.
+
+use std::path::Path;
+
+use rusqlite::types::{Null, ValueRef};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use crate::dataset::{Column, ColumnInfo, DType, Dataset, Values};
+use crate::error::{Error, Result};
+
+/// The newest registry format this build reads and writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// `PRAGMA application_id` of an mlops-lite registry: "MLOP" in ASCII.
+pub const APPLICATION_ID: i32 = 0x4d4c_4f50;
+
+/// Migration `i` takes a database from format `i` to format `i + 1`.
+pub const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
+
+/// A row of the `datasets` table: one version of one dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DatasetEntry {
+    /// Registry id, unique across names and versions.
+    pub id: i64,
+    /// Dataset name.
+    pub name: String,
+    /// Version under that name, from 1.
+    pub version: i64,
+    /// Number of columns.
+    pub size_cols: i64,
+    /// Number of rows.
+    pub size_rows: i64,
+    /// Free text.
+    pub description: String,
+    /// When it was bound, UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub created_at: String,
+    /// md5 of the canonical encoding of the content.
+    pub md5: String,
+    /// The table that holds the rows, readable with plain SQL.
+    pub data_table: String,
+}
+
+const DATASET_COLUMNS: &str =
+    "id, name, version, size_cols, size_rows, description, created_at, md5, data_table";
+
+fn dataset_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<DatasetEntry> {
+    Ok(DatasetEntry {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        version: row.get(2)?,
+        size_cols: row.get(3)?,
+        size_rows: row.get(4)?,
+        description: row.get(5)?,
+        created_at: row.get(6)?,
+        md5: row.get(7)?,
+        data_table: row.get(8)?,
+    })
+}
+
+/// Quotes an SQL identifier.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Maps SQLite's "this is not a database / it is damaged" errors to clear errors.
+pub(crate) fn classify(e: rusqlite::Error, label: &str) -> Error {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => Error::NotARegistry {
+            path: label.to_string(),
+            reason: "it is not a SQLite database".into(),
+        },
+        Some(ErrorCode::DatabaseCorrupt) => Error::Corrupt {
+            path: label.to_string(),
+            reason: format!("SQLite reports {e}"),
+        },
+        _ => Error::Database(e),
+    }
+}
+
+/// Checks the 100-byte SQLite header of a file or buffer: the magic string, and that the
+/// content is as long as the header says (a truncated copy is refused before SQLite reads it).
+pub(crate) fn check_header(
+    bytes_head: &[u8],
+    total_len: u64,
+    label: &str,
+    wal_present: bool,
+) -> Result<()> {
+    const MAGIC: &[u8] = b"SQLite format 3\0";
+    if total_len == 0 {
+        return Ok(());
+    }
+    if !bytes_head.starts_with(MAGIC) {
+        if bytes_head.len() < MAGIC.len() && MAGIC.starts_with(bytes_head) {
+            return Err(Error::Corrupt {
+                path: label.into(),
+                reason: format!("it is truncated to {total_len} bytes, inside the SQLite header"),
+            });
+        }
+        return Err(Error::NotARegistry {
+            path: label.into(),
+            reason: "it is not a SQLite database (its first bytes are not \"SQLite format 3\")"
+                .into(),
+        });
+    }
+    if bytes_head.len() < 100 {
+        return Err(Error::Corrupt {
+            path: label.into(),
+            reason: format!(
+                "it is truncated to {total_len} bytes, inside the 100-byte SQLite header"
+            ),
+        });
+    }
+    let page_size = match u16::from_be_bytes([bytes_head[16], bytes_head[17]]) {
+        1 => 65536u64,
+        n => n as u64,
+    };
+    let change_counter = &bytes_head[24..28];
+    let valid_for = &bytes_head[92..96];
+    let page_count = u32::from_be_bytes(bytes_head[28..32].try_into().expect("4 bytes")) as u64;
+    if !wal_present && page_size >= 512 && change_counter == valid_for && page_count > 0 {
+        let expected = page_size * page_count;
+        if total_len < expected {
+            return Err(Error::Corrupt {
+                path: label.into(),
+                reason: format!(
+                    "it is truncated: its header says {page_count} pages of {page_size} bytes \
+                     ({expected} bytes), but it has {total_len} bytes"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Opens the database file at `path` as a registry, creating it when `create` is set.
+pub fn open_file(path: &Path, create: bool) -> Result<Connection> {
+    let label = path.display().to_string();
+    match std::fs::metadata(path) {
+        Ok(meta) => {
+            if meta.is_dir() {
+                return Err(Error::InvalidArgument(format!(
+                    "{label} is a directory; pass the path of a registry file"
+                )));
+            }
+            let mut head = Vec::with_capacity(100);
+            use std::io::Read;
+            std::fs::File::open(path)
+                .and_then(|f| f.take(100).read_to_end(&mut head))
+                .map_err(|e| Error::io(&label, e))?;
+            let wal = path.with_file_name(format!(
+                "{}-wal",
+                path.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            ));
+            check_header(&head, meta.len(), &label, wal.exists())?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if !create {
+                return Err(Error::NotFound(format!(
+                    "{label} does not exist; bind a dataset first (`mlops-lite --db {label} dataset add --sample iris`) or check the path"
+                )));
+            }
+        }
+        Err(e) => return Err(Error::io(&label, e)),
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn =
+        Connection::open_with_flags(path, flags).map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::CannotOpen) => Error::Io {
+                path: label.clone(),
+                source: std::io::Error::other(format!(
+                    "cannot open it ({e}); check that its folder exists and is writable"
+                )),
+            },
+            _ => classify(e, &label),
+        })?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    prepare(&conn, &label, true)?;
+    Ok(conn)
+}
+
+/// Opens a new, empty in-memory registry.
+pub fn open_memory() -> Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    prepare(&conn, "<memory>", false)?;
+    Ok(conn)
+}
+
+/// Opens a registry from the bytes of a database file, in memory.
+pub fn open_bytes(bytes: &[u8]) -> Result<Connection> {
+    let label = "<bytes>";
+    check_header(
+        &bytes[..bytes.len().min(100)],
+        bytes.len() as u64,
+        label,
+        false,
+    )?;
+    let mut conn = Connection::open_in_memory()?;
+    if !bytes.is_empty() {
+        let mut owned = bytes.to_vec();
+        // A file saved in WAL mode cannot be deserialized as is: mark it rollback-journal.
+        if owned.len() >= 20 && owned[18] == 2 && owned[19] == 2 {
+            owned[18] = 1;
+            owned[19] = 1;
+        }
+        let len = owned.len();
+        conn.deserialize_read_exact(rusqlite::MAIN_DB, &owned[..], len, false)
+            .map_err(|e| classify(e, label))?;
+    }
+    prepare(&conn, label, false)?;
+    Ok(conn)
+}
+
+/// The whole database as the bytes of a database file (rollback-journal mode, so that any
+/// SQLite, including sql.js and the wasm build, can open it).
+pub fn to_bytes(conn: &mut Connection) -> Result<Vec<u8>> {
+    let data = conn.serialize(rusqlite::MAIN_DB)?;
+    let mut out = data.to_vec();
+    if out.len() >= 20 && out[18] == 2 {
+        out[18] = 1;
+        out[19] = 1;
+    }
+    Ok(out)
+}
+
+fn user_tables(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    )?;
+    let names = stmt.query_map([], |r| r.get(0))?.collect();
+    names
+}
+
+/// Checks that `conn` is an mlops-lite registry (or empty), then creates or migrates it.
+/// A foreign or newer database is refused before anything is written to it.
+fn prepare(conn: &Connection, label: &str, file: bool) -> Result<()> {
+    let read_state = || -> rusqlite::Result<(i64, i32, Vec<String>)> {
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        Ok((version, app, user_tables(conn)?))
+    };
+    let (version, app, tables) = read_state().map_err(|e| classify(e, label))?;
+    check_state(version, app, &tables, label)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    if file {
+        // WAL: readers do not block the writer, and a commit is one append (fast logging).
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| classify(e, label))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Database(rusqlite::Error::InvalidQuery));
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| classify(e, label))?;
+    let result = (|| -> Result<()> {
+        // Another process may have migrated it while we waited for the lock.
+        let (version, app, tables) = read_state()?;
+        check_state(version, app, &tables, label)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            conn.execute_batch(sql)?;
+            conn.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        conn.execute(
+            "INSERT OR REPLACE INTO mlops_meta (key, value) VALUES ('format', 'mlops-lite registry'), ('written_by', ?1)",
+            [concat!("mlops-lite ", env!("CARGO_PKG_VERSION"))],
+        )?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT")?,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+fn check_state(version: i64, app: i32, tables: &[String], label: &str) -> Result<()> {
+    if app != 0 && app != APPLICATION_ID {
+        return Err(Error::NotARegistry {
+            path: label.into(),
+            reason: format!("its application_id 0x{app:08x} belongs to another program"),
+        });
+    }
+    if version > SCHEMA_VERSION && app == APPLICATION_ID {
+        return Err(Error::NewerFormat {
+            path: label.into(),
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let ours = app == APPLICATION_ID && tables.iter().any(|t| t == "mlops_meta");
+    if !ours && !tables.is_empty() {
+        let reason = if tables.iter().any(|t| t == "dataset_registry") {
+            "it is a registry of the Python mlops-lite (it has a dataset_registry table), which \
+             this version cannot open yet; it was not changed"
+                .to_string()
+        } else {
+            let shown: Vec<&str> = tables.iter().take(5).map(String::as_str).collect();
+            format!(
+                "it holds other tables ({}{}); mlops-lite only writes into its own registry \
+                 files: choose a new path",
+                shown.join(", "),
+                if tables.len() > 5 { ", ..." } else { "" }
+            )
+        };
+        return Err(Error::NotARegistry {
+            path: label.into(),
+            reason,
+        });
+    }
+    if !ours && version != 0 {
+        return Err(Error::NotARegistry {
+            path: label.into(),
+            reason: format!("it has user_version {version} but no mlops-lite tables"),
+        });
+    }
+    Ok(())
+}
+
+/// The dataset `name` with content `md5`, if bound.
+pub fn find_dataset_by_md5(
+    conn: &Connection,
+    name: &str,
+    md5: &str,
+) -> Result<Option<DatasetEntry>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {DATASET_COLUMNS} FROM datasets WHERE name = ?1 AND md5 = ?2 ORDER BY version LIMIT 1"),
+            params![name, md5],
+            dataset_entry,
+        )
+        .optional()?)
+}
+
+/// The dataset `name` bound from a source with this fingerprint, if any.
+pub fn find_dataset_by_fingerprint(
+    conn: &Connection,
+    name: &str,
+    fingerprint: &str,
+) -> Result<Option<DatasetEntry>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {DATASET_COLUMNS} FROM datasets WHERE name = ?1 AND source_fingerprint = ?2 ORDER BY version LIMIT 1"),
+            params![name, fingerprint],
+            dataset_entry,
+        )
+        .optional()?)
+}
+
+/// Every dataset version, by id.
+pub fn list_datasets(conn: &Connection) -> Result<Vec<DatasetEntry>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {DATASET_COLUMNS} FROM datasets ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], dataset_entry)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The dataset with this id.
+pub fn dataset_by_id(conn: &Connection, id: i64) -> Result<Option<DatasetEntry>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {DATASET_COLUMNS} FROM datasets WHERE id = ?1"),
+            [id],
+            dataset_entry,
+        )
+        .optional()?)
+}
+
+/// The dataset `name` at `version`, or its latest version when `version` is `None`.
+pub fn dataset_by_name(
+    conn: &Connection,
+    name: &str,
+    version: Option<i64>,
+) -> Result<Option<DatasetEntry>> {
+    Ok(match version {
+        Some(v) => conn
+            .query_row(
+                &format!("SELECT {DATASET_COLUMNS} FROM datasets WHERE name = ?1 AND version = ?2"),
+                params![name, v],
+                dataset_entry,
+            )
+            .optional()?,
+        None => conn
+            .query_row(
+                &format!("SELECT {DATASET_COLUMNS} FROM datasets WHERE name = ?1 ORDER BY version DESC LIMIT 1"),
+                [name],
+                dataset_entry,
+            )
+            .optional()?,
+    })
+}
+
+/// The stored column summaries of dataset `id`, in column order.
+pub fn column_infos(conn: &Connection, id: i64) -> Result<Vec<ColumnInfo>> {
+    let mut stmt = conn.prepare(
+        "SELECT column_name, original_dtype, converted_dtype, null_count, unique_count, \
+         min_value_num, max_value_num, mean, std FROM dataset_columns WHERE dataset_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok(ColumnInfo {
+            column_name: r.get(0)?,
+            original_dtype: r.get(1)?,
+            converted_dtype: r.get(2)?,
+            null_count: r.get::<_, i64>(3)? as u64,
+            unique_count: r.get::<_, i64>(4)? as u64,
+            min_value_num: r.get(5)?,
+            max_value_num: r.get(6)?,
+            mean: r.get(7)?,
+            std: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What a new dataset row needs besides the data.
+pub struct NewDataset<'a> {
+    /// Dataset name.
+    pub name: &'a str,
+    /// Description.
+    pub description: &'a str,
+    /// md5 of the canonical encoding.
+    pub md5: &'a str,
+    /// `csv`, `json`, or `None` for data built in code.
+    pub source_format: Option<&'a str>,
+    /// Fingerprint of the raw source bytes, for the fast re-bind check.
+    pub source_fingerprint: Option<&'a str>,
+}
+
+/// Inserts a new version of a dataset inside `tx`: the `datasets` row, its data table with
+/// every row, and its column summaries (computed by `stats`, which runs on another thread
+/// while the rows are inserted, natively).
+pub fn insert_dataset(
+    tx: &Transaction<'_>,
+    new: &NewDataset<'_>,
+    data: &Dataset,
+    stats: impl FnOnce() -> Vec<ColumnInfo> + Send,
+) -> Result<DatasetEntry> {
+    let version: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM datasets WHERE name = ?1",
+        [new.name],
+        |r| r.get(0),
+    )?;
+    let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM datasets", [], |r| {
+        r.get(0)
+    })?;
+    let table = format!("data_{id}");
+    tx.execute(
+        "INSERT INTO datasets (id, name, version, description, size_rows, size_cols, md5, data_table, source_format, source_fingerprint) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            id,
+            new.name,
+            version,
+            new.description,
+            data.rows() as i64,
+            data.columns().len() as i64,
+            new.md5,
+            table,
+            new.source_format,
+            new.source_fingerprint
+        ],
+    )?;
+    let defs: Vec<String> = data
+        .columns()
+        .iter()
+        .map(|c| format!("{} {}", quote_ident(&c.name), c.values.dtype().sql_type()))
+        .collect();
+    tx.execute_batch(&format!(
+        "CREATE TABLE {} ({})",
+        quote_ident(&table),
+        defs.join(", ")
+    ))?;
+
+    let infos = run_beside(stats, || insert_rows(tx, &table, data))?;
+
+    let mut stmt = tx.prepare(
+        "INSERT INTO dataset_columns (dataset_id, position, column_name, original_dtype, converted_dtype, \
+         null_count, unique_count, min_value_num, max_value_num, mean, std) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    for (i, c) in infos.iter().enumerate() {
+        stmt.execute(params![
+            id,
+            i as i64,
+            c.column_name,
+            c.original_dtype,
+            c.converted_dtype,
+            c.null_count as i64,
+            c.unique_count as i64,
+            c.min_value_num,
+            c.max_value_num,
+            c.mean,
+            c.std
+        ])?;
+    }
+    drop(stmt);
+    Ok(dataset_by_id(tx, id)?.expect("the row was just inserted"))
+}
+
+/// Runs `side` on another thread (natively) while `main` runs here; returns `side`'s result
+/// once `main` succeeded.
+fn run_beside<T: Send>(
+    side: impl FnOnce() -> T + Send,
+    main: impl FnOnce() -> Result<()>,
+) -> Result<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::scope(|s| {
+            let h = s.spawn(side);
+            main()?;
+            Ok(h.join().expect("column statistics do not panic"))
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        main()?;
+        Ok(side())
+    }
+}
+
+fn insert_rows(tx: &Transaction<'_>, table: &str, data: &Dataset) -> Result<()> {
+    let n = data.columns().len();
+    let placeholders = vec!["?"; n].join(", ");
+    let mut stmt = tx.prepare(&format!(
+        "INSERT INTO {} VALUES ({placeholders})",
+        quote_ident(table)
+    ))?;
+    for r in 0..data.rows() {
+        for (i, c) in data.columns().iter().enumerate() {
+            let p = i + 1;
+            match &c.values {
+                Values::Integer(v) => match v[r] {
+                    Some(x) => stmt.raw_bind_parameter(p, x)?,
+                    None => stmt.raw_bind_parameter(p, Null)?,
+                },
+                Values::Float(v) => {
+                    if v[r].is_nan() {
+                        stmt.raw_bind_parameter(p, Null)?
+                    } else {
+                        stmt.raw_bind_parameter(p, v[r])?
+                    }
+                }
+                Values::Boolean(v) => match v[r] {
+                    Some(b) => stmt.raw_bind_parameter(p, b as i64)?,
+                    None => stmt.raw_bind_parameter(p, Null)?,
+                },
+                Values::String(v) => match &v[r] {
+                    Some(s) => stmt.raw_bind_parameter(p, s.as_str())?,
+                    None => stmt.raw_bind_parameter(p, Null)?,
+                },
+            }
+        }
+        stmt.raw_execute()?;
+    }
+    Ok(())
+}
+
+/// Reads the rows of a dataset back from its data table, in insertion order, typed by the
+/// stored column metadata. Values of the wrong type (a hand-edited table) are reported as
+/// damage, naming the row and column.
+pub fn read_dataset(conn: &Connection, entry: &DatasetEntry, label: &str) -> Result<Dataset> {
+    let infos = column_infos(conn, entry.id)?;
+    let damaged = |reason: String| Error::Corrupt {
+        path: label.to_string(),
+        reason: format!(
+            "dataset {}@{} (table {}): {reason}",
+            entry.name, entry.version, entry.data_table
+        ),
+    };
+    let mut types = Vec::with_capacity(infos.len());
+    for c in &infos {
+        types.push(DType::from_name(&c.converted_dtype).ok_or_else(|| {
+            damaged(format!(
+                "column {:?} has unknown dtype {:?}",
+                c.column_name, c.converted_dtype
+            ))
+        })?);
+    }
+    let names: Vec<&str> = infos.iter().map(|c| c.column_name.as_str()).collect();
+    let order = ["rowid", "_rowid_", "oid"]
+        .into_iter()
+        .find(|alias| !names.iter().any(|n| n.eq_ignore_ascii_case(alias)))
+        .map(|alias| format!(" ORDER BY {alias}"))
+        .unwrap_or_default();
+    let select: Vec<String> = names.iter().map(|n| quote_ident(n)).collect();
+    let rows = entry.size_rows.max(0) as usize;
+    let mut cols: Vec<Values> = types
+        .iter()
+        .map(|t| match t {
+            DType::Integer => Values::Integer(Vec::with_capacity(rows)),
+            DType::Float => Values::Float(Vec::with_capacity(rows)),
+            DType::Boolean => Values::Boolean(Vec::with_capacity(rows)),
+            DType::String => Values::String(Vec::with_capacity(rows)),
+        })
+        .collect();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {} FROM {}{order}",
+            select.join(", "),
+            quote_ident(&entry.data_table)
+        ))
+        .map_err(|e| damaged(format!("cannot read it: {e}")))?;
+    let mut q = stmt.query([])?;
+    let mut r = 0usize;
+    while let Some(row) = q.next()? {
+        r += 1;
+        for (i, col) in cols.iter_mut().enumerate() {
+            let v = row.get_ref(i)?;
+            let bad = |v: ValueRef<'_>| {
+                damaged(format!(
+                    "row {r}, column {:?}: found {:?} in a {} column",
+                    names[i],
+                    v.data_type(),
+                    types[i].name()
+                ))
+            };
+            match (col, v) {
+                (Values::Integer(c), ValueRef::Integer(x)) => c.push(Some(x)),
+                (Values::Integer(c), ValueRef::Null) => c.push(None),
+                (Values::Float(c), ValueRef::Real(x)) => c.push(x),
+                (Values::Float(c), ValueRef::Integer(x)) => c.push(x as f64),
+                (Values::Float(c), ValueRef::Null) => c.push(f64::NAN),
+                (Values::Boolean(c), ValueRef::Integer(x @ (0 | 1))) => c.push(Some(x == 1)),
+                (Values::Boolean(c), ValueRef::Null) => c.push(None),
+                (Values::String(c), ValueRef::Text(t)) => c.push(Some(
+                    std::str::from_utf8(t).map_err(|_| bad(v))?.to_string(),
+                )),
+                (Values::String(c), ValueRef::Null) => c.push(None),
+                _ => return Err(bad(v)),
+            }
+        }
+    }
+    if r != rows {
+        return Err(damaged(format!(
+            "it has {r} rows but the registry recorded {rows}"
+        )));
+    }
+    let columns: Vec<Column> = infos
+        .into_iter()
+        .zip(cols)
+        .map(|(i, v)| Column::new(i.column_name, v))
+        .collect();
+    Dataset::new(columns).map_err(|e| damaged(e.to_string()))
+}
