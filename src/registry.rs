@@ -292,6 +292,239 @@ fn fingerprint(input: &Input<'_>, format: Format) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::{samples, Column, Values};
+    use crate::ErrorKind;
+
+    fn small(v: i64) -> Dataset {
+        Dataset::new(vec![
+            Column::new("a", Values::Integer(vec![Some(1), Some(v)])),
+            Column::new("b", Values::String(vec![Some("x".into()), None])),
+        ])
+        .unwrap()
+    }
+
+    fn csv(text: &str) -> Input<'_> {
+        Input::Bytes {
+            bytes: text.as_bytes(),
+            label: "t.csv",
+        }
+    }
+
+    #[test]
+    fn identical_content_dedupes_other_content_bumps_new_name_binds() {
+        let mut reg = Registry::open_in_memory().unwrap();
+        let a = reg.bind_dataset(&small(2), "d", "first").unwrap();
+        assert_eq!((a.dataset.version, a.created), (1, true));
+        let again = reg
+            .bind_dataset(&small(2), "d", "other description")
+            .unwrap();
+        assert_eq!(
+            again,
+            Bound {
+                dataset: a.dataset.clone(),
+                created: false
+            }
+        );
+        let b = reg.bind_dataset(&small(3), "d", "").unwrap();
+        assert_eq!((b.dataset.version, b.created), (2, true));
+        // Going back to the first content returns version 1, writes nothing.
+        let back = reg.bind_dataset(&small(2), "d", "").unwrap();
+        assert_eq!((back.dataset.version, back.created), (1, false));
+        // The same content under a new name is bound under that name.
+        let c = reg.bind_dataset(&small(2), "e", "").unwrap();
+        assert_eq!(
+            (c.dataset.name.as_str(), c.dataset.version, c.created),
+            ("e", 1, true)
+        );
+        assert_eq!(c.dataset.md5, a.dataset.md5);
+        assert_eq!(reg.list_datasets().unwrap().len(), 3);
+        assert_eq!(reg.dataset("d").unwrap().version, 2);
+        assert_eq!(reg.dataset("d@1").unwrap().id, a.dataset.id);
+        assert_eq!(reg.dataset(&c.dataset.id.to_string()).unwrap().name, "e");
+        let e = reg.dataset("d@9").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert!(e.to_string().contains("mlops-lite dataset list"), "{e}");
+    }
+
+    #[test]
+    fn same_bytes_rebind_uses_fingerprint_and_reformatted_content_dedupes() {
+        let mut reg = Registry::open_in_memory().unwrap();
+        let a = reg
+            .bind_dataset_from(csv("x,y\n1,a\n"), Format::Csv, "t", "", &mut |_, _| {})
+            .unwrap();
+        assert!(a.created);
+        let b = reg
+            .bind_dataset_from(csv("x,y\n1,a\n"), Format::Csv, "t", "", &mut |_, _| {})
+            .unwrap();
+        assert!(!b.created);
+        // Other bytes, same content (quoting, no final newline): the md5 check catches it.
+        let c = reg
+            .bind_dataset_from(
+                csv("\"x\",y\n1,\"a\""),
+                Format::Csv,
+                "t",
+                "",
+                &mut |_, _| {},
+            )
+            .unwrap();
+        assert_eq!((c.dataset.version, c.created), (1, false));
+        let d = reg
+            .bind_dataset_from(csv("x,y\n2,a\n"), Format::Csv, "t", "", &mut |_, _| {})
+            .unwrap();
+        assert_eq!((d.dataset.version, d.created), (2, true));
+    }
+
+    #[test]
+    fn failed_bind_leaves_registry_unchanged() {
+        let mut reg = Registry::open_in_memory().unwrap();
+        reg.bind_dataset(&small(2), "d", "").unwrap();
+        // Someone made a table where the next version's data table would go: the bind fails
+        // half way (after the datasets row was inserted) and must roll back entirely.
+        reg.connection()
+            .execute_batch("CREATE TABLE data_2 (z)")
+            .unwrap();
+        let before = reg.to_bytes().unwrap();
+        let e = reg.bind_dataset(&small(3), "d", "").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Database, "{e}");
+        assert_eq!(reg.list_datasets().unwrap().len(), 1);
+        assert_eq!(reg.to_bytes().unwrap(), before);
+        // Bad input never reaches the database either.
+        assert!(reg
+            .bind_dataset_from(csv("a,b\n1\n"), Format::Csv, "d", "", &mut |_, _| {})
+            .is_err());
+        assert!(reg.bind_dataset(&small(3), "bad@name", "").is_err());
+        assert_eq!(reg.to_bytes().unwrap(), before);
+    }
+
+    #[test]
+    fn bytes_round_trip_and_wal_header_is_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        let mut reg = Registry::open(&path).unwrap();
+        let (_, iris) = samples::sample("iris").unwrap();
+        reg.bind_dataset(&iris, "iris", "").unwrap();
+        let bytes = reg.to_bytes().unwrap();
+        assert_eq!(
+            (bytes[18], bytes[19]),
+            (1, 1),
+            "exported bytes use a rollback journal"
+        );
+        drop(reg);
+        // A file saved in WAL mode opens from bytes too.
+        let on_disk = std::fs::read(&path).unwrap();
+        assert_eq!((on_disk[18], on_disk[19]), (2, 2));
+        for b in [&bytes, &on_disk] {
+            let mut back = Registry::from_bytes(b).unwrap();
+            let (entry, data) = back.pull_dataset("iris").unwrap();
+            assert_eq!(data, iris);
+            assert_eq!(entry.md5, iris.md5());
+            back.bind_dataset(&small(1), "more", "").unwrap();
+            assert_eq!(
+                Registry::from_bytes(&back.to_bytes().unwrap())
+                    .unwrap()
+                    .list_datasets()
+                    .unwrap()
+                    .len(),
+                2
+            );
+        }
+        assert!(Registry::from_bytes(&[])
+            .unwrap()
+            .list_datasets()
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn foreign_truncated_and_newer_bytes_are_refused() {
+        let e = Registry::from_bytes(b"name,value\n1,2\n").err().unwrap();
+        assert_eq!(e.kind(), ErrorKind::NotARegistry);
+        assert!(e.to_string().contains("not a SQLite database"), "{e}");
+
+        let mut reg = Registry::open_in_memory().unwrap();
+        let (_, iris) = samples::sample("breast_cancer").unwrap();
+        reg.bind_dataset(&iris, "bc", "").unwrap();
+        let bytes = reg.to_bytes().unwrap();
+        for cut in [10, 99, bytes.len() / 2, bytes.len() - 1] {
+            let e = Registry::from_bytes(&bytes[..cut]).err().unwrap();
+            assert_eq!(e.kind(), ErrorKind::Corrupt, "cut at {cut}: {e}");
+            assert!(e.to_string().contains("truncated"), "{e}");
+        }
+
+        reg.connection()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let e = Registry::from_bytes(&reg.to_bytes().unwrap())
+            .err()
+            .unwrap();
+        assert_eq!(e.kind(), ErrorKind::NewerFormat);
+        assert!(e.to_string().contains("format 99"), "{e}");
+
+        let other = rusqlite::Connection::open_in_memory().unwrap();
+        other.execute_batch("CREATE TABLE customers (id)").unwrap();
+        let mut other = other;
+        let bytes = crate::store::to_bytes(&mut other).unwrap();
+        let e = Registry::from_bytes(&bytes).err().unwrap();
+        assert_eq!(e.kind(), ErrorKind::NotARegistry);
+        assert!(e.to_string().contains("customers"), "{e}");
+    }
+
+    #[test]
+    fn tampered_rows_are_refused_on_pull() {
+        let mut reg = Registry::open_in_memory().unwrap();
+        let (_, iris) = samples::sample("iris").unwrap();
+        reg.bind_dataset(&iris, "iris", "").unwrap();
+        reg.connection()
+            .execute_batch("UPDATE data_1 SET \"sepal width (cm)\" = 3.6 WHERE rowid = 1")
+            .unwrap();
+        let e = reg.pull_dataset("iris").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Corrupt);
+        assert!(
+            e.to_string()
+                .contains("dataset iris@1 (table data_1) no longer matches its md5"),
+            "{e}"
+        );
+        reg.connection()
+            .execute_batch("UPDATE data_1 SET \"sepal width (cm)\" = 'wide' WHERE rowid = 7")
+            .unwrap();
+        let e = reg.pull_dataset("iris").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("row 7, column \"sepal width (cm)\": found Text in a Float64 column"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn hostile_names_are_stored_as_values() {
+        let mut reg = Registry::open_in_memory().unwrap();
+        let names = [
+            "x'); DROP TABLE datasets; --",
+            "<img src=x onerror=alert(1)>",
+            "a\"b",
+        ];
+        for n in names {
+            let d = Dataset::new(vec![Column::new(n, Values::Integer(vec![Some(1)]))]).unwrap();
+            reg.bind_dataset(&d, n, n).unwrap();
+            let (entry, back) = reg.pull_dataset(n).unwrap();
+            assert_eq!((entry.name.as_str(), entry.description.as_str()), (n, n));
+            assert_eq!(back, d);
+            assert_eq!(reg.info(n).unwrap()[0].column_name, n);
+        }
+        assert_eq!(reg.list_datasets().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn columns_named_like_rowid_keep_row_order() {
+        let mut reg = Registry::open_in_memory().unwrap();
+        let d = Dataset::new(vec![
+            Column::new("rowid", Values::Integer(vec![Some(3), Some(1), Some(2)])),
+            Column::new("oid", Values::Integer(vec![Some(9), Some(8), Some(7)])),
+        ])
+        .unwrap();
+        reg.bind_dataset(&d, "r", "").unwrap();
+        assert_eq!(reg.pull_dataset("r").unwrap().1, d);
+    }
 
     #[test]
     fn references_parse() {

@@ -220,7 +220,9 @@ pub const MAX_COLUMNS: usize = 1900;
 
 impl Dataset {
     /// Builds a dataset, checking that columns have equal lengths, non-empty names that are
-    /// unique ignoring ASCII case, and at least one column and one row.
+    /// unique ignoring ASCII case, finite floats, and at least one column and one row.
+    /// Canonicalises: negative zero becomes zero, a column of nulls only becomes a float
+    /// column.
     pub fn new(columns: Vec<Column>) -> Result<Dataset> {
         Self::with_source(columns, "<data>")
     }
@@ -270,6 +272,11 @@ impl Dataset {
             ));
         }
         for c in &mut columns {
+            // A column of nulls only has no type to keep: it is always a float column (as in
+            // pandas), so that every way of writing it gives the same md5.
+            if c.values.null_count() == rows && c.values.dtype() != DType::Float {
+                c.values = Values::Float(vec![f64::NAN; rows]);
+            }
             if let Values::Float(v) = &mut c.values {
                 for x in v.iter_mut() {
                     if *x == 0.0 {

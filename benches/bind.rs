@@ -1,0 +1,134 @@
+//! Benchmark of the dataset hot paths (issue 2's targets), run with `cargo bench --bench bind`.
+//!
+//! Generates (once, deterministically) a 1,000,000-row x 10-column float CSV under
+//! `target/bench-data/`, then measures in this one process: a fresh bind into a new registry
+//! file, a re-bind of the identical file, a re-bind of the same content from a reformatted
+//! file (full parse path), a pull, the file bytes per float cell, and peak memory (VmHWM)
+//! after the fresh bind. Set `BENCH_ROWS` to change the row count.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use mlops_lite::dataset::import::{Format, Input};
+use mlops_lite::Registry;
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// A deterministic xorshift generator: the same file on every run.
+struct Rng(u64);
+impl Rng {
+    fn next_f64(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn generate(path: &Path, rows: usize, sep_space: bool) {
+    if path.exists() {
+        return;
+    }
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let header: Vec<String> = (0..10).map(|i| format!("x{i}")).collect();
+    writeln!(f, "{}", header.join(",")).unwrap();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut buf = ryu::Buffer::new();
+    for _ in 0..rows {
+        for c in 0..10 {
+            if c > 0 {
+                f.write_all(b",").unwrap();
+            }
+            let x = (rng.next_f64() - 0.5) * 1000.0;
+            f.write_all(buf.format(x).as_bytes()).unwrap();
+            if sep_space {
+                // Same values, other bytes: trailing zeros change the text, not the number.
+                f.write_all(b"0").unwrap();
+            }
+        }
+        f.write_all(b"\n").unwrap();
+    }
+}
+
+fn main() {
+    let rows: usize = std::env::var("BENCH_ROWS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join(format!("floats_{rows}x10.csv"));
+    let csv2 = dir.join(format!("floats_{rows}x10_reformatted.csv"));
+    generate(&csv, rows, false);
+    generate(&csv2, rows, true);
+    let db = dir.join("bench.db");
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+    let csv_mb = std::fs::metadata(&csv).unwrap().len() as f64 / 1e6;
+    println!("input: {rows} rows x 10 float columns, {csv_mb:.0} MB CSV");
+
+    let rss_before = peak_rss_mb();
+    let mut reg = Registry::open(&db).unwrap();
+    let t = Instant::now();
+    let b = reg
+        .bind_dataset_from(Input::Path(&csv), Format::Csv, "floats", "", &mut |_, _| {})
+        .unwrap();
+    let fresh = t.elapsed().as_secs_f64();
+    assert!(b.created);
+    let rss = peak_rss_mb();
+    drop(reg);
+    let file_bytes = std::fs::metadata(&db).unwrap().len() as f64;
+    println!(
+        "fresh bind:              {fresh:.3} s  (peak RSS {rss:.0} MB; {rss_before:.0} MB before)"
+    );
+
+    let mut reg = Registry::open(&db).unwrap();
+    let t = Instant::now();
+    let b = reg
+        .bind_dataset_from(Input::Path(&csv), Format::Csv, "floats", "", &mut |_, _| {})
+        .unwrap();
+    let rebind = t.elapsed().as_secs_f64();
+    assert!(!b.created);
+    println!(
+        "re-bind, same file:      {rebind:.3} s  ({:.1}% of the fresh bind)",
+        100.0 * rebind / fresh
+    );
+
+    let t = Instant::now();
+    let b = reg
+        .bind_dataset_from(
+            Input::Path(&csv2),
+            Format::Csv,
+            "floats",
+            "",
+            &mut |_, _| {},
+        )
+        .unwrap();
+    let rebind2 = t.elapsed().as_secs_f64();
+    assert!(!b.created, "the reformatted file holds the same values");
+    println!(
+        "re-bind, reformatted:    {rebind2:.3} s  ({:.1}% of the fresh bind; parses and hashes, writes nothing)",
+        100.0 * rebind2 / fresh
+    );
+
+    let t = Instant::now();
+    let (entry, data) = reg.pull_dataset("floats@1").unwrap();
+    let pull = t.elapsed().as_secs_f64();
+    assert_eq!(data.md5(), entry.md5);
+    println!("pull (md5 verified):     {pull:.3} s");
+    println!(
+        "file size:               {:.1} MB, {:.2} bytes per float cell",
+        file_bytes / 1e6,
+        file_bytes / (rows as f64 * 10.0)
+    );
+}
