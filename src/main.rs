@@ -60,7 +60,7 @@ enum DatasetCommand {
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Output format (default: from --out's extension, else csv).
+        /// Output format (default: from --out's extension, else json with --json, else csv).
         #[arg(long, value_enum)]
         format: Option<FormatArg>,
     },
@@ -104,6 +104,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // `mlops-lite dataset pull x | head`: the reader stopped; that is not an error.
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -115,8 +119,13 @@ fn run(cli: Cli) -> Result<(), Error> {
     let out = &mut std::io::stdout().lock();
     match cli.command {
         Command::Dataset(DatasetCommand::Add(args)) => {
-            let mut reg = Registry::open(&cli.db)?;
-            let bound = add(&mut reg, &args)?;
+            let existed = cli.db.exists();
+            let bound = Registry::open(&cli.db).and_then(|mut reg| add(&mut reg, &args));
+            if bound.is_err() && !existed {
+                // A failed first bind leaves no registry behind, as if never run.
+                remove_db_files(&cli.db);
+            }
+            let bound = bound?;
             if cli.json {
                 print_json(out, &bound)?;
             } else {
@@ -150,6 +159,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             let (_, data) = reg.pull_dataset(&reference)?;
             let format = format
                 .map(Format::from)
+                .or(cli.json.then_some(Format::Json))
                 .or_else(|| path.as_deref().and_then(Format::from_path))
                 .unwrap_or(Format::Csv);
             let write = |w: &mut dyn Write| match format {
@@ -171,6 +181,15 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Demo => demo(&cli.db, out)?,
     }
     Ok(())
+}
+
+/// Removes a registry file and its WAL companions (after a failed first bind).
+fn remove_db_files(db: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
 }
 
 fn add(reg: &mut Registry, args: &AddArgs) -> Result<Bound, Error> {

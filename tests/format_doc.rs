@@ -11,8 +11,12 @@ fn doc() -> String {
 #[test]
 fn schema_block_matches_a_new_registry() {
     let doc = doc();
-    let start = doc.find("<!-- schema:start -->\n```sql\n").expect("schema start marker");
-    let end = doc.find("```\n<!-- schema:end -->").expect("schema end marker");
+    let start = doc
+        .find("<!-- schema:start -->\n```sql\n")
+        .expect("schema start marker");
+    let end = doc
+        .find("```\n<!-- schema:end -->")
+        .expect("schema end marker");
     let documented = &doc[start + "<!-- schema:start -->\n```sql\n".len()..end];
 
     let reg = Registry::open_in_memory().unwrap();
@@ -25,18 +29,30 @@ fn schema_block_matches_a_new_registry() {
         .unwrap()
         .map(|s| format!("{};\n", s.unwrap()))
         .collect();
-    assert_eq!(documented, actual.join("\n"), "docs/FORMAT.md's schema block is out of date");
+    assert_eq!(
+        documented,
+        actual.join("\n"),
+        "docs/FORMAT.md's schema block is out of date"
+    );
 }
 
 #[test]
 fn pragma_values_are_documented() {
     let doc = doc();
-    assert!(doc.contains(&format!("# The mlops-lite registry file, format {SCHEMA_VERSION}")));
-    assert!(doc.contains(&format!("| format version | `PRAGMA user_version` | `{SCHEMA_VERSION}` |")));
+    assert!(doc.contains(&format!(
+        "# The mlops-lite registry file, format {SCHEMA_VERSION}"
+    )));
+    assert!(doc.contains(&format!(
+        "| format version | `PRAGMA user_version` | `{SCHEMA_VERSION}` |"
+    )));
     assert!(doc.contains(&format!("`{APPLICATION_ID}` (`0x{APPLICATION_ID:08X}`")));
     let reg = Registry::open_in_memory().unwrap();
     let c = reg.connection();
-    let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    let a: i32 = c.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
+    let v: i64 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    let a: i32 = c
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .unwrap();
     assert_eq!((v, a), (SCHEMA_VERSION, APPLICATION_ID));
 }

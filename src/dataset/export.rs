@@ -14,7 +14,10 @@ use crate::error::{Error, Result};
 /// Writes `data` as CSV to `out`.
 pub fn write_csv<W: Write>(data: &Dataset, out: W) -> Result<()> {
     let mut w = csv::WriterBuilder::new().from_writer(out);
-    let err = |e: csv::Error| Error::InvalidArgument(format!("writing CSV failed: {e}"));
+    let err = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io("<output>", io),
+        other => Error::InvalidArgument(format!("writing CSV failed: {other:?}")),
+    };
     w.write_record(data.columns().iter().map(|c| c.name.as_bytes()))
         .map_err(err)?;
     let mut ints: Vec<itoa::Buffer> = (0..data.columns().len())
@@ -58,7 +61,7 @@ pub fn write_csv<W: Write>(data: &Dataset, out: W) -> Result<()> {
 /// Writes `data` as a JSON array of records to `out`.
 pub fn write_json<W: Write>(data: &Dataset, out: W) -> Result<()> {
     let mut out = std::io::BufWriter::new(out);
-    let io = |e: std::io::Error| Error::InvalidArgument(format!("writing JSON failed: {e}"));
+    let io = |e: std::io::Error| Error::io("<output>", e);
     let keys: Vec<String> = data
         .columns()
         .iter()
@@ -94,7 +97,7 @@ pub fn write_json<W: Write>(data: &Dataset, out: W) -> Result<()> {
                 },
                 Values::String(v) => match &v[r] {
                     Some(s) => serde_json::to_writer(&mut out, s)
-                        .map_err(|e| Error::InvalidArgument(format!("writing JSON failed: {e}")))?,
+                        .map_err(|e| Error::io("<output>", e.into()))?,
                     None => out.write_all(b"null").map_err(io)?,
                 },
             }

@@ -179,9 +179,28 @@ enum Builder {
 
 struct CsvCtx<'a> {
     label: &'a str,
+    input: Input<'a>,
 }
 
 impl CsvCtx<'_> {
+    /// The 1-based line where the record at `pos` starts. The csv crate records a record's
+    /// start before it consumes the `\n` of a preceding `\r\n`, so in CRLF files its line is
+    /// one low and its byte offset points at that `\n`: correct for it (errors only).
+    fn line(&self, pos: &csv::Position) -> u64 {
+        let at_newline = match self.input {
+            Input::Bytes { bytes, .. } => bytes.get(pos.byte() as usize) == Some(&b'\n'),
+            Input::Path(p) => (|| {
+                let mut f = File::open(p).ok()?;
+                f.seek(SeekFrom::Start(pos.byte())).ok()?;
+                let mut b = [0u8; 1];
+                f.read_exact(&mut b).ok()?;
+                Some(b[0] == b'\n')
+            })()
+            .unwrap_or(false),
+        };
+        pos.line() + at_newline as u64
+    }
+
     fn err(&self, line: u64, column: Option<&str>, message: impl Into<String>) -> Error {
         Error::input(
             self.label,
@@ -194,11 +213,11 @@ impl CsvCtx<'_> {
         )
     }
 
-    fn text(&self, field: &[u8], line: u64, column: &str) -> Result<String> {
+    fn text(&self, field: &[u8], pos: &csv::Position, column: &str) -> Result<String> {
         match std::str::from_utf8(field) {
             Ok(s) => Ok(s.to_string()),
             Err(e) => Err(self.err(
-                line,
+                self.line(pos),
                 Some(column),
                 format!(
                     "invalid UTF-8 (byte 0x{:02x} at offset {} of the field); save the file as UTF-8",
@@ -209,12 +228,12 @@ impl CsvCtx<'_> {
         }
     }
 
-    fn float(&self, x: f64, line: u64, column: &str) -> Result<f64> {
+    fn float(&self, x: f64, pos: &csv::Position, column: &str) -> Result<f64> {
         if x.is_finite() {
             Ok(x)
         } else {
             Err(self.err(
-                line,
+                self.line(pos),
                 Some(column),
                 "infinite value; mlops-lite stores finite numbers only: replace it or leave the cell empty",
             ))
@@ -224,7 +243,13 @@ impl CsvCtx<'_> {
 
 impl Builder {
     #[inline]
-    fn push(&mut self, field: &[u8], line: u64, column: &str, ctx: &CsvCtx) -> Result<()> {
+    fn push(
+        &mut self,
+        field: &[u8],
+        pos: &csv::Position,
+        column: &str,
+        ctx: &CsvCtx,
+    ) -> Result<()> {
         if is_null_token(field) {
             match self {
                 Builder::Nulls(n) => *n += 1,
@@ -239,7 +264,7 @@ impl Builder {
         match self {
             Builder::Float(v) => {
                 if let Some(x) = parse_float(field) {
-                    v.push(ctx.float(x, line, column)?);
+                    v.push(ctx.float(x, pos, column)?);
                 } else {
                     *self = Builder::Redo;
                 }
@@ -248,7 +273,7 @@ impl Builder {
                 if let Some(x) = parse_int(field) {
                     v.push(Some(x));
                 } else if let Some(x) = parse_float(field) {
-                    let x = ctx.float(x, line, column)?;
+                    let x = ctx.float(x, pos, column)?;
                     let mut f: Vec<f64> =
                         v.iter().map(|o| o.map_or(f64::NAN, |i| i as f64)).collect();
                     f.push(x);
@@ -261,7 +286,7 @@ impl Builder {
                 Some(b) => v.push(Some(b)),
                 None => *self = Builder::Redo,
             },
-            Builder::Str(v) => v.push(Some(ctx.text(field, line, column)?)),
+            Builder::Str(v) => v.push(Some(ctx.text(field, pos, column)?)),
             Builder::Redo => {}
             Builder::Nulls(n) => {
                 let n = *n;
@@ -271,7 +296,7 @@ impl Builder {
                     Builder::Int(v)
                 } else if let Some(x) = parse_float(field) {
                     let mut v = vec![f64::NAN; n];
-                    v.push(ctx.float(x, line, column)?);
+                    v.push(ctx.float(x, pos, column)?);
                     Builder::Float(v)
                 } else if let Some(b) = parse_bool(field) {
                     let mut v = vec![None; n];
@@ -279,7 +304,7 @@ impl Builder {
                     Builder::Bool(v)
                 } else {
                     let mut v = vec![None; n];
-                    v.push(Some(ctx.text(field, line, column)?));
+                    v.push(Some(ctx.text(field, pos, column)?));
                     Builder::Str(v)
                 };
             }
@@ -307,13 +332,14 @@ fn csv_reader<R: Read>(r: R) -> csv::Reader<R> {
         .from_reader(r)
 }
 
-fn csv_error(label: &str, e: csv::Error, header_len: usize) -> Error {
-    let line = e.position().map(|p| p.line());
+fn csv_error(ctx: &CsvCtx, e: csv::Error, header_len: usize) -> Error {
+    let label = ctx.label;
+    let line = e.position().map(|p| ctx.line(p));
     match e.into_kind() {
         csv::ErrorKind::UnequalLengths { pos, len, .. } => Error::input(
             label,
             Location {
-                line: pos.map(|p| p.line()).or(line),
+                line: pos.as_ref().map(|p| ctx.line(p)).or(line),
                 ..Default::default()
             },
             format!(
@@ -370,7 +396,10 @@ fn ends_inside_quotes(tail: &[u8]) -> bool {
 
 fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
     let label = input.label();
-    let ctx = CsvCtx { label: &label };
+    let ctx = CsvCtx {
+        label: &label,
+        input,
+    };
     let (reader, total) = input.open()?;
     let mut rdr = csv_reader(reader);
     let mut record = csv::ByteRecord::new();
@@ -378,7 +407,7 @@ fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
     // Header.
     let has_header = rdr
         .read_byte_record(&mut record)
-        .map_err(|e| csv_error(&label, e, 0))?;
+        .map_err(|e| csv_error(&ctx, e, 0))?;
     let header_is_blank =
         !has_header || (record.len() == 1 && record[0].iter().all(|b| b.is_ascii_whitespace()));
     if header_is_blank {
@@ -413,32 +442,34 @@ fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
         check_column_names(names.iter().map(String::as_str), &label)
     {
         if ends_inside_quotes(&input.tail(last_record_start)?) {
-            return Err(unterminated(&ctx, 1));
+            return Err(unterminated(&ctx, None));
         }
         return Err(ctx.err(1, None, message));
     }
     let ncols = names.len();
     let mut builders: Vec<Builder> = (0..ncols).map(|_| Builder::Nulls(0)).collect();
-    let mut last_line = 1;
+    let mut last_pos: Option<csv::Position> = None;
     let mut rows: u64 = 0;
     loop {
         match rdr.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let err = csv_error(&label, e, ncols);
+                let err = csv_error(&ctx, e, ncols);
                 if ends_inside_quotes(&input.tail(last_record_start)?) {
-                    return Err(unterminated(&ctx, last_line));
+                    return Err(unterminated(&ctx, last_pos.as_ref()));
                 }
                 return Err(err);
             }
         }
-        let pos = record.position().expect("csv records carry a position");
-        let line = pos.line();
-        last_line = line;
+        let pos = record
+            .position()
+            .expect("csv records carry a position")
+            .clone();
+        last_pos = Some(pos.clone());
         last_record_start = pos.byte();
         for (b, (field, name)) in builders.iter_mut().zip(record.iter().zip(&names)) {
-            b.push(field, line, name, &ctx)?;
+            b.push(field, &pos, name, &ctx)?;
         }
         rows += 1;
         if rows.is_multiple_of(65536) {
@@ -446,9 +477,16 @@ fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
         }
     }
     if ends_inside_quotes(&input.tail(last_record_start)?) {
-        return Err(unterminated(&ctx, last_line));
+        return Err(unterminated(&ctx, last_pos.as_ref()));
     }
     progress(total, total);
+    if rows == 0 {
+        return Err(ctx.err(
+            1,
+            None,
+            "there is a header but no data rows; a dataset needs at least one row",
+        ));
+    }
 
     // Mixed columns: read again, keeping their original text.
     let redo: Vec<usize> = (0..ncols)
@@ -460,18 +498,21 @@ fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
         let mut texts: Vec<Vec<Option<String>>> =
             vec![Vec::with_capacity(rows as usize); redo.len()];
         rdr.read_byte_record(&mut record)
-            .map_err(|e| csv_error(&label, e, ncols))?;
+            .map_err(|e| csv_error(&ctx, e, ncols))?;
         while rdr
             .read_byte_record(&mut record)
-            .map_err(|e| csv_error(&label, e, ncols))?
+            .map_err(|e| csv_error(&ctx, e, ncols))?
         {
-            let line = record.position().map_or(0, |p| p.line());
+            let pos = record
+                .position()
+                .expect("csv records carry a position")
+                .clone();
             for (t, &i) in texts.iter_mut().zip(&redo) {
                 let field = &record[i];
                 t.push(if is_null_token(field) {
                     None
                 } else {
-                    Some(ctx.text(field, line, &names[i])?)
+                    Some(ctx.text(field, &pos, &names[i])?)
                 });
             }
         }
@@ -487,9 +528,9 @@ fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
     Dataset::with_source(columns, &label)
 }
 
-fn unterminated(ctx: &CsvCtx, line: u64) -> Error {
+fn unterminated(ctx: &CsvCtx, pos: Option<&csv::Position>) -> Error {
     ctx.err(
-        line,
+        pos.map_or(1, |p| ctx.line(p)),
         None,
         "a quoted field starting in this record is never closed; add the closing '\"' \
          (a '\"' inside a quoted field is written '\"\"')",
