@@ -31,6 +31,11 @@ pub mod error;
 pub mod registry;
 pub mod store;
 
+/// The README's Rust examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use error::{Error, ErrorKind, Result};
 pub use registry::{Bound, Registry};
 pub use store::DatasetEntry;

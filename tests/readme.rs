@@ -1,0 +1,87 @@
+//! The README's `console` examples are tests: each `$ ` line runs (through `sh`, with the
+//! built `mlops-lite` first on PATH) in one fresh directory, and its output (stdout and
+//! stderr) must equal the lines that follow it, timestamps aside.
+
+use std::path::Path;
+use std::process::Command;
+
+/// Replaces `YYYY-MM-DD HH:MM:SS` timestamps by a fixed text.
+fn normalize(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let shape = b"dddd-dd-dd dd:dd:dd";
+    while i < b.len() {
+        let matches = b.len() - i >= shape.len()
+            && shape.iter().zip(&b[i..]).all(|(s, c)| {
+                if *s == b'd' {
+                    c.is_ascii_digit()
+                } else {
+                    s == c
+                }
+            });
+        if matches {
+            out.push_str("<timestamp>        ");
+            i += shape.len();
+        } else {
+            let ch = text[i..].chars().next().unwrap();
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+/// (command, expected output) pairs of every ```console block.
+fn examples(readme: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for line in readme.lines() {
+        if line.starts_with("```console") {
+            in_block = true;
+        } else if line.starts_with("```") {
+            in_block = false;
+        } else if in_block {
+            if let Some(cmd) = line.strip_prefix("$ ") {
+                out.push((cmd.to_string(), String::new()));
+            } else if let Some(last) = out.last_mut() {
+                last.1.push_str(line);
+                last.1.push('\n');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn readme_console_examples_produce_the_shown_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let examples = examples(&readme);
+    assert!(examples.len() >= 10, "the README lost its CLI example");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_mlops-lite"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (cmd, expected) in examples {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{cmd} 2>&1"))
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .env_remove("MLOPS_LITE_DB")
+            .output()
+            .expect("sh runs");
+        let got = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            normalize(&got),
+            normalize(&expected),
+            "README example `$ {cmd}`"
+        );
+    }
+}
