@@ -4,7 +4,8 @@
 //! `target/bench-data/`, then measures in this one process: a fresh bind into a new registry
 //! file, a re-bind of the identical file, a re-bind of the same content from a reformatted
 //! file (full parse path), a pull, the file bytes per float cell, and peak memory (VmHWM)
-//! after the fresh bind. Set `BENCH_ROWS` to change the row count.
+//! after the fresh bind. Set `BENCH_ROWS` to change the row count. Under `cargo test` it runs
+//! on 1,000 rows as a smoke test.
 
 use std::io::Write;
 use std::path::Path;
@@ -60,17 +61,20 @@ fn generate(path: &Path, rows: usize, sep_space: bool) {
 }
 
 fn main() {
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a quick smoke
+    // test on 1,000 rows.
+    let smoke = !std::env::args().any(|a| a == "--bench");
     let rows: usize = std::env::var("BENCH_ROWS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
+        .unwrap_or(if smoke { 1_000 } else { 1_000_000 });
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).unwrap();
     let csv = dir.join(format!("floats_{rows}x10.csv"));
     let csv2 = dir.join(format!("floats_{rows}x10_reformatted.csv"));
     generate(&csv, rows, false);
     generate(&csv2, rows, true);
-    let db = dir.join("bench.db");
+    let db = dir.join(format!("bench_{rows}.db"));
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
