@@ -16,6 +16,8 @@ apt_install() {
 command -v sqlite3 >/dev/null || apt_install sqlite3
 # Python's standard sqlite3 module is the second plain-SQL reader in the tests.
 command -v python3 >/dev/null || apt_install python3
+# scikit-learn and pandas: the README's accuracy comparison is re-checked on every run.
+python3 -c "import sklearn, pandas" 2>/dev/null || python3 -m pip install --quiet scikit-learn pandas
 for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
@@ -27,4 +29,6 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test (unit, integration, doc, README examples)"
 cargo test --all-targets --locked
 cargo test --doc --locked
+echo "== scikit-learn comparison (README: held-out accuracy within 2 points)"
+python3 scripts/sklearn_compare.py target/debug/mlops-lite
 echo "== all tests passed"

@@ -28,6 +28,8 @@
 
 pub mod dataset;
 pub mod error;
+pub mod pipeline;
+pub mod predict;
 pub mod registry;
 pub mod store;
 
@@ -37,5 +39,5 @@ pub mod store;
 pub struct ReadmeDoctests;
 
 pub use error::{Error, ErrorKind, Result};
-pub use registry::{Bound, Registry};
-pub use store::DatasetEntry;
+pub use registry::{Bound, BoundModel, Registry};
+pub use store::{DatasetEntry, ModelEntry};

@@ -10,7 +10,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use mlops_lite::dataset::export::{write_csv, write_json};
 use mlops_lite::dataset::import::{Format, Input};
 use mlops_lite::dataset::{samples, ColumnInfo};
-use mlops_lite::{Bound, DatasetEntry, Error, Registry};
+use mlops_lite::pipeline::estimator::EstimatorSpec;
+use mlops_lite::pipeline::{Pipeline, TrainSpec};
+use mlops_lite::predict::Prediction;
+use mlops_lite::store::{LogFilter, LogRecord};
+use mlops_lite::{Bound, BoundModel, DatasetEntry, Error, ModelEntry, Registry};
 
 mod table;
 
@@ -38,8 +42,112 @@ enum Command {
     /// Bind, list, inspect and pull datasets.
     #[command(subcommand)]
     Dataset(DatasetCommand),
-    /// The main job: bind the bundled iris dataset and print the registry's tables.
+    /// Train, bind, list and inspect models.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Predict records (a JSON array of objects, or CSV) with a model.
+    Predict(PredictArgs),
+    /// Query and export the prediction log.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// The main job: the Python tool's README workflow on iris (bind the dataset, train and
+    /// bind a LogisticRegression pipeline, predict two records with logging, show the tables).
     Demo,
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// Train a pipeline on a dataset and bind it as a new model version.
+    Train(TrainArgs),
+    /// List every model version.
+    List,
+    /// A model's signature, classes, metrics, lineage and versions.
+    Info {
+        /// An id, a name (latest version) or name@version.
+        reference: String,
+    },
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// The training dataset: an id, a name or name@version.
+    #[arg(long)]
+    dataset: String,
+    /// The column to predict (may come from --spec instead).
+    #[arg(long)]
+    target: Option<String>,
+    /// A JSON training spec (columns, transformers, estimator, test_size, seed).
+    #[arg(long, conflicts_with = "estimator")]
+    spec: Option<PathBuf>,
+    /// The estimator, with default hyper-parameters (e.g. logistic_regression, random_forest_classifier).
+    #[arg(long)]
+    estimator: Option<String>,
+    /// The model name.
+    #[arg(long)]
+    name: String,
+    /// A description stored with the model.
+    #[arg(long, default_value = "")]
+    description: String,
+    /// Fraction of rows held out for metrics (default 0.25).
+    #[arg(long)]
+    test_size: Option<f64>,
+    /// Seed of the split and of randomized estimators (default 42).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+#[derive(Args)]
+struct PredictArgs {
+    /// The model: an id, a name or name@version.
+    #[arg(long)]
+    model: String,
+    /// The records file, or - for standard input.
+    #[arg(default_value = "-")]
+    input: String,
+    /// Write the call and every record to the prediction log.
+    #[arg(long)]
+    log: bool,
+    /// Input format (default: from the file extension, else json).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Logged prediction records, oldest first.
+    List(LogArgs),
+    /// Every logged record of one reference id (or one model), in full.
+    Show(LogArgs),
+    /// Export logged records as CSV or JSON.
+    Export {
+        #[command(flatten)]
+        filter: LogArgs,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Output format (default: from --out's extension, else csv).
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+    },
+}
+
+#[derive(Args)]
+struct LogArgs {
+    /// Only this model (id, name or name@version).
+    #[arg(long)]
+    model: Option<String>,
+    /// Only this reference id.
+    #[arg(long)]
+    reference_id: Option<String>,
+    /// Only calls at or after this UTC time (YYYY-MM-DD[ HH:MM:SS]).
+    #[arg(long)]
+    since: Option<String>,
+    /// Only calls before this UTC time.
+    #[arg(long)]
+    until: Option<String>,
+    /// Only the newest N records.
+    #[arg(long)]
+    limit: Option<i64>,
 }
 
 #[derive(Subcommand)]
@@ -178,6 +286,103 @@ fn run(cli: Cli) -> Result<(), Error> {
                 None => write(out)?,
             }
         }
+        Command::Model(ModelCommand::Train(args)) => {
+            let mut reg = Registry::open_existing(&cli.db)?;
+            let (bound, pipeline) = train(&mut reg, &args)?;
+            if cli.json {
+                print_json(out, &bound)?;
+            } else {
+                write_out(out, &bound_model_text(&bound, &pipeline))?;
+            }
+        }
+        Command::Model(ModelCommand::List) => {
+            let reg = Registry::open_existing(&cli.db)?;
+            let list = reg.list_models()?;
+            if cli.json {
+                print_json(out, &list)?;
+            } else {
+                write_out(out, &models_table(&list))?;
+            }
+        }
+        Command::Model(ModelCommand::Info { reference }) => {
+            let mut reg = Registry::open_existing(&cli.db)?;
+            let (entry, pipeline, dataset) = reg.pull_model(&reference)?;
+            let versions: Vec<ModelEntry> = reg
+                .list_models()?
+                .into_iter()
+                .filter(|m| m.name == entry.name)
+                .collect();
+            if cli.json {
+                print_json(
+                    out,
+                    &serde_json::json!({
+                        "model": entry,
+                        "signature": pipeline.signature,
+                        "target": pipeline.target,
+                        "classes": pipeline.classes,
+                        "metrics": pipeline.metrics,
+                        "spec": pipeline.spec,
+                        "dataset": dataset,
+                        "artifact_format": pipeline.artifact_format,
+                        "mlops_lite_version": pipeline.mlops_lite_version,
+                        "smartcore_version": pipeline.smartcore_version,
+                        "versions": versions,
+                    }),
+                )?;
+            } else {
+                write_out(
+                    out,
+                    &model_info_text(&entry, &pipeline, &dataset, &versions),
+                )?;
+            }
+        }
+        Command::Predict(args) => {
+            let mut reg = Registry::open_existing(&cli.db)?;
+            let records = read_records(&args)?;
+            let (_, pipeline, predictions) = reg.predict(&args.model, &records, args.log)?;
+            print_predictions(out, &pipeline, &predictions)?;
+        }
+        Command::Log(cmd) => {
+            let reg = Registry::open_existing(&cli.db)?;
+            match cmd {
+                LogCommand::List(args) => {
+                    let records = reg.log(&log_filter(&reg, &args)?)?;
+                    if cli.json {
+                        print_json(out, &records)?;
+                    } else {
+                        write_out(out, &log_table(&records))?;
+                    }
+                }
+                LogCommand::Show(args) => {
+                    let records = reg.log(&log_filter(&reg, &args)?)?;
+                    print_json(out, &records)?;
+                }
+                LogCommand::Export {
+                    filter,
+                    out: path,
+                    format,
+                } => {
+                    let records = reg.log(&log_filter(&reg, &filter)?)?;
+                    let format = format
+                        .map(Format::from)
+                        .or_else(|| path.as_deref().and_then(Format::from_path))
+                        .unwrap_or(Format::Csv);
+                    let text = match format {
+                        Format::Json => format!(
+                            "{}\n",
+                            serde_json::to_string_pretty(&records).expect("serializes")
+                        ),
+                        Format::Csv => log_csv(&records)?,
+                    };
+                    match path {
+                        Some(p) => {
+                            std::fs::write(&p, text).map_err(|e| Error::io(p.display(), e))?
+                        }
+                        None => write_out(out, &text)?,
+                    }
+                }
+            }
+        }
         Command::Demo => demo(&cli.db, out)?,
     }
     Ok(())
@@ -255,19 +460,327 @@ fn progress_bar(file: &std::path::Path) -> Option<ProgressBar> {
     Some(bar)
 }
 
+/// The two records of the Python tool's README.
+const DEMO_RECORDS: &str = r#"[
+  {"sepal length (cm)": 2, "petal length (cm)": 1, "petal width (cm)": 1, "sepal width (cm)": 1},
+  {"reference_id": "some_external_id", "sepal length (cm)": 1, "petal length (cm)": 2,
+   "petal width (cm)": 1, "sepal width (cm)": 1}
+]"#;
+
 fn demo(db: &std::path::Path, out: &mut dyn Write) -> Result<(), Error> {
     let mut reg = Registry::open(db)?;
     let (sample, iris) = samples::sample("iris")?;
     let bound = reg.bind_dataset(&iris, "iris", sample.description)?;
     print_bound(out, &bound)?;
+    let dataset = format!("iris@{}", bound.dataset.version);
+    // The Python tool's README pipeline: median imputer and standard scaler in a column
+    // transformer, then LogisticRegression; that is the default spec for iris.
+    let pipeline = reg.train_model(&dataset, &TrainSpec::new("target"))?;
+    let model = reg.bind_model(&pipeline, "testmodel", "iris LogisticRegression pipeline")?;
+    write_out(out, &bound_model_text(&model, &pipeline))?;
+    let (_, pipeline, predictions) = reg.predict("testmodel", DEMO_RECORDS.as_bytes(), true)?;
     let text = format!(
-        "\n$ mlops-lite dataset list\n{}\n$ mlops-lite dataset info iris\n{}\nThe rows are plain SQL: sqlite3 {} 'SELECT * FROM {} LIMIT 5'\n",
+        "\n$ mlops-lite dataset list\n{}\n$ mlops-lite dataset info iris\n{}\n$ mlops-lite model list\n{}\n$ mlops-lite predict --model testmodel --log  (the Python README's two records)\n",
         datasets_table(&reg.list_datasets()?),
-        info_table(&reg.info(&format!("iris@{}", bound.dataset.version))?),
+        info_table(&reg.info(&dataset)?),
+        models_table(&reg.list_models()?),
+    );
+    write_out(out, &text)?;
+    print_predictions(out, &pipeline, &predictions)?;
+    let text = format!(
+        "\n$ mlops-lite log list --limit 2\n{}\nThe rows are plain SQL: sqlite3 {} 'SELECT * FROM {} LIMIT 5'\n\
+         and the log too:        sqlite3 {} 'SELECT reference_id, inputs, outputs FROM prediction_records'\n",
+        log_table(&reg.log(&LogFilter { limit: Some(2), ..Default::default() })?),
         db.display(),
-        bound.dataset.data_table
+        bound.dataset.data_table,
+        db.display(),
     );
     write_out(out, &text)
+}
+
+fn train(reg: &mut Registry, args: &TrainArgs) -> Result<(BoundModel, Pipeline), Error> {
+    let mut spec = match &args.spec {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.display(), e))?;
+            let mut spec = TrainSpec::from_json(&text)
+                .map_err(|e| Error::InvalidArgument(format!("{}: {e}", path.display())))?;
+            if let Some(t) = &args.target {
+                if *t != spec.target {
+                    return Err(Error::InvalidArgument(format!(
+                        "--target {t:?} disagrees with the spec's target {:?}; give one of them",
+                        spec.target
+                    )));
+                }
+            }
+            spec.target = spec.target.clone();
+            spec
+        }
+        None => TrainSpec::new(args.target.clone().ok_or_else(|| {
+            Error::InvalidArgument("--target is required (or a --spec naming the target)".into())
+        })?),
+    };
+    if let Some(name) = &args.estimator {
+        spec.estimator = Some(EstimatorSpec::default_for(name)?);
+    }
+    if let Some(t) = args.test_size {
+        spec.test_size = t;
+    }
+    if let Some(s) = args.seed {
+        spec.seed = s;
+    }
+    let pipeline = reg.train_model(&args.dataset, &spec)?;
+    let bound = reg.bind_model(&pipeline, &args.name, &args.description)?;
+    Ok((bound, pipeline))
+}
+
+fn read_records(args: &PredictArgs) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let (bytes, label) = if args.input == "-" {
+        let mut b = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut b)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        (b, "<stdin>".to_string())
+    } else {
+        let b = std::fs::read(&args.input).map_err(|e| Error::io(&args.input, e))?;
+        (b, args.input.clone())
+    };
+    let format = args
+        .format
+        .map(Format::from)
+        .or_else(|| Format::from_path(std::path::Path::new(&args.input)))
+        .unwrap_or(Format::Json);
+    if format == Format::Json {
+        return Ok(bytes);
+    }
+    // CSV: read it as a dataset, then hand it over as JSON records.
+    let data = mlops_lite::dataset::import::read(
+        Input::Bytes {
+            bytes: &bytes,
+            label: &label,
+        },
+        Format::Csv,
+        &mut |_, _| {},
+    )?;
+    let mut json = Vec::new();
+    mlops_lite::dataset::export::write_json(&data, &mut json)?;
+    Ok(json)
+}
+
+fn print_predictions(
+    out: &mut dyn Write,
+    pipeline: &Pipeline,
+    predictions: &[Prediction],
+) -> Result<(), Error> {
+    let json: Vec<_> = predictions
+        .iter()
+        .map(|p| p.to_json(&pipeline.classes))
+        .collect();
+    print_json(out, &json)
+}
+
+fn log_filter(reg: &Registry, args: &LogArgs) -> Result<LogFilter, Error> {
+    Ok(LogFilter {
+        model_id: match &args.model {
+            Some(m) => Some(reg.model(m)?.id),
+            None => None,
+        },
+        reference_id: args.reference_id.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        limit: args.limit,
+    })
+}
+
+fn log_table(records: &[LogRecord]) -> String {
+    let mut t = table::Table::new(&[
+        ("call_id", true),
+        ("position", true),
+        ("created_at", false),
+        ("model", false),
+        ("reference_id", false),
+        ("inputs", false),
+        ("outputs", false),
+    ]);
+    for r in records {
+        t.row(vec![
+            r.call_id.to_string(),
+            r.position.to_string(),
+            r.created_at.clone(),
+            format!("{}@{}", r.model_name, r.model_version),
+            r.reference_id.clone().unwrap_or_default(),
+            r.inputs.to_string(),
+            r.outputs.to_string(),
+        ]);
+    }
+    t.render()
+}
+
+fn log_csv(records: &[LogRecord]) -> Result<String, Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| Error::InvalidArgument(format!("writing CSV failed: {e}"));
+    w.write_record([
+        "call_id",
+        "position",
+        "created_at",
+        "model",
+        "model_version",
+        "reference_id",
+        "inputs",
+        "outputs",
+    ])
+    .map_err(err)?;
+    for r in records {
+        w.write_record([
+            r.call_id.to_string(),
+            r.position.to_string(),
+            r.created_at.clone(),
+            r.model_name.clone(),
+            r.model_version.to_string(),
+            r.reference_id.clone().unwrap_or_default(),
+            r.inputs.to_string(),
+            r.outputs.to_string(),
+        ])
+        .map_err(err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::InvalidArgument(format!("writing CSV failed: {e}")))?;
+    Ok(String::from_utf8(bytes).expect("CSV of UTF-8 strings"))
+}
+
+fn metrics_text(m: &serde_json::Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(obj) = m.as_object() {
+        for (k, v) in obj {
+            if k == "n_train" || k == "n_test" {
+                continue;
+            }
+            parts.push(format!(
+                "{k}={}",
+                table::num(v.as_f64()).trim_end_matches('0')
+            ));
+        }
+    }
+    parts.join(" ")
+}
+
+fn bound_model_text(bound: &BoundModel, pipeline: &Pipeline) -> String {
+    let m = &bound.model;
+    if bound.created {
+        format!(
+            "bound model {}@{} (id {}): {} {} on {}@{}, held-out {} ({} of {} rows), md5 {}\n",
+            m.name,
+            m.version,
+            m.id,
+            m.estimator_class,
+            m.estimator_type,
+            pipeline.dataset.name,
+            pipeline.dataset.version,
+            metrics_text(&m.metrics),
+            pipeline.metrics.n_test,
+            pipeline.metrics.n_test + pipeline.metrics.n_train,
+            m.artifact_md5
+        )
+    } else {
+        format!(
+            "model {}@{} (id {}) already holds this artifact (md5 {}); nothing was written\n",
+            m.name, m.version, m.id, m.artifact_md5
+        )
+    }
+}
+
+fn models_table(list: &[ModelEntry]) -> String {
+    let mut t = table::Table::new(&[
+        ("id", true),
+        ("name", false),
+        ("version", true),
+        ("dataset_registry_id", true),
+        ("estimator_class", false),
+        ("estimator_type", false),
+        ("description", false),
+        ("metrics", false),
+        ("created_at", false),
+    ]);
+    for m in list {
+        t.row(vec![
+            m.id.to_string(),
+            m.name.clone(),
+            m.version.to_string(),
+            m.dataset_registry_id.to_string(),
+            m.estimator_class.clone(),
+            m.estimator_type.clone(),
+            m.description.clone(),
+            metrics_text(&m.metrics),
+            m.created_at.clone(),
+        ]);
+    }
+    t.render()
+}
+
+fn model_info_text(
+    entry: &ModelEntry,
+    p: &Pipeline,
+    dataset: &DatasetEntry,
+    versions: &[ModelEntry],
+) -> String {
+    let mut s = format!(
+        "model {}@{} (id {}): {} {}, target {:?}{}\n",
+        entry.name,
+        entry.version,
+        entry.id,
+        p.estimator_class,
+        p.estimator_type,
+        p.target,
+        if p.classes.is_empty() {
+            String::new()
+        } else {
+            format!(", classes {}", p.classes.join(", "))
+        }
+    );
+    s += &format!(
+        "trained on dataset {}@{} (id {}, md5 {}), {} rows, {} held out (test_size {}, seed {})\n",
+        dataset.name,
+        dataset.version,
+        dataset.id,
+        dataset.md5,
+        p.metrics.n_train + p.metrics.n_test,
+        p.metrics.n_test,
+        p.spec.test_size,
+        p.spec.seed
+    );
+    s += &format!("metrics: {}\n", metrics_text(&entry.metrics));
+    s += &format!(
+        "artifact: md5 {}, format {}, written by mlops-lite {} with smartcore {}\n\nsignature:\n",
+        entry.artifact_md5, p.artifact_format, p.mlops_lite_version, p.smartcore_version
+    );
+    let mut t = table::Table::new(&[
+        ("feature", false),
+        ("dtype", false),
+        ("transformer", false),
+        ("steps", false),
+    ]);
+    let groups = p.spec.transformers.clone().unwrap_or_default();
+    for f in &p.signature {
+        let g = groups.iter().find(|g| g.columns.contains(&f.name));
+        t.row(vec![
+            f.name.clone(),
+            f.dtype.clone(),
+            g.map(|g| g.name.clone()).unwrap_or_default(),
+            g.map(|g| {
+                g.steps
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(" -> ")
+            })
+            .unwrap_or_default(),
+        ]);
+    }
+    s += &t.render();
+    s += "\nversions:\n";
+    s += &models_table(versions);
+    s
 }
 
 fn print_bound(out: &mut dyn Write, bound: &Bound) -> Result<(), Error> {

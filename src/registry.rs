@@ -9,10 +9,15 @@ use std::path::Path;
 use rusqlite::{Connection, TransactionBehavior};
 use serde::Serialize;
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use crate::dataset::import::{self, Format, Input, Progress};
 use crate::dataset::{ColumnInfo, Dataset};
 use crate::error::{Error, Result};
-use crate::store::{self, DatasetEntry, NewDataset};
+use crate::pipeline::{self, Lineage, Pipeline, TrainSpec};
+use crate::predict::{self, Prediction};
+use crate::store::{self, DatasetEntry, LogFilter, LogRecord, ModelEntry, NewDataset, NewModel};
 
 /// Version of the rules that turn source bytes into a dataset; part of the source
 /// fingerprint, so a change of parsing rules never reuses an old fingerprint.
@@ -22,6 +27,18 @@ const PARSER_VERSION: u32 = 1;
 pub struct Registry {
     conn: Connection,
     label: String,
+    /// Pipelines already read and checked, by model id and artifact md5.
+    models: HashMap<i64, (String, Rc<Pipeline>)>,
+}
+
+/// The result of binding a model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoundModel {
+    /// The model version that holds the artifact.
+    pub model: ModelEntry,
+    /// True when a new version was written; false when the identical artifact was already
+    /// bound under that name.
+    pub created: bool,
 }
 
 /// The result of binding a dataset.
@@ -105,6 +122,7 @@ impl Registry {
         Ok(Registry {
             conn: store::open_file(path, true)?,
             label: path.display().to_string(),
+            models: HashMap::new(),
         })
     }
 
@@ -114,6 +132,7 @@ impl Registry {
         Ok(Registry {
             conn: store::open_file(path, false)?,
             label: path.display().to_string(),
+            models: HashMap::new(),
         })
     }
 
@@ -122,6 +141,7 @@ impl Registry {
         Ok(Registry {
             conn: store::open_memory()?,
             label: "<memory>".into(),
+            models: HashMap::new(),
         })
     }
 
@@ -131,6 +151,7 @@ impl Registry {
         Ok(Registry {
             conn: store::open_bytes(bytes)?,
             label: "<bytes>".into(),
+            models: HashMap::new(),
         })
     }
 
@@ -258,10 +279,227 @@ impl Registry {
         Ok((entry, data))
     }
 
+    /// Trains a pipeline on a dataset of this registry (not bound yet: see
+    /// [`Registry::bind_model`]).
+    pub fn train_model(&self, dataset_ref: &str, spec: &TrainSpec) -> Result<Pipeline> {
+        let (entry, data) = self.pull_dataset(dataset_ref)?;
+        pipeline::train(
+            &data,
+            spec,
+            Lineage {
+                name: entry.name,
+                version: entry.version,
+                md5: entry.md5,
+            },
+        )
+    }
+
+    /// Binds a fitted pipeline under `name`, linked to its training dataset (which must be
+    /// in this registry with the recorded md5). The identical artifact under `name` returns
+    /// that version and writes nothing; another artifact is the next version.
+    pub fn bind_model(
+        &mut self,
+        pipeline: &Pipeline,
+        name: &str,
+        description: &str,
+    ) -> Result<BoundModel> {
+        check_name(name)?;
+        pipeline.validate()?;
+        let artifact = pipeline.to_artifact();
+        let md5 = md5_hex(&artifact);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(existing) = store::find_model_by_md5(&tx, name, &md5)? {
+            return Ok(BoundModel {
+                model: existing,
+                created: false,
+            });
+        }
+        let d = &pipeline.dataset;
+        let dataset =
+            store::dataset_for_lineage(&tx, &d.name, d.version, &d.md5)?.ok_or_else(|| {
+                Error::NotFound(format!(
+                "the model's training dataset {}@{} (md5 {}) is not in {}; bind that dataset first",
+                d.name, d.version, d.md5, self.label
+            ))
+            })?;
+        let json = |v: &dyn erased::Json| v.json();
+        let new = NewModel {
+            name,
+            description,
+            dataset_id: dataset.id,
+            target: &pipeline.target,
+            estimator_class: &pipeline.estimator_class,
+            estimator_type: &pipeline.estimator_type,
+            metrics: &json(&pipeline.metrics),
+            signature: &json(&pipeline.signature),
+            classes: &json(&pipeline.classes),
+            artifact: &artifact,
+            artifact_md5: &md5,
+            artifact_format: pipeline.artifact_format,
+            mlops_lite_version: &pipeline.mlops_lite_version,
+            smartcore_version: &pipeline.smartcore_version,
+        };
+        let model = store::insert_model(&tx, &new)?;
+        tx.commit()?;
+        Ok(BoundModel {
+            model,
+            created: true,
+        })
+    }
+
+    /// Every model version, oldest first.
+    pub fn list_models(&self) -> Result<Vec<ModelEntry>> {
+        store::list_models(&self.conn)
+    }
+
+    /// The model version a reference (`id`, `name`, `name@version`) names.
+    pub fn model(&self, reference: &str) -> Result<ModelEntry> {
+        let found = match Reference::parse(reference)? {
+            Reference::Id(id) => store::model_by_id(&self.conn, id)?,
+            Reference::Name(name, version) => store::model_by_name(&self.conn, &name, version)?,
+        };
+        found.ok_or_else(|| {
+            Error::NotFound(format!(
+                "model {reference:?} is not in {}; `mlops-lite model list` shows what is",
+                self.label
+            ))
+        })
+    }
+
+    /// A model's fitted pipeline and its training dataset. The artifact's md5 must equal the
+    /// stored one (a tampered blob is refused), its format must be one this build reads, and
+    /// its training dataset must be present with the recorded md5.
+    pub fn pull_model(
+        &mut self,
+        reference: &str,
+    ) -> Result<(ModelEntry, Rc<Pipeline>, DatasetEntry)> {
+        let entry = self.model(reference)?;
+        let pipeline = self.load_pipeline(&entry)?;
+        let dataset = store::dataset_by_id(&self.conn, entry.dataset_registry_id)?
+            .filter(|d| d.md5 == pipeline.dataset.md5)
+            .ok_or_else(|| Error::Corrupt {
+                path: self.label.clone(),
+                reason: format!(
+                    "model {}@{}'s training dataset (id {}, md5 {}) is missing or changed",
+                    entry.name, entry.version, entry.dataset_registry_id, pipeline.dataset.md5
+                ),
+            })?;
+        Ok((entry, pipeline, dataset))
+    }
+
+    fn load_pipeline(&mut self, entry: &ModelEntry) -> Result<Rc<Pipeline>> {
+        if let Some((md5, p)) = self.models.get(&entry.id) {
+            if *md5 == entry.artifact_md5 {
+                return Ok(p.clone());
+            }
+        }
+        let bytes = store::model_artifact(&self.conn, entry.id)?;
+        let md5 = md5_hex(&bytes);
+        let who = format!("model {}@{} (id {})", entry.name, entry.version, entry.id);
+        if md5 != entry.artifact_md5 {
+            return Err(Error::Corrupt {
+                path: self.label.clone(),
+                reason: format!(
+                    "{who}: its artifact no longer matches its md5 (stored {}, content {md5}); it was not loaded",
+                    entry.artifact_md5
+                ),
+            });
+        }
+        let p = Pipeline::from_artifact(&bytes).map_err(|e| Error::Corrupt {
+            path: self.label.clone(),
+            reason: format!("{who}: {e}"),
+        })?;
+        let p = Rc::new(p);
+        self.models.insert(entry.id, (md5, p.clone()));
+        Ok(p)
+    }
+
+    /// Predicts a JSON array of records with a model; with `log`, the call and every record
+    /// are written to the prediction log in the same transaction. A bad record fails the
+    /// whole batch and logs nothing; an empty batch returns an empty result.
+    pub fn predict(
+        &mut self,
+        model_ref: &str,
+        records: &[u8],
+        log: bool,
+    ) -> Result<(ModelEntry, Rc<Pipeline>, Vec<Prediction>)> {
+        let started = clock();
+        let entry = self.model(model_ref)?;
+        let pipeline = self.load_pipeline(&entry)?;
+        let batch = predict::parse_records(records, &pipeline)?;
+        let predictions = predict::run(&pipeline, &batch)?;
+        if log && !predictions.is_empty() {
+            let latency = elapsed_us(started);
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            store::insert_prediction_log(
+                &tx,
+                entry.id,
+                entry.dataset_registry_id,
+                latency,
+                predictions.len(),
+                |i, inputs, outputs| {
+                    predict::inputs_json(&batch, i, inputs);
+                    predict::outputs_json(&predictions[i].output, outputs);
+                    predictions[i].reference_id.as_deref()
+                },
+            )?;
+            tx.commit()?;
+        }
+        Ok((entry, pipeline, predictions))
+    }
+
+    /// Logged prediction records matching `filter`, oldest first.
+    pub fn log(&self, filter: &LogFilter) -> Result<Vec<LogRecord>> {
+        store::query_log(&self.conn, filter)
+    }
+
     /// The underlying SQLite connection, for reading with plain SQL.
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Lowercase hex md5 of bytes.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+mod erased {
+    /// Compact JSON of a serializable value (for the JSON columns of `models`).
+    pub trait Json {
+        fn json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).expect("serializes")
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn clock() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn elapsed_us(t: std::time::Instant) -> i64 {
+    t.elapsed().as_micros() as i64
+}
+
+#[cfg(target_arch = "wasm32")]
+fn clock() {}
+
+#[cfg(target_arch = "wasm32")]
+fn elapsed_us(_: ()) -> i64 {
+    0
 }
 
 /// A fast hash (xxh3-128) of the source bytes, the format and the parser version.

@@ -877,10 +877,11 @@ fn newer_format_registry_is_refused_unchanged() {
     }
     let before = db_state(&t.db);
     let expected = format!(
-        "error: {} uses registry format 99, but this build of mlops-lite {} reads formats 1 to 1; \
+        "error: {} uses registry format 99, but this build of mlops-lite {} reads formats 1 to {}; \
          upgrade mlops-lite to open it (the file was not changed)\n",
         t.db(),
-        env!("CARGO_PKG_VERSION")
+        env!("CARGO_PKG_VERSION"),
+        mlops_lite::store::SCHEMA_VERSION
     );
     for args in [
         &["dataset", "list"][..],
@@ -1078,7 +1079,10 @@ fn names_with_quotes_sql_and_html_round_trip() {
             "data_3",
             "dataset_columns",
             "datasets",
-            "mlops_meta"
+            "mlops_meta",
+            "models",
+            "prediction_calls",
+            "prediction_records"
         ]
     );
 }

@@ -43,7 +43,7 @@ fn pragma_values_are_documented() {
         "# The mlops-lite registry file, format {SCHEMA_VERSION}"
     )));
     assert!(doc.contains(&format!(
-        "| format version | `PRAGMA user_version` | `{SCHEMA_VERSION}` |"
+        "| format version | `PRAGMA user_version` | `{SCHEMA_VERSION}` "
     )));
     assert!(doc.contains(&format!("`{APPLICATION_ID}` (`0x{APPLICATION_ID:08X}`")));
     let reg = Registry::open_in_memory().unwrap();

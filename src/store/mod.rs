@@ -16,13 +16,13 @@ use crate::dataset::{Column, ColumnInfo, DType, Dataset, Values};
 use crate::error::{Error, Result};
 
 /// The newest registry format this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// `PRAGMA application_id` of an mlops-lite registry: "MLOP" in ASCII.
 pub const APPLICATION_ID: i32 = 0x4d4c_4f50;
 
 /// Migration `i` takes a database from format `i` to format `i + 1`.
-pub const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
+pub const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
 
 /// A row of the `datasets` table: one version of one dataset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -660,4 +660,312 @@ pub fn read_dataset(conn: &Connection, entry: &DatasetEntry, label: &str) -> Res
         .map(|(i, v)| Column::new(i.column_name, v))
         .collect();
     Dataset::new(columns).map_err(|e| damaged(e.to_string()))
+}
+
+/// A row of the `models` table: one version of one model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelEntry {
+    /// Registry id.
+    pub id: i64,
+    /// Model name.
+    pub name: String,
+    /// Version under that name, from 1.
+    pub version: i64,
+    /// The training dataset's id (`datasets.id`).
+    pub dataset_registry_id: i64,
+    /// Estimator class, e.g. `LogisticRegression`.
+    pub estimator_class: String,
+    /// `classifier` or `regressor`.
+    pub estimator_type: String,
+    /// Free text.
+    pub description: String,
+    /// Held-out metrics (JSON object).
+    pub metrics: serde_json::Value,
+    /// When it was bound, UTC.
+    pub created_at: String,
+    /// Target column.
+    pub target: String,
+    /// md5 of the artifact bytes.
+    pub artifact_md5: String,
+}
+
+const MODEL_COLUMNS: &str = "id, name, version, dataset_id, estimator_class, estimator_type, description, metrics, created_at, target, artifact_md5";
+
+fn model_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<ModelEntry> {
+    let metrics: String = row.get(7)?;
+    Ok(ModelEntry {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        version: row.get(2)?,
+        dataset_registry_id: row.get(3)?,
+        estimator_class: row.get(4)?,
+        estimator_type: row.get(5)?,
+        description: row.get(6)?,
+        metrics: serde_json::from_str(&metrics).unwrap_or(serde_json::Value::Null),
+        created_at: row.get(8)?,
+        target: row.get(9)?,
+        artifact_md5: row.get(10)?,
+    })
+}
+
+/// The dataset with this md5, preferring `name@version`.
+pub fn dataset_for_lineage(
+    conn: &Connection,
+    name: &str,
+    version: i64,
+    md5: &str,
+) -> Result<Option<DatasetEntry>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {DATASET_COLUMNS} FROM datasets WHERE md5 = ?3 \
+                 ORDER BY (name = ?1 AND version = ?2) DESC, id LIMIT 1"
+            ),
+            params![name, version, md5],
+            dataset_entry,
+        )
+        .optional()?)
+}
+
+/// The model `name` with this artifact md5, if bound.
+pub fn find_model_by_md5(conn: &Connection, name: &str, md5: &str) -> Result<Option<ModelEntry>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {MODEL_COLUMNS} FROM models WHERE name = ?1 AND artifact_md5 = ?2 ORDER BY version LIMIT 1"),
+            params![name, md5],
+            model_entry,
+        )
+        .optional()?)
+}
+
+/// What a new model row needs.
+pub struct NewModel<'a> {
+    /// Name.
+    pub name: &'a str,
+    /// Description.
+    pub description: &'a str,
+    /// Training dataset id.
+    pub dataset_id: i64,
+    /// Target column.
+    pub target: &'a str,
+    /// Estimator class.
+    pub estimator_class: &'a str,
+    /// `classifier` or `regressor`.
+    pub estimator_type: &'a str,
+    /// Metrics JSON.
+    pub metrics: &'a str,
+    /// Signature JSON.
+    pub signature: &'a str,
+    /// Classes JSON.
+    pub classes: &'a str,
+    /// The artifact bytes.
+    pub artifact: &'a [u8],
+    /// Their md5.
+    pub artifact_md5: &'a str,
+    /// Artifact format version.
+    pub artifact_format: u32,
+    /// Writer version.
+    pub mlops_lite_version: &'a str,
+    /// smartcore version.
+    pub smartcore_version: &'a str,
+}
+
+/// Inserts the next version of model `new.name`.
+pub fn insert_model(tx: &Transaction<'_>, new: &NewModel<'_>) -> Result<ModelEntry> {
+    let version: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?1",
+        [new.name],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO models (name, version, dataset_id, target, estimator_class, estimator_type, description, \
+         metrics, signature, classes, artifact, artifact_md5, artifact_format, mlops_lite_version, smartcore_version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            new.name,
+            version,
+            new.dataset_id,
+            new.target,
+            new.estimator_class,
+            new.estimator_type,
+            new.description,
+            new.metrics,
+            new.signature,
+            new.classes,
+            new.artifact,
+            new.artifact_md5,
+            new.artifact_format,
+            new.mlops_lite_version,
+            new.smartcore_version
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    Ok(model_by_id(tx, id)?.expect("the row was just inserted"))
+}
+
+/// Every model version, by id.
+pub fn list_models(conn: &Connection) -> Result<Vec<ModelEntry>> {
+    let mut stmt = conn.prepare(&format!("SELECT {MODEL_COLUMNS} FROM models ORDER BY id"))?;
+    let rows = stmt.query_map([], model_entry)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The model with this id.
+pub fn model_by_id(conn: &Connection, id: i64) -> Result<Option<ModelEntry>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {MODEL_COLUMNS} FROM models WHERE id = ?1"),
+            [id],
+            model_entry,
+        )
+        .optional()?)
+}
+
+/// The model `name` at `version`, or its latest version.
+pub fn model_by_name(
+    conn: &Connection,
+    name: &str,
+    version: Option<i64>,
+) -> Result<Option<ModelEntry>> {
+    Ok(match version {
+        Some(v) => conn
+            .query_row(
+                &format!("SELECT {MODEL_COLUMNS} FROM models WHERE name = ?1 AND version = ?2"),
+                params![name, v],
+                model_entry,
+            )
+            .optional()?,
+        None => conn
+            .query_row(
+                &format!("SELECT {MODEL_COLUMNS} FROM models WHERE name = ?1 ORDER BY version DESC LIMIT 1"),
+                [name],
+                model_entry,
+            )
+            .optional()?,
+    })
+}
+
+/// The artifact bytes of model `id`.
+pub fn model_artifact(conn: &Connection, id: i64) -> Result<Vec<u8>> {
+    Ok(
+        conn.query_row("SELECT artifact FROM models WHERE id = ?1", [id], |r| {
+            Ok(match r.get_ref(0)? {
+                ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+                _ => Vec::new(),
+            })
+        })?,
+    )
+}
+
+/// Logs one prediction call and its `n` records inside `tx`; returns the call id.
+/// `record(i, inputs, outputs)` writes record `i`'s inputs and outputs JSON into the two
+/// (reused) buffers and returns its reference id.
+pub fn insert_prediction_log<'p>(
+    tx: &Transaction<'_>,
+    model_id: i64,
+    dataset_id: i64,
+    latency_us: i64,
+    n: usize,
+    mut record: impl FnMut(usize, &mut String, &mut String) -> Option<&'p str>,
+) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO prediction_calls (model_id, dataset_id, n_records, latency_us) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![model_id, dataset_id, n as i64, latency_us])?;
+    let call = tx.last_insert_rowid();
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO prediction_records (call_id, position, reference_id, inputs, outputs) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let (mut inputs, mut outputs) = (String::new(), String::new());
+    stmt.raw_bind_parameter(1, call)?;
+    for i in 0..n {
+        let reference = record(i, &mut inputs, &mut outputs);
+        stmt.raw_bind_parameter(2, i as i64)?;
+        match reference {
+            Some(r) => stmt.raw_bind_parameter(3, r)?,
+            None => stmt.raw_bind_parameter(3, Null)?,
+        }
+        stmt.raw_bind_parameter(4, inputs.as_str())?;
+        stmt.raw_bind_parameter(5, outputs.as_str())?;
+        stmt.raw_execute()?;
+    }
+    Ok(call)
+}
+
+/// One logged prediction record, with its call's model and time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogRecord {
+    /// The call id.
+    pub call_id: i64,
+    /// Position in the call's batch.
+    pub position: i64,
+    /// When the call was logged, UTC with milliseconds.
+    pub created_at: String,
+    /// Model id.
+    pub model_id: i64,
+    /// Model name.
+    pub model_name: String,
+    /// Model version.
+    pub model_version: i64,
+    /// The record's reference id.
+    pub reference_id: Option<String>,
+    /// Inputs, a JSON array in signature order.
+    pub inputs: serde_json::Value,
+    /// Outputs: probabilities in class order, or the value.
+    pub outputs: serde_json::Value,
+}
+
+/// A filter over the prediction log.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    /// Only this model id.
+    pub model_id: Option<i64>,
+    /// Only this reference id.
+    pub reference_id: Option<String>,
+    /// Only calls at or after this time (`YYYY-MM-DD[ HH:MM:SS]`, UTC).
+    pub since: Option<String>,
+    /// Only calls before this time.
+    pub until: Option<String>,
+    /// At most this many records (newest first when set).
+    pub limit: Option<i64>,
+}
+
+/// Logged records matching `filter`, oldest first.
+pub fn query_log(conn: &Connection, filter: &LogFilter) -> Result<Vec<LogRecord>> {
+    let sql = "SELECT c.id, r.position, c.created_at, m.id, m.name, m.version, r.reference_id, r.inputs, r.outputs \
+         FROM prediction_records r JOIN prediction_calls c ON c.id = r.call_id JOIN models m ON m.id = c.model_id \
+         WHERE (?1 IS NULL OR c.model_id = ?1) AND (?2 IS NULL OR r.reference_id = ?2) \
+         AND (?3 IS NULL OR c.created_at >= ?3) AND (?4 IS NULL OR c.created_at < ?4) \
+         ORDER BY c.id, r.position";
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(
+        params![
+            filter.model_id,
+            filter.reference_id,
+            filter.since,
+            filter.until
+        ],
+        |r| {
+            let inputs: String = r.get(7)?;
+            let outputs: String = r.get(8)?;
+            Ok(LogRecord {
+                call_id: r.get(0)?,
+                position: r.get(1)?,
+                created_at: r.get(2)?,
+                model_id: r.get(3)?,
+                model_name: r.get(4)?,
+                model_version: r.get(5)?,
+                reference_id: r.get(6)?,
+                inputs: serde_json::from_str(&inputs).unwrap_or(serde_json::Value::String(inputs)),
+                outputs: serde_json::from_str(&outputs)
+                    .unwrap_or(serde_json::Value::String(outputs)),
+            })
+        },
+    )?;
+    let mut all: Vec<LogRecord> = rows.collect::<rusqlite::Result<_>>()?;
+    if let Some(limit) = filter.limit {
+        let keep = (limit.max(0) as usize).min(all.len());
+        all.drain(..all.len() - keep);
+    }
+    Ok(all)
 }

@@ -1,0 +1,139 @@
+//! Benchmark of predictions (issue 3's targets), run with `cargo bench --bench predict`.
+//!
+//! Builds a registry file with iris and the README's pipeline (median imputer + standard
+//! scaler + LogisticRegression), then measures, on the same 10,000 JSON records: predict
+//! without logging, predict with logging to the file, one record with logging (median and
+//! p99 over many calls), the bytes of log per record, and the pipeline alone over parsed
+//! records. Under `cargo test` it runs a short smoke version.
+
+use std::path::Path;
+use std::time::Instant;
+
+use mlops_lite::pipeline::TrainSpec;
+use mlops_lite::{dataset::samples, Registry};
+
+struct Rng(u64);
+impl Rng {
+    fn next_f64(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn records(n: usize) -> Vec<u8> {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut s = String::from("[");
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        // Values rounded to one decimal, like the iris measurements.
+        let v: Vec<f64> = [(4.3, 7.9), (2.0, 4.4), (1.0, 6.9), (0.1, 2.5)]
+            .iter()
+            .map(|(lo, hi)| ((lo + rng.next_f64() * (hi - lo)) * 10.0).round() / 10.0)
+            .collect();
+        s.push_str(&format!(
+            "{{\"reference_id\":\"r{i}\",\"sepal length (cm)\":{},\"sepal width (cm)\":{},\"petal length (cm)\":{},\"petal width (cm)\":{}}}",
+            v[0], v[1], v[2], v[3]
+        ));
+    }
+    s.push(']');
+    s.into_bytes()
+}
+
+fn file_bytes(reg: &Registry) -> i64 {
+    let c = reg.connection();
+    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    let pages: i64 = c.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+    let size: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+    pages * size
+}
+
+fn main() {
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let (n, rounds, singles) = if smoke {
+        (100, 2, 50)
+    } else {
+        (10_000, 20, 5_000)
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join(format!("predict_{n}.db"));
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+    let mut reg = Registry::open(&db).unwrap();
+    let (_, iris) = samples::sample("iris").unwrap();
+    reg.bind_dataset(&iris, "iris", "").unwrap();
+    let p = reg.train_model("iris", &TrainSpec::new("target")).unwrap();
+    reg.bind_model(&p, "iris-lr", "").unwrap();
+    let batch = records(n);
+    println!(
+        "{n} JSON records ({} bytes), iris LogisticRegression pipeline",
+        batch.len()
+    );
+
+    // Warm up (loads and caches the model).
+    reg.predict("iris-lr", &batch, false).unwrap();
+
+    let mut best = f64::INFINITY;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let (_, _, out) = reg.predict("iris-lr", &batch, false).unwrap();
+        best = best.min(t.elapsed().as_secs_f64());
+        assert_eq!(out.len(), n);
+    }
+    println!(
+        "predict, no log:        {:>12.0} records/s (best of {rounds})",
+        n as f64 / best
+    );
+
+    let pipeline = reg.pull_model("iris-lr").unwrap().1;
+    let parsed = mlops_lite::predict::parse_records(&batch, &pipeline).unwrap();
+    let mut best_run = f64::INFINITY;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let out = mlops_lite::predict::run(&pipeline, &parsed).unwrap();
+        best_run = best_run.min(t.elapsed().as_secs_f64());
+        assert_eq!(out.len(), n);
+    }
+    println!(
+        "  pipeline alone:       {:>12.0} records/s (parsed records)",
+        n as f64 / best_run
+    );
+
+    let before = file_bytes(&reg);
+    let mut best_log = f64::INFINITY;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        reg.predict("iris-lr", &batch, true).unwrap();
+        best_log = best_log.min(t.elapsed().as_secs_f64());
+    }
+    let after = file_bytes(&reg);
+    println!(
+        "predict + log to file:  {:>12.0} records/s (best of {rounds})",
+        n as f64 / best_log
+    );
+    println!(
+        "log size:               {:>12.1} bytes per record ({} records)",
+        (after - before) as f64 / (n * rounds) as f64,
+        n * rounds
+    );
+
+    let one = br#"[{"reference_id":"one","sepal length (cm)":5.1,"sepal width (cm)":3.5,"petal length (cm)":1.4,"petal width (cm)":0.2}]"#;
+    let mut times = Vec::with_capacity(singles);
+    for _ in 0..singles {
+        let t = Instant::now();
+        reg.predict("iris-lr", one, true).unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "one record + log:       {:>12.1} us median, {:.1} us p99 ({singles} calls, one transaction each)",
+        times[singles / 2],
+        times[singles * 99 / 100]
+    );
+}

@@ -1,0 +1,818 @@
+//! Fitted pipelines: training spec, training, the artifact format, and inference.
+//!
+//! A [`Pipeline`] is a ColumnTransformer ([`preprocess`]) feeding an estimator
+//! ([`estimator`]), with the input signature, the target and its classes. It is trained from
+//! a [`Dataset`] and a [`TrainSpec`] ([`train`]), serialized as a versioned, deterministic
+//! JSON artifact ([`Pipeline::to_artifact`], [`Pipeline::from_artifact`]: the same pipeline
+//! always gives the same bytes, and bytes from anywhere are validated before use, never
+//! executed), and run on rows ([`Pipeline::predict_row`]).
+
+pub mod estimator;
+pub mod metrics;
+pub mod preprocess;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::{DType, Dataset, Values};
+use crate::error::{Error, Result};
+use estimator::{EstimatorSpec, Fitted, Matrix, TargetData, Task};
+use metrics::Metrics;
+use preprocess::{
+    fit_group, Block, FittedGroup, GroupSpec, ImputeStrategy, RowInput, Scratch, StepSpec,
+};
+
+/// The artifact format this build writes and the newest it reads.
+pub const ARTIFACT_FORMAT: u32 = 1;
+
+/// The smartcore version this build trains with (checked against Cargo.lock by a test).
+pub const SMARTCORE_VERSION: &str = "0.7.0";
+
+/// The largest artifact accepted from a registry (bounded allocation on hostile input).
+pub const MAX_ARTIFACT_BYTES: usize = 1 << 30;
+
+/// An integer target with at most this many distinct values makes a classifier by default.
+pub const MAX_INTEGER_CLASSES: usize = 20;
+
+/// What to train: written as JSON (`--spec FILE`) or built in code. Every field but
+/// `target` has a default; the resolved spec (defaults filled in) is stored with the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainSpec {
+    /// The column to predict.
+    pub target: String,
+    /// Input columns, in order (default: every column but the target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
+    /// Column groups and their steps (default: numbers get median imputation and standard
+    /// scaling, strings most-frequent imputation and one-hot encoding).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transformers: Option<Vec<GroupSpec>>,
+    /// The estimator and its hyper-parameters (default: logistic_regression for a
+    /// classification target, linear_regression otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimator: Option<EstimatorSpec>,
+    /// Fraction of rows held out for metrics, in [0, 1) (default 0.25; 0: no metrics).
+    #[serde(default = "default_test_size")]
+    pub test_size: f64,
+    /// Seed of the split and of randomized estimators (default 42).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+fn default_test_size() -> f64 {
+    0.25
+}
+
+fn default_seed() -> u64 {
+    42
+}
+
+impl TrainSpec {
+    /// A spec with every default: predict `target` from the other columns.
+    pub fn new(target: impl Into<String>) -> TrainSpec {
+        TrainSpec {
+            target: target.into(),
+            features: None,
+            transformers: None,
+            estimator: None,
+            test_size: default_test_size(),
+            seed: default_seed(),
+        }
+    }
+
+    /// Sets the input columns.
+    pub fn features<S: Into<String>>(mut self, features: impl IntoIterator<Item = S>) -> Self {
+        self.features = Some(features.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Adds a transformer group.
+    pub fn transformer(mut self, name: &str, columns: &[&str], steps: Vec<StepSpec>) -> Self {
+        self.transformers
+            .get_or_insert_with(Vec::new)
+            .push(GroupSpec {
+                name: name.into(),
+                columns: columns.iter().map(|c| c.to_string()).collect(),
+                steps,
+            });
+        self
+    }
+
+    /// Sets the estimator.
+    pub fn estimator(mut self, estimator: EstimatorSpec) -> Self {
+        self.estimator = Some(estimator);
+        self
+    }
+
+    /// Sets the held-out fraction.
+    pub fn test_size(mut self, test_size: f64) -> Self {
+        self.test_size = test_size;
+        self
+    }
+
+    /// Sets the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Parses a JSON spec, with a clear error naming the problem.
+    pub fn from_json(text: &str) -> Result<TrainSpec> {
+        serde_json::from_str(text).map_err(|e| {
+            Error::InvalidArgument(format!(
+                "invalid training spec: {e}; see `TrainSpec` in the docs for the fields"
+            ))
+        })
+    }
+}
+
+/// One input feature of a model: its name and the dtype it was trained on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Feature {
+    /// Column name.
+    pub name: String,
+    /// `Int64`, `Float64`, `boolean` or `string`.
+    pub dtype: String,
+}
+
+impl Feature {
+    /// Whether the feature takes strings (else numbers, booleans as 0/1).
+    pub fn is_string(&self) -> bool {
+        self.dtype == DType::String.name()
+    }
+}
+
+/// The dataset a model was trained on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lineage {
+    /// Dataset name.
+    pub name: String,
+    /// Dataset version.
+    pub version: i64,
+    /// Dataset md5.
+    pub md5: String,
+}
+
+/// A fitted pipeline and everything needed to run, check and reproduce it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pipeline {
+    /// Artifact format version (first field, read before anything else).
+    pub artifact_format: u32,
+    /// The mlops-lite version that wrote it.
+    pub mlops_lite_version: String,
+    /// The smartcore version it was trained with.
+    pub smartcore_version: String,
+    /// Estimator class, e.g. `LogisticRegression`.
+    pub estimator_class: String,
+    /// `classifier` or `regressor`.
+    pub estimator_type: String,
+    /// Input features, in order.
+    pub signature: Vec<Feature>,
+    /// Target column.
+    pub target: String,
+    /// Target dtype.
+    pub target_dtype: String,
+    /// Class labels, sorted (classifiers; empty for regressors).
+    pub classes: Vec<String>,
+    /// The resolved training spec (every default filled in).
+    pub spec: TrainSpec,
+    /// The training dataset.
+    pub dataset: Lineage,
+    /// Held-out metrics.
+    pub metrics: Metrics,
+    /// Fitted column groups.
+    pub transformers: Vec<FittedGroup>,
+    /// The fitted estimator.
+    pub estimator: Fitted,
+}
+
+/// The output of one prediction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Class probabilities in `classes` order, and the index of the predicted class.
+    Classes {
+        /// Probabilities.
+        proba: Vec<f64>,
+        /// Index of the largest.
+        label: usize,
+    },
+    /// A regression value.
+    Value(f64),
+}
+
+/// A problem with one input row: the feature index and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowError {
+    /// Index into the signature.
+    pub feature: usize,
+    /// Description.
+    pub message: String,
+}
+
+impl Pipeline {
+    /// The task.
+    pub fn task(&self) -> Task {
+        self.estimator.task()
+    }
+
+    /// The deterministic artifact bytes (compact JSON, fields in declaration order, floats
+    /// in shortest round-trip form).
+    pub fn to_artifact(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a pipeline always serializes")
+    }
+
+    /// Reads artifact bytes from an untrusted source: the format version is checked first
+    /// (a newer format is refused clearly), then every field, then internal consistency, so
+    /// that running the pipeline afterwards cannot panic.
+    pub fn from_artifact(bytes: &[u8]) -> Result<Pipeline> {
+        if bytes.len() > MAX_ARTIFACT_BYTES {
+            return Err(Error::InvalidArgument(format!(
+                "the artifact is {} bytes, more than the {MAX_ARTIFACT_BYTES} this build reads",
+                bytes.len()
+            )));
+        }
+        #[derive(Deserialize)]
+        struct Header {
+            artifact_format: u32,
+            #[serde(default)]
+            mlops_lite_version: String,
+        }
+        let header: Header = serde_json::from_slice(bytes)
+            .map_err(|e| Error::InvalidArgument(format!("the artifact is not readable: {e}")))?;
+        if header.artifact_format > ARTIFACT_FORMAT || header.artifact_format == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "the artifact was written by mlops-lite {} with artifact format {}; this build \
+                 (mlops-lite {}) reads formats 1-{ARTIFACT_FORMAT}: upgrade mlops-lite",
+                header.mlops_lite_version,
+                header.artifact_format,
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        let p: Pipeline = serde_json::from_slice(bytes)
+            .map_err(|e| Error::InvalidArgument(format!("the artifact is not readable: {e}")))?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// Checks internal consistency.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| {
+            Err(Error::InvalidArgument(format!(
+                "the artifact is inconsistent: {m}"
+            )))
+        };
+        if self.signature.is_empty() {
+            return bad("no input features".into());
+        }
+        let n = self.signature.len();
+        let mut width = 0;
+        let mut used = vec![false; n];
+        for g in &self.transformers {
+            g.validate(n).or_else(|e| bad(e.to_string()))?;
+            for &c in &g.columns {
+                let want = if self.signature[c].is_string() {
+                    preprocess::Kind::Strings
+                } else {
+                    preprocess::Kind::Numbers
+                };
+                if want != g.input || used[c] {
+                    return bad(format!(
+                        "feature {:?} is routed wrongly",
+                        self.signature[c].name
+                    ));
+                }
+                used[c] = true;
+            }
+            width += g.width_out();
+        }
+        self.estimator.validate().or_else(|e| bad(e.to_string()))?;
+        if self.estimator.n_features() != width {
+            return bad(format!(
+                "the transformers give {width} columns but the estimator takes {}",
+                self.estimator.n_features()
+            ));
+        }
+        match self.estimator.task() {
+            Task::Classification
+                if self.classes.len() != self.estimator.n_classes() || self.classes.len() < 2 =>
+            {
+                bad("the class labels do not match the estimator".into())
+            }
+            Task::Regression if !self.classes.is_empty() => {
+                bad("a regressor with class labels".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs one row. `out` is a reusable buffer for the transformed features.
+    pub fn predict_row(
+        &self,
+        row: &RowInput<'_>,
+        scratch: &mut Scratch,
+        features: &mut Vec<f64>,
+        proba: &mut Vec<f64>,
+    ) -> std::result::Result<Output, RowError> {
+        features.clear();
+        for g in &self.transformers {
+            g.transform_row(row, scratch, features)
+                .map_err(|feature| RowError {
+                    feature,
+                    message: "is missing (null), and the pipeline has no imputer for it".into(),
+                })?;
+        }
+        Ok(match self.estimator.task() {
+            Task::Classification => {
+                proba.clear();
+                proba.resize(self.classes.len(), 0.0);
+                self.estimator.predict_proba_into(features, proba);
+                Output::Classes {
+                    label: metrics::argmax(proba),
+                    proba: proba.clone(),
+                }
+            }
+            Task::Regression => Output::Value(self.estimator.predict_value(features)),
+        })
+    }
+}
+
+/// The result of training: the fitted pipeline (its resolved spec and metrics inside).
+pub fn train(data: &Dataset, spec: &TrainSpec, lineage: Lineage) -> Result<Pipeline> {
+    let names: Vec<&str> = data.columns().iter().map(|c| c.name.as_str()).collect();
+    let col = |name: &str| {
+        data.column(name).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "column {name:?} is not in dataset {}@{}; its columns are {}",
+                lineage.name,
+                lineage.version,
+                names
+                    .iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+    };
+    if spec.target.is_empty() {
+        return Err(Error::InvalidArgument(
+            "the training spec names no target column".into(),
+        ));
+    }
+    let target = col(&spec.target)?;
+    if !(0.0..1.0).contains(&spec.test_size) {
+        return Err(Error::InvalidArgument(format!(
+            "test_size {} must be at least 0 and below 1",
+            spec.test_size
+        )));
+    }
+
+    // Features.
+    let features: Vec<String> = match &spec.features {
+        Some(f) => f.clone(),
+        None => names
+            .iter()
+            .filter(|n| **n != spec.target)
+            .map(|n| n.to_string())
+            .collect(),
+    };
+    if features.is_empty() {
+        return Err(Error::InvalidArgument(
+            "there are no feature columns to train on".into(),
+        ));
+    }
+    let mut signature = Vec::with_capacity(features.len());
+    for f in &features {
+        if *f == spec.target {
+            return Err(Error::InvalidArgument(format!(
+                "the target {f:?} cannot also be a feature"
+            )));
+        }
+        if signature.iter().any(|s: &Feature| s.name == *f) {
+            return Err(Error::InvalidArgument(format!(
+                "feature {f:?} is listed twice"
+            )));
+        }
+        signature.push(Feature {
+            name: f.clone(),
+            dtype: col(f)?.values.dtype().name().to_string(),
+        });
+    }
+
+    // Task and estimator.
+    let target_dtype = target.values.dtype();
+    let inferred_task = match &target.values {
+        Values::String(_) | Values::Boolean(_) => Task::Classification,
+        Values::Integer(v) => {
+            let mut u: Vec<i64> = v.iter().flatten().copied().collect();
+            u.sort_unstable();
+            u.dedup();
+            if u.len() <= MAX_INTEGER_CLASSES {
+                Task::Classification
+            } else {
+                Task::Regression
+            }
+        }
+        Values::Float(_) => Task::Regression,
+    };
+    let estimator_spec = match &spec.estimator {
+        Some(e) => e.clone(),
+        None => EstimatorSpec::default_for(match inferred_task {
+            Task::Classification => "logistic_regression",
+            Task::Regression => "linear_regression",
+        })?,
+    };
+    let task = estimator_spec.task();
+    if task == Task::Classification && target_dtype == DType::Float {
+        return Err(Error::InvalidArgument(format!(
+            "{} is a classifier but the target {:?} holds floats; use a regressor, or a \
+             string, boolean or integer target",
+            estimator_spec.class_name(),
+            spec.target
+        )));
+    }
+    if task == Task::Regression && target_dtype == DType::String {
+        return Err(Error::InvalidArgument(format!(
+            "{} is a regressor but the target {:?} holds strings; use a classifier",
+            estimator_spec.class_name(),
+            spec.target
+        )));
+    }
+
+    // Rows with a target: nulls in the target cannot be learned from.
+    let labelled: Vec<usize> = (0..data.rows())
+        .filter(|&i| !target.values.is_null(i))
+        .collect();
+    if labelled.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "the target {:?} has only nulls; there is nothing to learn",
+            spec.target
+        )));
+    }
+
+    // Classes.
+    let (classes, y_class, y_value): (Vec<String>, Vec<u32>, Vec<f64>) = match task {
+        Task::Classification => {
+            let labels: Vec<String> = labelled
+                .iter()
+                .map(|&i| label_text(&target.values, i))
+                .collect();
+            let mut classes = labels.clone();
+            if let Values::Integer(_) = target.values {
+                classes.sort_by_key(|c| c.parse::<i64>().unwrap_or(0));
+            } else {
+                classes.sort();
+            }
+            classes.dedup();
+            if classes.len() < 2 {
+                return Err(Error::InvalidArgument(format!(
+                    "the target {:?} has only one class ({:?}); a classifier needs at least two",
+                    spec.target, classes[0]
+                )));
+            }
+            let y = labels
+                .iter()
+                .map(|l| {
+                    classes
+                        .iter()
+                        .position(|c| c == l)
+                        .expect("label is a class") as u32
+                })
+                .collect();
+            (classes, y, Vec::new())
+        }
+        Task::Regression => {
+            let y: Vec<f64> = labelled
+                .iter()
+                .map(|&i| number(&target.values, i))
+                .collect();
+            if y.iter().all(|v| *v == y[0]) {
+                return Err(Error::InvalidArgument(format!(
+                    "the target {:?} is constant ({}); there is nothing to learn",
+                    spec.target, y[0]
+                )));
+            }
+            (Vec::new(), Vec::new(), y)
+        }
+    };
+
+    // Split.
+    let (train_idx, test_idx) = split(labelled.len(), spec.test_size, spec.seed);
+    if train_idx.is_empty() {
+        return Err(Error::InvalidArgument(
+            "no rows are left for training; lower test_size".into(),
+        ));
+    }
+    if task == Task::Classification {
+        let mut seen: Vec<u32> = train_idx.iter().map(|&i| y_class[i]).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() < 2 {
+            return Err(Error::InvalidArgument(
+                "the training part of the split has only one class; use more data or another seed"
+                    .into(),
+            ));
+        }
+    }
+
+    // Transformers.
+    let groups: Vec<GroupSpec> = match &spec.transformers {
+        Some(g) => g.clone(),
+        None => default_groups(&signature),
+    };
+    let mut routed = vec![false; signature.len()];
+    let mut fitted_groups = Vec::with_capacity(groups.len());
+    let mut train_cols: Vec<Vec<f64>> = Vec::new();
+    for g in &groups {
+        let mut idx = Vec::with_capacity(g.columns.len());
+        for c in &g.columns {
+            let i = signature.iter().position(|s| s.name == *c).ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "transformer {:?} names column {c:?}, which is not a feature{}",
+                    g.name,
+                    if data.column(c).is_none() {
+                        " nor a column of the dataset"
+                    } else {
+                        ""
+                    }
+                ))
+            })?;
+            if routed[i] {
+                return Err(Error::InvalidArgument(format!(
+                    "column {c:?} is in two transformers; route each feature once"
+                )));
+            }
+            routed[i] = true;
+            idx.push(i);
+        }
+        if idx.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "transformer {:?} has no columns",
+                g.name
+            )));
+        }
+        let kinds: Vec<bool> = idx.iter().map(|&i| signature[i].is_string()).collect();
+        if kinds.iter().any(|k| *k != kinds[0]) {
+            return Err(Error::InvalidArgument(format!(
+                "transformer {:?} mixes string and numeric columns; put them in separate transformers",
+                g.name
+            )));
+        }
+        let rows: Vec<usize> = train_idx.iter().map(|&r| labelled[r]).collect();
+        let block = if kinds[0] {
+            Block::Strings(
+                idx.iter()
+                    .map(|&i| {
+                        let Values::String(v) =
+                            &data.column(&signature[i].name).expect("feature").values
+                        else {
+                            unreachable!("string feature")
+                        };
+                        rows.iter().map(|&r| v[r].clone()).collect()
+                    })
+                    .collect(),
+            )
+        } else {
+            Block::Numbers(
+                idx.iter()
+                    .map(|&i| {
+                        let v = &data.column(&signature[i].name).expect("feature").values;
+                        rows.iter().map(|&r| number(v, r)).collect()
+                    })
+                    .collect(),
+            )
+        };
+        let (fg, cols) = fit_group(g, idx, block)?;
+        fitted_groups.push(fg);
+        train_cols.extend(cols);
+    }
+    if let Some(i) = routed.iter().position(|r| !r) {
+        return Err(Error::InvalidArgument(format!(
+            "feature {:?} is in no transformer; add it to one (an empty steps list passes it through) or drop it from features",
+            signature[i].name
+        )));
+    }
+    let n_rows = train_idx.len();
+    let n_cols = train_cols.len();
+    let mut x = vec![0.0; n_rows * n_cols];
+    for (j, c) in train_cols.iter().enumerate() {
+        for (i, v) in c.iter().enumerate() {
+            if v.is_nan() {
+                return Err(Error::InvalidArgument(format!(
+                    "the training data has nulls that reach the estimator (transformed column {j}); add a simple_imputer step"
+                )));
+            }
+            x[i * n_cols + j] = *v;
+        }
+    }
+    let matrix = Matrix {
+        data: &x,
+        rows: n_rows,
+        cols: n_cols,
+    };
+    let fitted = match task {
+        Task::Classification => {
+            let y: Vec<u32> = train_idx.iter().map(|&i| y_class[i]).collect();
+            estimator::fit(
+                &estimator_spec,
+                matrix,
+                TargetData::Classes {
+                    y: &y,
+                    n_classes: classes.len(),
+                },
+                spec.seed,
+            )?
+        }
+        Task::Regression => {
+            let y: Vec<f64> = train_idx.iter().map(|&i| y_value[i]).collect();
+            estimator::fit(&estimator_spec, matrix, TargetData::Values(&y), spec.seed)?
+        }
+    };
+
+    let resolved = TrainSpec {
+        target: spec.target.clone(),
+        features: Some(features),
+        transformers: Some(groups),
+        estimator: Some(estimator_spec.clone()),
+        test_size: spec.test_size,
+        seed: spec.seed,
+    };
+    let mut pipeline = Pipeline {
+        artifact_format: ARTIFACT_FORMAT,
+        mlops_lite_version: env!("CARGO_PKG_VERSION").to_string(),
+        smartcore_version: SMARTCORE_VERSION.to_string(),
+        estimator_class: estimator_spec.class_name().to_string(),
+        estimator_type: match task {
+            Task::Classification => "classifier",
+            Task::Regression => "regressor",
+        }
+        .to_string(),
+        target: spec.target.clone(),
+        target_dtype: target_dtype.name().to_string(),
+        classes,
+        signature,
+        spec: resolved,
+        dataset: lineage,
+        metrics: Metrics {
+            n_train: n_rows as u64,
+            n_test: test_idx.len() as u64,
+            ..Default::default()
+        },
+        transformers: fitted_groups,
+        estimator: fitted,
+    };
+    pipeline.validate()?;
+
+    // Held-out metrics, through the same row path as predictions.
+    if !test_idx.is_empty() {
+        let rows: Vec<usize> = test_idx.iter().map(|&r| labelled[r]).collect();
+        let n = pipeline.signature.len();
+        let cols: Vec<&Values> = pipeline
+            .signature
+            .iter()
+            .map(|f| &data.column(&f.name).expect("feature").values)
+            .collect();
+        let mut numbers = vec![f64::NAN; n];
+        let mut strings: Vec<Option<&str>> = vec![None; n];
+        let mut scratch = Scratch::default();
+        let (mut feats, mut pbuf) = (Vec::new(), Vec::new());
+        let mut all_proba = Vec::new();
+        let mut preds = Vec::new();
+        for &r in &rows {
+            for (j, c) in cols.iter().enumerate() {
+                match c {
+                    Values::String(v) => strings[j] = v[r].as_deref(),
+                    other => numbers[j] = number(other, r),
+                }
+            }
+            let input = RowInput {
+                numbers: &numbers,
+                strings: &strings,
+            };
+            match pipeline.predict_row(&input, &mut scratch, &mut feats, &mut pbuf) {
+                Ok(Output::Classes { proba, .. }) => all_proba.extend(proba),
+                Ok(Output::Value(v)) => preds.push(v),
+                Err(e) => {
+                    return Err(Error::InvalidArgument(format!(
+                        "held-out row {}: feature {:?} {}",
+                        r + 1,
+                        pipeline.signature[e.feature].name,
+                        e.message
+                    )))
+                }
+            }
+        }
+        let m = &mut pipeline.metrics;
+        match task {
+            Task::Classification => {
+                let y: Vec<u32> = test_idx.iter().map(|&i| y_class[i]).collect();
+                let (acc, ll, f1) = metrics::classification(&y, &all_proba, pipeline.classes.len());
+                (m.accuracy, m.log_loss, m.macro_f1) = (Some(acc), Some(ll), Some(f1));
+            }
+            Task::Regression => {
+                let y: Vec<f64> = test_idx.iter().map(|&i| y_value[i]).collect();
+                let (rmse, mae, r2) = metrics::regression(&y, &preds);
+                (m.rmse, m.mae, m.r2) = (Some(rmse), Some(mae), (!r2.is_nan()).then_some(r2));
+            }
+        }
+    }
+    Ok(pipeline)
+}
+
+/// The default transformers: numbers (integers, floats, booleans) get median imputation and
+/// standard scaling; strings get most-frequent imputation and one-hot encoding.
+pub fn default_groups(signature: &[Feature]) -> Vec<GroupSpec> {
+    let num: Vec<String> = signature
+        .iter()
+        .filter(|f| !f.is_string())
+        .map(|f| f.name.clone())
+        .collect();
+    let cat: Vec<String> = signature
+        .iter()
+        .filter(|f| f.is_string())
+        .map(|f| f.name.clone())
+        .collect();
+    let mut groups = Vec::new();
+    if !num.is_empty() {
+        groups.push(GroupSpec {
+            name: "num".into(),
+            columns: num,
+            steps: vec![
+                StepSpec::SimpleImputer {
+                    strategy: ImputeStrategy::Median,
+                    fill_value: None,
+                },
+                StepSpec::StandardScaler {},
+            ],
+        });
+    }
+    if !cat.is_empty() {
+        groups.push(GroupSpec {
+            name: "cat".into(),
+            columns: cat,
+            steps: vec![
+                StepSpec::SimpleImputer {
+                    strategy: ImputeStrategy::MostFrequent,
+                    fill_value: None,
+                },
+                StepSpec::OneHotEncoder {},
+            ],
+        });
+    }
+    groups
+}
+
+/// A numeric view of row `i` (booleans as 0/1; NaN for null or strings).
+fn number(v: &Values, i: usize) -> f64 {
+    match v {
+        Values::Integer(v) => v[i].map_or(f64::NAN, |x| x as f64),
+        Values::Float(v) => v[i],
+        Values::Boolean(v) => v[i].map_or(f64::NAN, |b| b as u8 as f64),
+        Values::String(_) => f64::NAN,
+    }
+}
+
+/// The class label of row `i` as text.
+fn label_text(v: &Values, i: usize) -> String {
+    match v {
+        Values::Integer(v) => v[i].map(|x| x.to_string()).unwrap_or_default(),
+        Values::Float(v) => v[i].to_string(),
+        Values::Boolean(v) => v[i].map(|b| b.to_string()).unwrap_or_default(),
+        Values::String(v) => v[i].clone().unwrap_or_default(),
+    }
+}
+
+/// splitmix64: a tiny, fully specified generator, so the split is the same in every build
+/// and can be reproduced elsewhere (the scikit-learn comparison script re-implements it).
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Splits `0..n` into (train, test): a Fisher-Yates shuffle with splitmix64(seed), then the
+/// first `ceil(test_size * n)` shuffled indices are the test part (scikit-learn rounds the
+/// test size up too). Both parts are returned sorted.
+pub fn split(n: usize, test_size: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let n_test = ((test_size * n as f64).ceil() as usize).min(n);
+    let mut idx: Vec<usize> = (0..n).collect();
+    let mut rng = SplitMix64(seed);
+    for i in (1..n).rev() {
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+        idx.swap(i, j);
+    }
+    let mut test = idx[..n_test].to_vec();
+    let mut train = idx[n_test..].to_vec();
+    test.sort_unstable();
+    train.sort_unstable();
+    (train, test)
+}

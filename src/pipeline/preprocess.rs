@@ -1,0 +1,868 @@
+//! Preprocessing: the steps smartcore lacks (SimpleImputer, StandardScaler, MinMaxScaler,
+//! OneHotEncoder, OrdinalEncoder) and the ColumnTransformer that routes column groups
+//! through chains of them, producing the dense matrix the estimator sees.
+//!
+//! A group's columns start as numbers (integer, float and boolean features, as f64 with NaN
+//! for null) or as strings. Imputers work on both; scalers on numbers; encoders turn strings
+//! into numbers. Fitting follows scikit-learn's definitions (population std, `scale = 1` for
+//! a constant column, sorted categories, the smallest of tied most-frequent values).
+//! Transforming one row allocates nothing: the hot path of every prediction.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How a SimpleImputer fills missing values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImputeStrategy {
+    /// The column mean (numbers only).
+    Mean,
+    /// The column median (numbers only).
+    Median,
+    /// The most frequent value (smallest of ties).
+    MostFrequent,
+    /// `fill_value`.
+    Constant,
+}
+
+/// A preprocessing step as written in a training spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StepSpec {
+    /// Fills nulls.
+    SimpleImputer {
+        /// The strategy.
+        strategy: ImputeStrategy,
+        /// The value for `constant` (a number for numeric columns, a string for strings).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fill_value: Option<serde_json::Value>,
+    },
+    /// `(x - mean) / std` (population std; a constant column is only centred).
+    StandardScaler {},
+    /// `(x - min) / (max - min)` into [0, 1] (a constant column maps to 0).
+    MinMaxScaler {},
+    /// One 0/1 column per category seen in training (sorted); an unseen category or a null
+    /// encodes as all zeros.
+    OneHotEncoder {},
+    /// The category's index among the sorted training categories; unseen or null is -1.
+    OrdinalEncoder {},
+}
+
+impl StepSpec {
+    /// The step's name as written in specs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StepSpec::SimpleImputer { .. } => "simple_imputer",
+            StepSpec::StandardScaler {} => "standard_scaler",
+            StepSpec::MinMaxScaler {} => "min_max_scaler",
+            StepSpec::OneHotEncoder {} => "one_hot_encoder",
+            StepSpec::OrdinalEncoder {} => "ordinal_encoder",
+        }
+    }
+}
+
+/// A fitted step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FittedStep {
+    /// Fill values for numeric columns.
+    ImputeNumbers {
+        /// One per column.
+        fill: Vec<f64>,
+    },
+    /// Fill values for string columns.
+    ImputeStrings {
+        /// One per column.
+        fill: Vec<String>,
+    },
+    /// `(x - mean) / scale`.
+    StandardScaler {
+        /// Column means.
+        mean: Vec<f64>,
+        /// Column standard deviations (1 where it is 0).
+        scale: Vec<f64>,
+    },
+    /// `(x - min) / scale`.
+    MinMaxScaler {
+        /// Column minimums.
+        min: Vec<f64>,
+        /// Column ranges (1 where it is 0).
+        scale: Vec<f64>,
+    },
+    /// One-hot encoding: sorted categories per column.
+    OneHotEncoder {
+        /// Categories per column.
+        categories: Vec<Vec<String>>,
+    },
+    /// Ordinal encoding: sorted categories per column.
+    OrdinalEncoder {
+        /// Categories per column.
+        categories: Vec<Vec<String>>,
+    },
+}
+
+/// Whether a group's values are numbers or strings at some point of its chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// f64, NaN for null.
+    Numbers,
+    /// Optional strings.
+    Strings,
+}
+
+/// Column data flowing through a chain while fitting.
+#[derive(Debug, Clone)]
+pub enum Block {
+    /// Columns of numbers (NaN is null).
+    Numbers(Vec<Vec<f64>>),
+    /// Columns of optional strings.
+    Strings(Vec<Vec<Option<String>>>),
+}
+
+impl Block {
+    fn kind(&self) -> Kind {
+        match self {
+            Block::Numbers(_) => Kind::Numbers,
+            Block::Strings(_) => Kind::Strings,
+        }
+    }
+}
+
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+fn most_frequent_f64(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    v.sort_by(f64::total_cmp);
+    let mut best: Option<(f64, usize)> = None;
+    let mut i = 0;
+    while i < v.len() {
+        let mut j = i;
+        while j < v.len() && v[j] == v[i] {
+            j += 1;
+        }
+        if best.is_none_or(|(_, n)| j - i > n) {
+            best = Some((v[i], j - i));
+        }
+        i = j;
+    }
+    best.map(|b| b.0)
+}
+
+fn most_frequent_str(values: &[Option<String>]) -> Option<String> {
+    let mut v: Vec<&str> = values.iter().flatten().map(String::as_str).collect();
+    v.sort_unstable();
+    let mut best: Option<(&str, usize)> = None;
+    let mut i = 0;
+    while i < v.len() {
+        let mut j = i;
+        while j < v.len() && v[j] == v[i] {
+            j += 1;
+        }
+        if best.is_none_or(|(_, n)| j - i > n) {
+            best = Some((v[i], j - i));
+        }
+        i = j;
+    }
+    best.map(|b| b.0.to_string())
+}
+
+fn categories(col: &[Option<String>]) -> Vec<String> {
+    let mut c: Vec<String> = col.iter().flatten().cloned().collect();
+    c.sort_unstable();
+    c.dedup();
+    c
+}
+
+/// Fits `step` on `block` (column names for messages) and transforms it.
+pub fn fit_step(step: &StepSpec, block: Block, names: &[String]) -> Result<(FittedStep, Block)> {
+    let wrong = |what: &str| {
+        Error::InvalidArgument(format!(
+            "step {} cannot take {what} columns ({}); {}",
+            step.name(),
+            names.join(", "),
+            match step {
+                StepSpec::OneHotEncoder {} | StepSpec::OrdinalEncoder {} =>
+                    "encoders take string columns",
+                _ => "scalers take numeric columns: put an encoder before them",
+            }
+        ))
+    };
+    let fitted = match (step, &block) {
+        (
+            StepSpec::SimpleImputer {
+                strategy,
+                fill_value,
+            },
+            Block::Numbers(cols),
+        ) => {
+            let mut fill = Vec::with_capacity(cols.len());
+            for (c, name) in cols.iter().zip(names) {
+                let present: Vec<f64> = c.iter().copied().filter(|x| !x.is_nan()).collect();
+                let v = match strategy {
+                    ImputeStrategy::Constant => match fill_value {
+                        Some(v) => v.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
+                            Error::InvalidArgument(format!(
+                                "simple_imputer fill_value {v} must be a number for numeric column {name:?}"
+                            ))
+                        })?,
+                        None => 0.0,
+                    },
+                    _ if present.is_empty() => {
+                        return Err(Error::InvalidArgument(format!(
+                            "column {name:?} has only nulls in the training data; an imputer cannot \
+                             learn a fill value from it: drop the column or use strategy constant"
+                        )))
+                    }
+                    ImputeStrategy::Mean => present.iter().sum::<f64>() / present.len() as f64,
+                    ImputeStrategy::Median => {
+                        let mut s = present;
+                        s.sort_by(f64::total_cmp);
+                        median(&s)
+                    }
+                    ImputeStrategy::MostFrequent => most_frequent_f64(c).expect("not empty"),
+                };
+                fill.push(v);
+            }
+            FittedStep::ImputeNumbers { fill }
+        }
+        (
+            StepSpec::SimpleImputer {
+                strategy,
+                fill_value,
+            },
+            Block::Strings(cols),
+        ) => {
+            let mut fill = Vec::with_capacity(cols.len());
+            for (c, name) in cols.iter().zip(names) {
+                let v = match strategy {
+                    ImputeStrategy::Constant => match fill_value {
+                        Some(serde_json::Value::String(s)) => s.clone(),
+                        None => "missing_value".to_string(),
+                        Some(v) => {
+                            return Err(Error::InvalidArgument(format!(
+                                "simple_imputer fill_value {v} must be a string for string column {name:?}"
+                            )))
+                        }
+                    },
+                    ImputeStrategy::MostFrequent => most_frequent_str(c).ok_or_else(|| {
+                        Error::InvalidArgument(format!(
+                            "column {name:?} has only nulls in the training data; drop it or use strategy constant"
+                        ))
+                    })?,
+                    ImputeStrategy::Mean | ImputeStrategy::Median => {
+                        return Err(Error::InvalidArgument(format!(
+                            "simple_imputer strategy {:?} needs numbers, but {name:?} is a string column; \
+                             use most_frequent or constant",
+                            serde_json::to_value(strategy).expect("serializes")
+                        )))
+                    }
+                };
+                fill.push(v);
+            }
+            FittedStep::ImputeStrings { fill }
+        }
+        (StepSpec::StandardScaler {}, Block::Numbers(cols)) => {
+            let (mut mean, mut scale) = (Vec::new(), Vec::new());
+            for c in cols {
+                let present: Vec<f64> = c.iter().copied().filter(|x| !x.is_nan()).collect();
+                let n = present.len().max(1) as f64;
+                let m = present.iter().sum::<f64>() / n;
+                let var = present.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
+                let s = var.sqrt();
+                mean.push(m);
+                scale.push(if s > 0.0 && s.is_finite() { s } else { 1.0 });
+            }
+            FittedStep::StandardScaler { mean, scale }
+        }
+        (StepSpec::MinMaxScaler {}, Block::Numbers(cols)) => {
+            let (mut min, mut scale) = (Vec::new(), Vec::new());
+            for c in cols {
+                let lo = c
+                    .iter()
+                    .copied()
+                    .filter(|x| !x.is_nan())
+                    .fold(f64::INFINITY, f64::min);
+                let hi = c
+                    .iter()
+                    .copied()
+                    .filter(|x| !x.is_nan())
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let (lo, range) = if lo.is_finite() {
+                    (lo, hi - lo)
+                } else {
+                    (0.0, 1.0)
+                };
+                min.push(lo);
+                scale.push(if range > 0.0 { range } else { 1.0 });
+            }
+            FittedStep::MinMaxScaler { min, scale }
+        }
+        (StepSpec::OneHotEncoder {}, Block::Strings(cols)) => FittedStep::OneHotEncoder {
+            categories: cols.iter().map(|c| categories(c)).collect(),
+        },
+        (StepSpec::OrdinalEncoder {}, Block::Strings(cols)) => FittedStep::OrdinalEncoder {
+            categories: cols.iter().map(|c| categories(c)).collect(),
+        },
+        (StepSpec::StandardScaler {} | StepSpec::MinMaxScaler {}, Block::Strings(_)) => {
+            return Err(wrong("string"))
+        }
+        (StepSpec::OneHotEncoder {} | StepSpec::OrdinalEncoder {}, Block::Numbers(_)) => {
+            return Err(wrong("numeric"))
+        }
+    };
+    let out = fitted.transform_block(block);
+    Ok((fitted, out))
+}
+
+impl FittedStep {
+    /// The kind of values this step takes.
+    pub fn input_kind(&self) -> Kind {
+        match self {
+            FittedStep::ImputeStrings { .. }
+            | FittedStep::OneHotEncoder { .. }
+            | FittedStep::OrdinalEncoder { .. } => Kind::Strings,
+            _ => Kind::Numbers,
+        }
+    }
+
+    /// The number of columns it takes.
+    pub fn width_in(&self) -> usize {
+        match self {
+            FittedStep::ImputeNumbers { fill } => fill.len(),
+            FittedStep::ImputeStrings { fill } => fill.len(),
+            FittedStep::StandardScaler { mean, .. } => mean.len(),
+            FittedStep::MinMaxScaler { min, .. } => min.len(),
+            FittedStep::OneHotEncoder { categories }
+            | FittedStep::OrdinalEncoder { categories } => categories.len(),
+        }
+    }
+
+    /// The number of columns it gives.
+    pub fn width_out(&self) -> usize {
+        match self {
+            FittedStep::OneHotEncoder { categories } => categories.iter().map(Vec::len).sum(),
+            other => other.width_in(),
+        }
+    }
+
+    /// The kind of values it gives.
+    pub fn output_kind(&self) -> Kind {
+        match self {
+            FittedStep::ImputeStrings { .. } => Kind::Strings,
+            _ => Kind::Numbers,
+        }
+    }
+
+    /// Checks internal consistency (for artifacts read from untrusted bytes).
+    pub fn validate(&self) -> Result<()> {
+        let bad = |what: &str| Err(Error::InvalidArgument(format!("step {what}")));
+        match self {
+            FittedStep::ImputeNumbers { fill } if fill.iter().any(|x| !x.is_finite()) => {
+                bad("simple_imputer has a non-finite fill value")
+            }
+            FittedStep::StandardScaler { mean, scale }
+            | FittedStep::MinMaxScaler { min: mean, scale } => {
+                if mean.len() != scale.len() {
+                    bad("scaler has parameter vectors of different lengths")
+                } else if mean.iter().chain(scale).any(|x| !x.is_finite()) || scale.contains(&0.0) {
+                    bad("scaler has a non-finite or zero parameter")
+                } else {
+                    Ok(())
+                }
+            }
+            FittedStep::OneHotEncoder { categories }
+            | FittedStep::OrdinalEncoder { categories } => {
+                if categories
+                    .iter()
+                    .any(|c| c.windows(2).any(|w| w[0] >= w[1]))
+                {
+                    bad("encoder categories are not sorted and unique")
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn transform_block(&self, block: Block) -> Block {
+        match (self, block) {
+            (FittedStep::ImputeNumbers { fill }, Block::Numbers(mut cols)) => {
+                for (c, f) in cols.iter_mut().zip(fill) {
+                    c.iter_mut().filter(|x| x.is_nan()).for_each(|x| *x = *f);
+                }
+                Block::Numbers(cols)
+            }
+            (FittedStep::ImputeStrings { fill }, Block::Strings(mut cols)) => {
+                for (c, f) in cols.iter_mut().zip(fill) {
+                    c.iter_mut()
+                        .filter(|x| x.is_none())
+                        .for_each(|x| *x = Some(f.clone()));
+                }
+                Block::Strings(cols)
+            }
+            (
+                FittedStep::StandardScaler { mean, scale }
+                | FittedStep::MinMaxScaler { min: mean, scale },
+                Block::Numbers(mut cols),
+            ) => {
+                for ((c, m), s) in cols.iter_mut().zip(mean).zip(scale) {
+                    c.iter_mut().for_each(|x| *x = (*x - m) / s);
+                }
+                Block::Numbers(cols)
+            }
+            (FittedStep::OneHotEncoder { categories }, Block::Strings(cols)) => {
+                let mut out = Vec::new();
+                for (c, cats) in cols.iter().zip(categories) {
+                    for cat in cats {
+                        out.push(
+                            c.iter()
+                                .map(|v| (v.as_deref() == Some(cat.as_str())) as u8 as f64)
+                                .collect(),
+                        );
+                    }
+                }
+                Block::Numbers(out)
+            }
+            (FittedStep::OrdinalEncoder { categories }, Block::Strings(cols)) => Block::Numbers(
+                cols.iter()
+                    .zip(categories)
+                    .map(|(c, cats)| c.iter().map(|v| ordinal(cats, v.as_deref())).collect())
+                    .collect(),
+            ),
+            (_, block) => block,
+        }
+    }
+}
+
+fn ordinal(cats: &[String], v: Option<&str>) -> f64 {
+    match v {
+        Some(v) => cats
+            .binary_search_by(|c| c.as_str().cmp(v))
+            .map_or(-1.0, |i| i as f64),
+        None => -1.0,
+    }
+}
+
+/// A group of input columns and the chain of steps it goes through, as written in a spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    /// A name for messages (e.g. `num`, `cat`).
+    pub name: String,
+    /// The input columns, by name.
+    pub columns: Vec<String>,
+    /// The steps, in order (may be empty: pass-through).
+    #[serde(default)]
+    pub steps: Vec<StepSpec>,
+}
+
+/// A fitted group: input feature indices (into the model's signature) and fitted steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FittedGroup {
+    /// Its name.
+    pub name: String,
+    /// Indices into the model's input signature.
+    pub columns: Vec<usize>,
+    /// Whether its inputs are numbers or strings.
+    pub input: Kind,
+    /// Fitted steps, in order.
+    pub steps: Vec<FittedStep>,
+}
+
+impl FittedGroup {
+    /// The number of output columns.
+    pub fn width_out(&self) -> usize {
+        self.steps
+            .last()
+            .map_or(self.columns.len(), FittedStep::width_out)
+    }
+
+    /// Checks that the chain is consistent: kinds and widths match from step to step, and
+    /// the output is numbers.
+    pub fn validate(&self, n_features: usize) -> Result<()> {
+        let bad = |m: String| {
+            Err(Error::InvalidArgument(format!(
+                "group {:?}: {m}",
+                self.name
+            )))
+        };
+        if self.columns.iter().any(|&c| c >= n_features) {
+            return bad(format!("a column index is not below {n_features}"));
+        }
+        let (mut kind, mut width) = (self.input, self.columns.len());
+        for s in &self.steps {
+            s.validate()?;
+            if s.input_kind() != kind || s.width_in() != width {
+                return bad(format!("step {:?} does not fit the columns before it", s));
+            }
+            kind = s.output_kind();
+            width = s.width_out();
+        }
+        if kind != Kind::Numbers {
+            return bad("its output is strings; end string columns with an encoder".into());
+        }
+        Ok(())
+    }
+}
+
+/// One row of input: numbers by feature (NaN for null or for a string feature) and strings
+/// by feature (None for null or for a numeric feature).
+pub struct RowInput<'r> {
+    /// Numeric values, one per signature feature.
+    pub numbers: &'r [f64],
+    /// String values, one per signature feature.
+    pub strings: &'r [Option<&'r str>],
+}
+
+/// Scratch buffers reused from row to row, so a numeric transform allocates nothing.
+#[derive(Default)]
+pub struct Scratch {
+    nums: Vec<f64>,
+    next: Vec<f64>,
+}
+
+impl FittedGroup {
+    /// Transforms one row, appending this group's outputs to `out`. A null that reaches the
+    /// end of the chain (no imputer) is an error giving the feature's signature index.
+    pub fn transform_row(
+        &self,
+        row: &RowInput<'_>,
+        scratch: &mut Scratch,
+        out: &mut Vec<f64>,
+    ) -> std::result::Result<(), usize> {
+        scratch.nums.clear();
+        // String groups borrow from both the row and the fitted fill values.
+        let mut strs: Vec<Option<&str>> = Vec::new();
+        match self.input {
+            Kind::Numbers => scratch
+                .nums
+                .extend(self.columns.iter().map(|&c| row.numbers[c])),
+            Kind::Strings => strs.extend(self.columns.iter().map(|&c| row.strings[c])),
+        }
+        for step in &self.steps {
+            match step {
+                FittedStep::ImputeNumbers { fill } => {
+                    for (x, f) in scratch.nums.iter_mut().zip(fill) {
+                        if x.is_nan() {
+                            *x = *f;
+                        }
+                    }
+                }
+                FittedStep::ImputeStrings { fill } => {
+                    for (x, f) in strs.iter_mut().zip(fill) {
+                        if x.is_none() {
+                            *x = Some(f.as_str());
+                        }
+                    }
+                }
+                FittedStep::StandardScaler { mean, scale }
+                | FittedStep::MinMaxScaler { min: mean, scale } => {
+                    for ((x, m), s) in scratch.nums.iter_mut().zip(mean).zip(scale) {
+                        *x = (*x - m) / s;
+                    }
+                }
+                FittedStep::OneHotEncoder { categories } => {
+                    scratch.next.clear();
+                    for (v, cats) in strs.iter().zip(categories) {
+                        let hit = v.and_then(|v| cats.binary_search_by(|c| c.as_str().cmp(v)).ok());
+                        for i in 0..cats.len() {
+                            scratch.next.push((hit == Some(i)) as u8 as f64);
+                        }
+                    }
+                    std::mem::swap(&mut scratch.nums, &mut scratch.next);
+                }
+                FittedStep::OrdinalEncoder { categories } => {
+                    scratch.nums.clear();
+                    for (v, cats) in strs.iter().zip(categories) {
+                        scratch.nums.push(ordinal(cats, *v));
+                    }
+                }
+            }
+        }
+        if let Some(i) = scratch.nums.iter().position(|x| x.is_nan()) {
+            // Only a pass-through or scaled numeric input can still be NaN here, and those
+            // keep one output per input column.
+            return Err(self.columns.get(i).copied().unwrap_or(self.columns[0]));
+        }
+        out.extend_from_slice(&scratch.nums);
+        Ok(())
+    }
+}
+
+/// Fits a group on training columns; returns the fitted group and its output columns.
+pub fn fit_group(
+    spec: &GroupSpec,
+    columns: Vec<usize>,
+    input: Block,
+) -> Result<(FittedGroup, Vec<Vec<f64>>)> {
+    let kind = input.kind();
+    let mut block = input;
+    let mut steps = Vec::with_capacity(spec.steps.len());
+    let mut names = spec.columns.clone();
+    for s in &spec.steps {
+        let (fitted, out) = fit_step(s, block, &names)
+            .map_err(|e| Error::InvalidArgument(format!("transformer {:?}: {e}", spec.name)))?;
+        if let FittedStep::OneHotEncoder { categories } = &fitted {
+            names = names
+                .iter()
+                .zip(categories)
+                .flat_map(|(n, cats)| cats.iter().map(move |c| format!("{n}={c}")))
+                .collect();
+        }
+        steps.push(fitted);
+        block = out;
+    }
+    let cols = match block {
+        Block::Numbers(cols) => cols,
+        Block::Strings(_) => {
+            return Err(Error::InvalidArgument(format!(
+                "transformer {:?} leaves string columns ({}); end it with one_hot_encoder or ordinal_encoder",
+                spec.name,
+                spec.columns.join(", ")
+            )))
+        }
+    };
+    Ok((
+        FittedGroup {
+            name: spec.name.clone(),
+            columns,
+            input: kind,
+            steps,
+        },
+        cols,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nums(cols: &[&[f64]]) -> Block {
+        Block::Numbers(cols.iter().map(|c| c.to_vec()).collect())
+    }
+
+    fn names(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("c{i}")).collect()
+    }
+
+    #[test]
+    fn imputers_match_sklearn() {
+        let nan = f64::NAN;
+        let data: &[f64] = &[1.0, nan, 3.0, 10.0, 3.0];
+        for (strategy, expect) in [
+            (ImputeStrategy::Mean, 17.0 / 4.0),
+            (ImputeStrategy::Median, 3.0),
+            (ImputeStrategy::MostFrequent, 3.0),
+            (ImputeStrategy::Constant, 0.0),
+        ] {
+            let (f, out) = fit_step(
+                &StepSpec::SimpleImputer {
+                    strategy,
+                    fill_value: None,
+                },
+                nums(&[data]),
+                &names(1),
+            )
+            .unwrap();
+            assert_eq!(f, FittedStep::ImputeNumbers { fill: vec![expect] });
+            let Block::Numbers(c) = out else { panic!() };
+            assert_eq!(c[0][1], expect);
+        }
+        let s = Block::Strings(vec![vec![
+            Some("b".into()),
+            None,
+            Some("a".into()),
+            Some("b".into()),
+            Some("a".into()),
+        ]]);
+        let (f, _) = fit_step(
+            &StepSpec::SimpleImputer {
+                strategy: ImputeStrategy::MostFrequent,
+                fill_value: None,
+            },
+            s.clone(),
+            &names(1),
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            FittedStep::ImputeStrings {
+                fill: vec!["a".into()]
+            },
+            "ties go to the smallest"
+        );
+        let e = fit_step(
+            &StepSpec::SimpleImputer {
+                strategy: ImputeStrategy::Median,
+                fill_value: None,
+            },
+            s,
+            &names(1),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("use most_frequent or constant"),
+            "{e}"
+        );
+        let e = fit_step(
+            &StepSpec::SimpleImputer {
+                strategy: ImputeStrategy::Mean,
+                fill_value: None,
+            },
+            nums(&[&[nan, nan]]),
+            &names(1),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("only nulls"), "{e}");
+    }
+
+    #[test]
+    fn scalers_match_sklearn_and_handle_constant_columns() {
+        let (f, out) = fit_step(
+            &StepSpec::StandardScaler {},
+            nums(&[&[1.0, 2.0, 3.0, 4.0], &[5.0; 4]]),
+            &names(2),
+        )
+        .unwrap();
+        let FittedStep::StandardScaler { mean, scale } = &f else {
+            panic!()
+        };
+        assert_eq!(mean, &vec![2.5, 5.0]);
+        assert_eq!(scale[0], 1.25f64.sqrt());
+        assert_eq!(scale[1], 1.0);
+        let Block::Numbers(c) = out else { panic!() };
+        assert_eq!(c[1], vec![0.0; 4]);
+        let (_, out) = fit_step(
+            &StepSpec::MinMaxScaler {},
+            nums(&[&[2.0, 4.0, 3.0]]),
+            &names(1),
+        )
+        .unwrap();
+        let Block::Numbers(c) = out else { panic!() };
+        assert_eq!(c[0], vec![0.0, 1.0, 0.5]);
+    }
+
+    #[test]
+    fn encoders_sort_categories_and_unseen_is_zeros() {
+        let s = Block::Strings(vec![vec![Some("red".into()), Some("blue".into()), None]]);
+        let (f, out) = fit_step(&StepSpec::OneHotEncoder {}, s.clone(), &names(1)).unwrap();
+        assert_eq!(
+            f,
+            FittedStep::OneHotEncoder {
+                categories: vec![vec!["blue".into(), "red".into()]]
+            }
+        );
+        let Block::Numbers(c) = out else { panic!() };
+        assert_eq!(c, vec![vec![0.0, 1.0, 0.0], vec![1.0, 0.0, 0.0]]);
+        let g = FittedGroup {
+            name: "cat".into(),
+            columns: vec![0],
+            input: Kind::Strings,
+            steps: vec![f],
+        };
+        g.validate(1).unwrap();
+        let mut out = Vec::new();
+        let mut scratch = Scratch::default();
+        let strings = [Some("green")];
+        g.transform_row(
+            &RowInput {
+                numbers: &[f64::NAN],
+                strings: &strings,
+            },
+            &mut scratch,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, vec![0.0, 0.0]);
+        let (f, _) = fit_step(&StepSpec::OrdinalEncoder {}, s, &names(1)).unwrap();
+        let g = FittedGroup {
+            name: "ord".into(),
+            columns: vec![0],
+            input: Kind::Strings,
+            steps: vec![f],
+        };
+        out.clear();
+        let strings = [Some("red")];
+        g.transform_row(
+            &RowInput {
+                numbers: &[f64::NAN],
+                strings: &strings,
+            },
+            &mut scratch,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, vec![1.0]);
+        let e = fit_step(
+            &StepSpec::StandardScaler {},
+            Block::Strings(vec![vec![None]]),
+            &names(1),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("put an encoder before them"), "{e}");
+    }
+
+    #[test]
+    fn row_transform_equals_block_transform_and_reports_unfilled_nulls() {
+        let spec = GroupSpec {
+            name: "num".into(),
+            columns: names(2),
+            steps: vec![
+                StepSpec::SimpleImputer {
+                    strategy: ImputeStrategy::Median,
+                    fill_value: None,
+                },
+                StepSpec::StandardScaler {},
+            ],
+        };
+        let data = nums(&[&[1.0, f64::NAN, 7.0], &[0.5, 0.25, 2.0]]);
+        let (g, cols) = fit_group(&spec, vec![0, 1], data).unwrap();
+        let mut scratch = Scratch::default();
+        let mut out = Vec::new();
+        g.transform_row(
+            &RowInput {
+                numbers: &[f64::NAN, 0.25],
+                strings: &[None, None],
+            },
+            &mut scratch,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, vec![cols[0][1], cols[1][1]]);
+        let bare = FittedGroup {
+            name: "raw".into(),
+            columns: vec![0, 1],
+            input: Kind::Numbers,
+            steps: vec![],
+        };
+        out.clear();
+        let e = bare.transform_row(
+            &RowInput {
+                numbers: &[1.0, f64::NAN],
+                strings: &[None, None],
+            },
+            &mut scratch,
+            &mut out,
+        );
+        assert_eq!(e, Err(1));
+        let broken = FittedGroup {
+            steps: vec![FittedStep::StandardScaler {
+                mean: vec![0.0],
+                scale: vec![1.0],
+            }],
+            ..bare
+        };
+        assert!(broken.validate(2).is_err());
+    }
+}
