@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-/// Replaces `YYYY-MM-DD HH:MM:SS` timestamps by a fixed text.
+/// Replaces `YYYY-MM-DD HH:MM:SS[.mmm]` timestamps by a fixed text of the same width.
 fn normalize(text: &str) -> String {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
@@ -23,6 +23,13 @@ fn normalize(text: &str) -> String {
         if matches {
             out.push_str("<timestamp>        ");
             i += shape.len();
+            // Milliseconds, as the prediction log shows them.
+            let ms =
+                b.len() - i >= 4 && b[i] == b'.' && b[i + 1..i + 4].iter().all(u8::is_ascii_digit);
+            if ms {
+                out.push_str("    ");
+                i += 4;
+            }
         } else {
             let ch = text[i..].chars().next().unwrap();
             out.push(ch);
@@ -84,4 +91,22 @@ fn readme_console_examples_produce_the_shown_output() {
             "README example `$ {cmd}`"
         );
     }
+}
+
+#[test]
+fn readme_training_spec_trains_iris() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme.find("```json\n").expect("the README's spec example") + "```json\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let spec = mlops_lite::pipeline::TrainSpec::from_json(&readme[start..end]).unwrap();
+    let mut reg = mlops_lite::Registry::open_in_memory().unwrap();
+    let (_, iris) = mlops_lite::dataset::samples::sample("iris").unwrap();
+    reg.bind_dataset(&iris, "iris", "").unwrap();
+    let p = reg.train_model("iris", &spec).unwrap();
+    // It spells out the default spec, so it trains the very same model as the CLI example.
+    let default = reg
+        .train_model("iris", &mlops_lite::pipeline::TrainSpec::new("target"))
+        .unwrap();
+    assert_eq!(p.to_artifact(), default.to_artifact());
 }
