@@ -338,7 +338,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Predict(args) => {
             let mut reg = Registry::open_existing(&cli.db)?;
-            let records = read_records(&args)?;
+            let records = read_records(&mut reg, &args)?;
             let (_, pipeline, predictions) = reg.predict(&args.model, &records, args.log)?;
             print_predictions(out, &pipeline, &predictions)?;
         }
@@ -504,15 +504,23 @@ fn train(reg: &mut Registry, args: &TrainArgs) -> Result<(BoundModel, Pipeline),
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.display(), e))?;
             let mut spec = TrainSpec::from_json(&text)
                 .map_err(|e| Error::InvalidArgument(format!("{}: {e}", path.display())))?;
+            if spec.target.is_empty() && args.target.is_none() {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: the spec names no target; add \"target\": \"COLUMN\" to it or pass --target",
+                    path.display()
+                )));
+            }
             if let Some(t) = &args.target {
-                if *t != spec.target {
+                if !spec.target.is_empty() && *t != spec.target {
                     return Err(Error::InvalidArgument(format!(
                         "--target {t:?} disagrees with the spec's target {:?}; give one of them",
                         spec.target
                     )));
                 }
             }
-            spec.target = spec.target.clone();
+            if spec.target.is_empty() {
+                spec.target = args.target.clone().unwrap_or_default();
+            }
             spec
         }
         None => TrainSpec::new(args.target.clone().ok_or_else(|| {
@@ -533,7 +541,7 @@ fn train(reg: &mut Registry, args: &TrainArgs) -> Result<(BoundModel, Pipeline),
     Ok((bound, pipeline))
 }
 
-fn read_records(args: &PredictArgs) -> Result<Vec<u8>, Error> {
+fn read_records(reg: &mut Registry, args: &PredictArgs) -> Result<Vec<u8>, Error> {
     use std::io::Read;
     let (bytes, label) = if args.input == "-" {
         let mut b = Vec::new();
@@ -550,21 +558,15 @@ fn read_records(args: &PredictArgs) -> Result<Vec<u8>, Error> {
         .map(Format::from)
         .or_else(|| Format::from_path(std::path::Path::new(&args.input)))
         .unwrap_or(Format::Json);
-    if format == Format::Json {
-        return Ok(bytes);
+    match format {
+        Format::Json => Ok(bytes),
+        // CSV cells are typed by the model's signature, not guessed: a string feature or a
+        // reference_id of digits stays text.
+        Format::Csv => {
+            let (_, pipeline, _) = reg.pull_model(&args.model)?;
+            mlops_lite::predict::records_from_csv(&bytes, &label, &pipeline)
+        }
     }
-    // CSV: read it as a dataset, then hand it over as JSON records.
-    let data = mlops_lite::dataset::import::read(
-        Input::Bytes {
-            bytes: &bytes,
-            label: &label,
-        },
-        Format::Csv,
-        &mut |_, _| {},
-    )?;
-    let mut json = Vec::new();
-    mlops_lite::dataset::export::write_json(&data, &mut json)?;
-    Ok(json)
 }
 
 fn print_predictions(
@@ -656,10 +658,7 @@ fn metrics_text(m: &serde_json::Value) -> String {
             if k == "n_train" || k == "n_test" {
                 continue;
             }
-            parts.push(format!(
-                "{k}={}",
-                table::num(v.as_f64()).trim_end_matches('0')
-            ));
+            parts.push(format!("{k}={}", table::num(v.as_f64())));
         }
     }
     parts.join(" ")

@@ -492,3 +492,67 @@ impl Prediction {
         }
     }
 }
+
+/// Converts CSV records (a header of feature names, optionally `reference_id`) to the JSON
+/// records [`parse_records`] takes, typing each cell by the model's signature: string
+/// features and `reference_id` stay text, numeric features become numbers, boolean features
+/// `true`/`false`; empty cells and the usual null tokens are null. A cell that is not a
+/// number in a numeric column is passed on as text, so the error names its record and field.
+pub fn records_from_csv(csv: &[u8], label: &str, pipeline: &Pipeline) -> Result<Vec<u8>> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(csv);
+    let header = rdr
+        .headers()
+        .map_err(|e| Error::InvalidArgument(format!("{label}: {e}")))?
+        .clone();
+    let kinds: Vec<Option<&str>> = header
+        .iter()
+        .map(|h| {
+            if h == "reference_id" {
+                Some("reference_id")
+            } else {
+                pipeline
+                    .signature
+                    .iter()
+                    .find(|f| f.name == h)
+                    .map(|f| f.dtype.as_str())
+            }
+        })
+        .collect();
+    let mut out = String::from("[");
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| Error::InvalidArgument(format!("{label}: {e}")))?;
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        for (j, (cell, name)) in rec.iter().zip(header.iter()).enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(name).expect("strings serialize"));
+            out.push(':');
+            let null = matches!(
+                cell,
+                "" | "NA" | "N/A" | "NaN" | "nan" | "null" | "NULL" | "None"
+            );
+            let text = serde_json::to_string(cell).expect("strings serialize");
+            let value = match kinds[j] {
+                Some("string") | Some("reference_id") | None if !null => text,
+                _ if null => "null".to_string(),
+                Some("boolean") => match cell {
+                    "true" | "True" | "TRUE" | "1" => "true".into(),
+                    "false" | "False" | "FALSE" | "0" => "false".into(),
+                    _ => text,
+                },
+                _ => match cell.trim().parse::<f64>() {
+                    Ok(x) if x.is_finite() => serde_json::to_string(&x).expect("finite"),
+                    _ => text,
+                },
+            };
+            out.push_str(&value);
+        }
+        out.push('}');
+    }
+    out.push(']');
+    Ok(out.into_bytes())
+}

@@ -38,7 +38,9 @@ pub const MAX_INTEGER_CLASSES: usize = 20;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainSpec {
-    /// The column to predict.
+    /// The column to predict (required; the CLI's `--target` fills it when a spec file
+    /// leaves it out).
+    #[serde(default)]
     pub target: String,
     /// Input columns, in order (default: every column but the target).
     #[serde(default, skip_serializing_if = "Option::is_none")]

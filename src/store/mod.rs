@@ -930,20 +930,67 @@ pub struct LogFilter {
     pub limit: Option<i64>,
 }
 
-/// Logged records matching `filter`, oldest first.
+/// Checks a time bound of a log filter: `YYYY-MM-DD`, optionally followed by ` HH:MM`,
+/// ` HH:MM:SS` or ` HH:MM:SS.mmm` (UTC; `T` may replace the space).
+pub fn check_time(text: &str) -> Result<String> {
+    let t = text.trim().replacen('T', " ", 1);
+    let shape_ok = {
+        let b = t.as_bytes();
+        let digits =
+            |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+        let date = b.len() >= 10
+            && digits(0..4)
+            && b[4] == b'-'
+            && digits(5..7)
+            && b[7] == b'-'
+            && digits(8..10);
+        let rest = &t[10.min(t.len())..];
+        let time_ok = match rest.len() {
+            0 => true,
+            6 => rest.as_bytes()[0] == b' ' && digits(11..13) && b[13] == b':' && digits(14..16),
+            9 | 13 => {
+                rest.as_bytes()[0] == b' '
+                    && digits(11..13)
+                    && b[13] == b':'
+                    && digits(14..16)
+                    && b[16] == b':'
+                    && digits(17..19)
+                    && (rest.len() == 9 || (b[19] == b'.' && digits(20..23)))
+            }
+            _ => false,
+        };
+        date && time_ok
+    };
+    let month_day_ok = shape_ok && {
+        let m: u32 = t[5..7].parse().unwrap_or(0);
+        let d: u32 = t[8..10].parse().unwrap_or(0);
+        (1..=12).contains(&m) && (1..=31).contains(&d)
+    };
+    if !month_day_ok {
+        return Err(Error::InvalidArgument(format!(
+            "{text:?} is not a time; use UTC YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS]"
+        )));
+    }
+    Ok(t)
+}
+
+/// Logged records matching `filter`, oldest first (the newest `limit` ones when set).
 pub fn query_log(conn: &Connection, filter: &LogFilter) -> Result<Vec<LogRecord>> {
+    let since = filter.since.as_deref().map(check_time).transpose()?;
+    let until = filter.until.as_deref().map(check_time).transpose()?;
     let sql = "SELECT c.id, r.position, c.created_at, m.id, m.name, m.version, r.reference_id, r.inputs, r.outputs \
          FROM prediction_records r JOIN prediction_calls c ON c.id = r.call_id JOIN models m ON m.id = c.model_id \
          WHERE (?1 IS NULL OR c.model_id = ?1) AND (?2 IS NULL OR r.reference_id = ?2) \
          AND (?3 IS NULL OR c.created_at >= ?3) AND (?4 IS NULL OR c.created_at < ?4) \
-         ORDER BY c.id, r.position";
+         ORDER BY c.id DESC, r.position DESC LIMIT ?5";
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map(
         params![
             filter.model_id,
             filter.reference_id,
-            filter.since,
-            filter.until
+            since,
+            until,
+            filter.limit.unwrap_or(-1)
         ],
         |r| {
             let inputs: String = r.get(7)?;
@@ -963,9 +1010,6 @@ pub fn query_log(conn: &Connection, filter: &LogFilter) -> Result<Vec<LogRecord>
         },
     )?;
     let mut all: Vec<LogRecord> = rows.collect::<rusqlite::Result<_>>()?;
-    if let Some(limit) = filter.limit {
-        let keep = (limit.max(0) as usize).min(all.len());
-        all.drain(..all.len() - keep);
-    }
+    all.reverse();
     Ok(all)
 }
