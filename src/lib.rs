@@ -22,7 +22,10 @@
 //! - [`store`]: all SQL: opening and checking files, the schema and its migrations, queries.
 //! - [`dataset`]: typed columns, the canonical md5, column statistics;
 //!   [`dataset::import`] (CSV, JSON), [`dataset::export`], [`dataset::samples`].
-//! - [`registry`]: [`Registry`], the API the CLI (`src/main.rs`) and the wasm layer call.
+//! - [`pipeline`]: training specs, preprocessing, estimators, metrics, the artifact format;
+//!   [`predict`]: records in, predictions and log rows out.
+//! - [`registry`]: [`Registry`], the API the CLI (`src/cli/`) and the wasm layer
+//!   (`src/wasm.rs`, wasm32 only) call.
 //!
 //! The file format is described in `docs/FORMAT.md`.
 
@@ -32,6 +35,8 @@ pub mod pipeline;
 pub mod predict;
 pub mod registry;
 pub mod store;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 /// The README's Rust examples run as doctests.
 #[cfg(doctest)]
@@ -39,5 +44,5 @@ pub mod store;
 pub struct ReadmeDoctests;
 
 pub use error::{Error, ErrorKind, Result};
-pub use registry::{Bound, BoundModel, Registry};
+pub use registry::{Bound, BoundModel, ModelInfo, Registry};
 pub use store::{DatasetEntry, ModelEntry};

@@ -65,6 +65,25 @@ struct Ctx<'s> {
 
 /// Parses a JSON array of records against a model's signature.
 pub fn parse_records(json: &[u8], pipeline: &Pipeline) -> Result<Batch> {
+    // A compact iris record is ~110 bytes: reserve for that many, to avoid regrowing.
+    let expect = json.len() / 64 + 1;
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let batch = parse_records_from(&mut de, pipeline, expect)
+        .and_then(|b| de.end().map(|()| b))
+        .map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => Error::InvalidArgument(e.to_string()),
+            _ => Error::InvalidArgument(format!("the records are not valid JSON: {e}")),
+        })?;
+    Ok(batch)
+}
+
+/// Parses records from any serde deserializer (the wasm build reads JS arrays directly,
+/// where a NaN is still a NaN); `expect` is a capacity hint.
+pub fn parse_records_from<'de, D: de::Deserializer<'de>>(
+    deserializer: D,
+    pipeline: &Pipeline,
+    expect: usize,
+) -> std::result::Result<Batch, D::Error> {
     let names: Vec<String> = pipeline.signature.iter().map(|f| f.name.clone()).collect();
     let kinds: Vec<Kind> = pipeline
         .signature
@@ -86,18 +105,10 @@ pub fn parse_records(json: &[u8], pipeline: &Pipeline) -> Result<Batch> {
         batch: &mut batch,
         set: vec![false; names.len()],
     };
-    // A compact iris record is ~110 bytes: reserve for that many, to avoid regrowing.
-    let expect = json.len() / 64 + 1;
+    let expect = expect.min(MAX_BATCH_RECORDS);
     ctx.batch.numbers.reserve(expect * names.len());
     ctx.batch.reference_ids.reserve(expect);
-    let mut de = serde_json::Deserializer::from_slice(json);
-    RecordsSeed(&mut ctx)
-        .deserialize(&mut de)
-        .and_then(|()| de.end())
-        .map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => Error::InvalidArgument(e.to_string()),
-            _ => Error::InvalidArgument(format!("the records are not valid JSON: {e}")),
-        })?;
+    RecordsSeed(&mut ctx).deserialize(deserializer)?;
     Ok(batch)
 }
 

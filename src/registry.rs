@@ -31,6 +31,33 @@ pub struct Registry {
     models: HashMap<i64, (String, Rc<Pipeline>)>,
 }
 
+/// Everything about one model version: what `mlops-lite model info` shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelInfo {
+    /// The model's row.
+    pub model: ModelEntry,
+    /// Input features and their dtypes.
+    pub signature: Vec<pipeline::Feature>,
+    /// Target column.
+    pub target: String,
+    /// Class labels (classifiers).
+    pub classes: Vec<String>,
+    /// Held-out metrics.
+    pub metrics: pipeline::metrics::Metrics,
+    /// The resolved training spec.
+    pub spec: TrainSpec,
+    /// The training dataset.
+    pub dataset: DatasetEntry,
+    /// Artifact format version.
+    pub artifact_format: u32,
+    /// The mlops-lite version that wrote it.
+    pub mlops_lite_version: String,
+    /// The smartcore version it was trained with.
+    pub smartcore_version: String,
+    /// Every version of this model name.
+    pub versions: Vec<ModelEntry>,
+}
+
 /// The result of binding a model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BoundModel {
@@ -389,6 +416,30 @@ impl Registry {
         Ok((entry, pipeline, dataset))
     }
 
+    /// Everything about a model version (signature, metrics, lineage, versions); loading it
+    /// checks its artifact like [`Registry::pull_model`].
+    pub fn model_info(&mut self, reference: &str) -> Result<ModelInfo> {
+        let (model, p, dataset) = self.pull_model(reference)?;
+        let versions = self
+            .list_models()?
+            .into_iter()
+            .filter(|m| m.name == model.name)
+            .collect();
+        Ok(ModelInfo {
+            model,
+            signature: p.signature.clone(),
+            target: p.target.clone(),
+            classes: p.classes.clone(),
+            metrics: p.metrics.clone(),
+            spec: p.spec.clone(),
+            dataset,
+            artifact_format: p.artifact_format,
+            mlops_lite_version: p.mlops_lite_version.clone(),
+            smartcore_version: p.smartcore_version.clone(),
+            versions,
+        })
+    }
+
     fn load_pipeline(&mut self, entry: &ModelEntry) -> Result<Rc<Pipeline>> {
         if let Some((md5, p)) = self.models.get(&entry.id) {
             if *md5 == entry.artifact_md5 {
@@ -425,10 +476,21 @@ impl Registry {
         records: &[u8],
         log: bool,
     ) -> Result<(ModelEntry, Rc<Pipeline>, Vec<Prediction>)> {
+        self.predict_with(model_ref, log, |p| predict::parse_records(records, p))
+    }
+
+    /// Like [`Registry::predict`], with the records parsed by `parse` against the model's
+    /// pipeline (the wasm build parses JS arrays this way).
+    pub fn predict_with(
+        &mut self,
+        model_ref: &str,
+        log: bool,
+        parse: impl FnOnce(&Pipeline) -> Result<predict::Batch>,
+    ) -> Result<(ModelEntry, Rc<Pipeline>, Vec<Prediction>)> {
         let started = clock();
         let entry = self.model(model_ref)?;
         let pipeline = self.load_pipeline(&entry)?;
-        let batch = predict::parse_records(records, &pipeline)?;
+        let batch = parse(&pipeline)?;
         let predictions = predict::run(&pipeline, &batch)?;
         if log && !predictions.is_empty() {
             let latency = elapsed_us(started);

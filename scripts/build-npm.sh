@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the npm package in npm/: the crate for wasm32 (release), JS bindings with
+# wasm-bindgen-cli (pinned to the crate's wasm-bindgen), optimised with npm's binaryen
+# wasm-opt (Debian's binaryen 108 produces a module that fails to load), then checks the
+# gzipped size. Run `bash scripts/setup-wasm.sh` first (scripts/test.sh does).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bindgen_dir=$(bash scripts/setup-wasm.sh | tail -n 1)
+(cd npm && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; })
+
+cargo build --profile wasm-release --locked --target wasm32-unknown-unknown --lib
+rm -rf npm/dist
+"$bindgen_dir/wasm-bindgen" --target web --out-dir npm/dist --out-name mlops_lite \
+  target/wasm32-unknown-unknown/wasm-release/mlops_lite.wasm
+npm/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals \
+  npm/dist/mlops_lite_bg.wasm -o npm/dist/mlops_lite_bg.wasm
+raw=$(stat -c %s npm/dist/mlops_lite_bg.wasm)
+gz=$(gzip -9 -c npm/dist/mlops_lite_bg.wasm | wc -c)
+echo "npm/dist/mlops_lite_bg.wasm: $raw bytes, $gz bytes gzipped (limit 716800)"
+if [ "$gz" -gt 716800 ]; then
+  echo "the gzipped .wasm is over 700 KB" >&2
+  exit 1
+fi

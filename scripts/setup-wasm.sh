@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the WebAssembly build and its tests need, when missing: the wasm32 target,
+# clang (sqlite-wasm-rs compiles SQLite with it), wasm-bindgen-cli pinned to the crate's
+# exact wasm-bindgen version (cached in target/tools), Chromium and ChromeDriver for the
+# browser tests, and the npm packages of npm/ (from its package-lock.json).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+  fi
+}
+
+rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+missing=()
+command -v clang >/dev/null || missing+=(clang)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly (Cargo.lock).
+version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+tools="$PWD/target/tools/wasm-bindgen-$version"
+if [ ! -x "$tools/bin/wasm-bindgen" ]; then
+  # --locked fails here (its lock wants a webpki-roots version the registry lacks).
+  cargo install wasm-bindgen-cli --version "=$version" --root "$tools" --quiet
+fi
+echo "$tools/bin"

@@ -1,0 +1,836 @@
+//! The `mlops-lite` command line: a thin layer that parses arguments (clap), calls
+//! [`mlops_lite::Registry`], and prints aligned tables or, with `--json`, JSON. Native only.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use mlops_lite::dataset::export::{write_csv, write_json};
+use mlops_lite::dataset::import::{Format, Input};
+use mlops_lite::dataset::{samples, ColumnInfo};
+use mlops_lite::pipeline::estimator::EstimatorSpec;
+use mlops_lite::pipeline::{Pipeline, TrainSpec};
+use mlops_lite::predict::Prediction;
+use mlops_lite::store::{LogFilter, LogRecord};
+use mlops_lite::{Bound, BoundModel, DatasetEntry, Error, ModelEntry, ModelInfo, Registry};
+
+mod table;
+
+/// A portable machine-learning registry in one SQLite file.
+#[derive(Parser)]
+#[command(name = "mlops-lite", version, about, long_about = None)]
+struct Cli {
+    /// The registry file.
+    #[arg(
+        long,
+        global = true,
+        env = "MLOPS_LITE_DB",
+        default_value = "mlops-lite.db"
+    )]
+    db: PathBuf,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Bind, list, inspect and pull datasets.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+    /// Train, bind, list and inspect models.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Predict records (a JSON array of objects, or CSV) with a model.
+    Predict(PredictArgs),
+    /// Query and export the prediction log.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// The main job: the Python tool's README workflow on iris (bind the dataset, train and
+    /// bind a LogisticRegression pipeline, predict two records with logging, show the tables).
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum ModelCommand {
+    /// Train a pipeline on a dataset and bind it as a new model version.
+    Train(TrainArgs),
+    /// List every model version.
+    List,
+    /// A model's signature, classes, metrics, lineage and versions.
+    Info {
+        /// An id, a name (latest version) or name@version.
+        reference: String,
+    },
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// The training dataset: an id, a name or name@version.
+    #[arg(long)]
+    dataset: String,
+    /// The column to predict (may come from --spec instead).
+    #[arg(long)]
+    target: Option<String>,
+    /// A JSON training spec (columns, transformers, estimator, test_size, seed).
+    #[arg(long, conflicts_with = "estimator")]
+    spec: Option<PathBuf>,
+    /// The estimator, with default hyper-parameters (e.g. logistic_regression, random_forest_classifier).
+    #[arg(long)]
+    estimator: Option<String>,
+    /// The model name.
+    #[arg(long)]
+    name: String,
+    /// A description stored with the model.
+    #[arg(long, default_value = "")]
+    description: String,
+    /// Fraction of rows held out for metrics (default 0.25).
+    #[arg(long)]
+    test_size: Option<f64>,
+    /// Seed of the split and of randomized estimators (default 42).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+#[derive(Args)]
+struct PredictArgs {
+    /// The model: an id, a name or name@version.
+    #[arg(long)]
+    model: String,
+    /// The records file, or - for standard input.
+    #[arg(default_value = "-")]
+    input: String,
+    /// Write the call and every record to the prediction log.
+    #[arg(long)]
+    log: bool,
+    /// Input format (default: from the file extension, else json).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Logged prediction records, oldest first.
+    List(LogArgs),
+    /// Every logged record of one reference id (or one model), in full.
+    Show(LogArgs),
+    /// Export logged records as CSV or JSON.
+    Export {
+        #[command(flatten)]
+        filter: LogArgs,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Output format (default: from --out's extension, else csv).
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+    },
+}
+
+#[derive(Args)]
+struct LogArgs {
+    /// Only this model (id, name or name@version).
+    #[arg(long)]
+    model: Option<String>,
+    /// Only this reference id.
+    #[arg(long)]
+    reference_id: Option<String>,
+    /// Only calls at or after this UTC time (YYYY-MM-DD[ HH:MM:SS]).
+    #[arg(long)]
+    since: Option<String>,
+    /// Only calls before this UTC time.
+    #[arg(long)]
+    until: Option<String>,
+    /// Only the newest N records.
+    #[arg(long)]
+    limit: Option<i64>,
+}
+
+#[derive(Subcommand)]
+enum DatasetCommand {
+    /// Bind a CSV or JSON file (or a bundled sample) as a new dataset version.
+    Add(AddArgs),
+    /// List every dataset version.
+    List,
+    /// Column summaries of a dataset: dtypes, nulls, uniques, min, max, mean, std.
+    Info {
+        /// An id, a name (latest version) or name@version.
+        reference: String,
+    },
+    /// Write a dataset's data as CSV or JSON.
+    Pull {
+        /// An id, a name (latest version) or name@version.
+        reference: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Output format (default: from --out's extension, else json with --json, else csv).
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+    },
+}
+
+#[derive(Args)]
+struct AddArgs {
+    /// The CSV or JSON file to bind.
+    #[arg(required_unless_present = "sample", conflicts_with = "sample")]
+    file: Option<PathBuf>,
+    /// Bind a bundled sample instead: iris, breast_cancer or diabetes.
+    #[arg(long)]
+    sample: Option<String>,
+    /// The dataset name (default: the sample's name; required for files).
+    #[arg(long)]
+    name: Option<String>,
+    /// A description stored with the dataset.
+    #[arg(long, default_value = "")]
+    description: String,
+    /// Input format (default: from the file extension).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Csv,
+    Json,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        // `mlops-lite dataset pull x | head`: the reader stopped; that is not an error.
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    let out = &mut std::io::stdout().lock();
+    match cli.command {
+        Command::Dataset(DatasetCommand::Add(args)) => {
+            let existed = cli.db.exists();
+            let bound = Registry::open(&cli.db).and_then(|mut reg| add(&mut reg, &args));
+            if bound.is_err() && !existed {
+                // A failed first bind leaves no registry behind, as if never run.
+                remove_db_files(&cli.db);
+            }
+            let bound = bound?;
+            if cli.json {
+                print_json(out, &bound)?;
+            } else {
+                print_bound(out, &bound)?;
+            }
+        }
+        Command::Dataset(DatasetCommand::List) => {
+            let reg = Registry::open_existing(&cli.db)?;
+            let list = reg.list_datasets()?;
+            if cli.json {
+                print_json(out, &list)?;
+            } else {
+                write_out(out, &datasets_table(&list))?;
+            }
+        }
+        Command::Dataset(DatasetCommand::Info { reference }) => {
+            let reg = Registry::open_existing(&cli.db)?;
+            let info = reg.info(&reference)?;
+            if cli.json {
+                print_json(out, &info)?;
+            } else {
+                write_out(out, &info_table(&info))?;
+            }
+        }
+        Command::Dataset(DatasetCommand::Pull {
+            reference,
+            out: path,
+            format,
+        }) => {
+            let reg = Registry::open_existing(&cli.db)?;
+            let (_, data) = reg.pull_dataset(&reference)?;
+            let format = format
+                .map(Format::from)
+                .or(cli.json.then_some(Format::Json))
+                .or_else(|| path.as_deref().and_then(Format::from_path))
+                .unwrap_or(Format::Csv);
+            let write = |w: &mut dyn Write| match format {
+                Format::Csv => write_csv(&data, w),
+                Format::Json => write_json(&data, w),
+            };
+            match path {
+                Some(p) => {
+                    let label = p.display().to_string();
+                    let mut f = std::io::BufWriter::new(
+                        std::fs::File::create(&p).map_err(|e| Error::io(&label, e))?,
+                    );
+                    write(&mut f)?;
+                    f.flush().map_err(|e| Error::io(&label, e))?;
+                }
+                None => write(out)?,
+            }
+        }
+        Command::Model(ModelCommand::Train(args)) => {
+            let mut reg = Registry::open_existing(&cli.db)?;
+            let (bound, pipeline) = train(&mut reg, &args)?;
+            if cli.json {
+                print_json(out, &bound)?;
+            } else {
+                write_out(out, &bound_model_text(&bound, &pipeline))?;
+            }
+        }
+        Command::Model(ModelCommand::List) => {
+            let reg = Registry::open_existing(&cli.db)?;
+            let list = reg.list_models()?;
+            if cli.json {
+                print_json(out, &list)?;
+            } else {
+                write_out(out, &models_table(&list))?;
+            }
+        }
+        Command::Model(ModelCommand::Info { reference }) => {
+            let mut reg = Registry::open_existing(&cli.db)?;
+            let info = reg.model_info(&reference)?;
+            if cli.json {
+                print_json(out, &info)?;
+            } else {
+                write_out(out, &model_info_text(&info))?;
+            }
+        }
+        Command::Predict(args) => {
+            let mut reg = Registry::open_existing(&cli.db)?;
+            let records = read_records(&mut reg, &args)?;
+            let (_, pipeline, predictions) = reg.predict(&args.model, &records, args.log)?;
+            print_predictions(out, &pipeline, &predictions)?;
+        }
+        Command::Log(cmd) => {
+            let reg = Registry::open_existing(&cli.db)?;
+            match cmd {
+                LogCommand::List(args) => {
+                    let records = reg.log(&log_filter(&reg, &args)?)?;
+                    if cli.json {
+                        print_json(out, &records)?;
+                    } else {
+                        write_out(out, &log_table(&records))?;
+                    }
+                }
+                LogCommand::Show(args) => {
+                    let records = reg.log(&log_filter(&reg, &args)?)?;
+                    print_json(out, &records)?;
+                }
+                LogCommand::Export {
+                    filter,
+                    out: path,
+                    format,
+                } => {
+                    let records = reg.log(&log_filter(&reg, &filter)?)?;
+                    let format = format
+                        .map(Format::from)
+                        .or_else(|| path.as_deref().and_then(Format::from_path))
+                        .unwrap_or(Format::Csv);
+                    let text = match format {
+                        Format::Json => format!(
+                            "{}\n",
+                            serde_json::to_string_pretty(&records).expect("serializes")
+                        ),
+                        Format::Csv => log_csv(&records)?,
+                    };
+                    match path {
+                        Some(p) => {
+                            std::fs::write(&p, text).map_err(|e| Error::io(p.display(), e))?
+                        }
+                        None => write_out(out, &text)?,
+                    }
+                }
+            }
+        }
+        Command::Demo => demo(&cli.db, out)?,
+    }
+    Ok(())
+}
+
+/// Removes a registry file and its WAL companions (after a failed first bind).
+fn remove_db_files(db: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+fn add(reg: &mut Registry, args: &AddArgs) -> Result<Bound, Error> {
+    if let Some(name) = &args.sample {
+        let (sample, data) = samples::sample(name)?;
+        let description = if args.description.is_empty() {
+            sample.description
+        } else {
+            &args.description
+        };
+        return reg.bind_dataset(
+            &data,
+            args.name.as_deref().unwrap_or(sample.name),
+            description,
+        );
+    }
+    let file = args.file.as_ref().expect("clap requires FILE or --sample");
+    let format = match args.format {
+        Some(f) => f.into(),
+        None => Format::from_path(file).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "cannot tell the format of {} from its extension; pass --format csv or --format json",
+                file.display()
+            ))
+        })?,
+    };
+    let name = args
+        .name
+        .as_deref()
+        .ok_or_else(|| Error::InvalidArgument("--name is required when binding a file".into()))?;
+    let bar = progress_bar(file);
+    let result = reg.bind_dataset_from(
+        Input::Path(file),
+        format,
+        name,
+        &args.description,
+        &mut |done, total| {
+            if let Some(bar) = &bar {
+                bar.set_length(total);
+                bar.set_position(done);
+            }
+        },
+    );
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result
+}
+
+/// A progress bar on stderr for files of 1 MB or more, when stderr is a terminal.
+fn progress_bar(file: &std::path::Path) -> Option<ProgressBar> {
+    let len = std::fs::metadata(file).ok()?.len();
+    if len < 1 << 20 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(format!("reading {}", file.display()));
+    Some(bar)
+}
+
+/// The two records of the Python tool's README.
+const DEMO_RECORDS: &str = r#"[
+  {"sepal length (cm)": 2, "petal length (cm)": 1, "petal width (cm)": 1, "sepal width (cm)": 1},
+  {"reference_id": "some_external_id", "sepal length (cm)": 1, "petal length (cm)": 2,
+   "petal width (cm)": 1, "sepal width (cm)": 1}
+]"#;
+
+fn demo(db: &std::path::Path, out: &mut dyn Write) -> Result<(), Error> {
+    let mut reg = Registry::open(db)?;
+    let (sample, iris) = samples::sample("iris")?;
+    let bound = reg.bind_dataset(&iris, "iris", sample.description)?;
+    print_bound(out, &bound)?;
+    let dataset = format!("iris@{}", bound.dataset.version);
+    // The Python tool's README pipeline: median imputer and standard scaler in a column
+    // transformer, then LogisticRegression; that is the default spec for iris.
+    let pipeline = reg.train_model(&dataset, &TrainSpec::new("target"))?;
+    let model = reg.bind_model(&pipeline, "testmodel", "iris LogisticRegression pipeline")?;
+    write_out(out, &bound_model_text(&model, &pipeline))?;
+    let (_, pipeline, predictions) = reg.predict("testmodel", DEMO_RECORDS.as_bytes(), true)?;
+    let text = format!(
+        "\n$ mlops-lite dataset list\n{}\n$ mlops-lite dataset info iris\n{}\n$ mlops-lite model list\n{}\n$ mlops-lite predict --model testmodel --log  (the Python README's two records)\n",
+        datasets_table(&reg.list_datasets()?),
+        info_table(&reg.info(&dataset)?),
+        models_table(&reg.list_models()?),
+    );
+    write_out(out, &text)?;
+    print_predictions(out, &pipeline, &predictions)?;
+    let text = format!(
+        "\n$ mlops-lite log list --limit 2\n{}\nThe rows are plain SQL: sqlite3 {} 'SELECT * FROM {} LIMIT 5'\n\
+         and the log too:        sqlite3 {} 'SELECT reference_id, inputs, outputs FROM prediction_records'\n",
+        log_table(&reg.log(&LogFilter { limit: Some(2), ..Default::default() })?),
+        db.display(),
+        bound.dataset.data_table,
+        db.display(),
+    );
+    write_out(out, &text)
+}
+
+fn train(reg: &mut Registry, args: &TrainArgs) -> Result<(BoundModel, Pipeline), Error> {
+    let mut spec = match &args.spec {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.display(), e))?;
+            let mut spec = TrainSpec::from_json(&text)
+                .map_err(|e| Error::InvalidArgument(format!("{}: {e}", path.display())))?;
+            if spec.target.is_empty() && args.target.is_none() {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: the spec names no target; add \"target\": \"COLUMN\" to it or pass --target",
+                    path.display()
+                )));
+            }
+            if let Some(t) = &args.target {
+                if !spec.target.is_empty() && *t != spec.target {
+                    return Err(Error::InvalidArgument(format!(
+                        "--target {t:?} disagrees with the spec's target {:?}; give one of them",
+                        spec.target
+                    )));
+                }
+            }
+            if spec.target.is_empty() {
+                spec.target = args.target.clone().unwrap_or_default();
+            }
+            spec
+        }
+        None => TrainSpec::new(args.target.clone().ok_or_else(|| {
+            Error::InvalidArgument("--target is required (or a --spec naming the target)".into())
+        })?),
+    };
+    if let Some(name) = &args.estimator {
+        spec.estimator = Some(EstimatorSpec::default_for(name)?);
+    }
+    if let Some(t) = args.test_size {
+        spec.test_size = t;
+    }
+    if let Some(s) = args.seed {
+        spec.seed = s;
+    }
+    let pipeline = reg.train_model(&args.dataset, &spec)?;
+    let bound = reg.bind_model(&pipeline, &args.name, &args.description)?;
+    Ok((bound, pipeline))
+}
+
+fn read_records(reg: &mut Registry, args: &PredictArgs) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let (bytes, label) = if args.input == "-" {
+        let mut b = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut b)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        (b, "<stdin>".to_string())
+    } else {
+        let b = std::fs::read(&args.input).map_err(|e| Error::io(&args.input, e))?;
+        (b, args.input.clone())
+    };
+    let format = args
+        .format
+        .map(Format::from)
+        .or_else(|| Format::from_path(std::path::Path::new(&args.input)))
+        .unwrap_or(Format::Json);
+    match format {
+        Format::Json => Ok(bytes),
+        // CSV cells are typed by the model's signature, not guessed: a string feature or a
+        // reference_id of digits stays text.
+        Format::Csv => {
+            let (_, pipeline, _) = reg.pull_model(&args.model)?;
+            mlops_lite::predict::records_from_csv(&bytes, &label, &pipeline)
+        }
+    }
+}
+
+fn print_predictions(
+    out: &mut dyn Write,
+    pipeline: &Pipeline,
+    predictions: &[Prediction],
+) -> Result<(), Error> {
+    let json: Vec<_> = predictions
+        .iter()
+        .map(|p| p.to_json(&pipeline.classes))
+        .collect();
+    print_json(out, &json)
+}
+
+fn log_filter(reg: &Registry, args: &LogArgs) -> Result<LogFilter, Error> {
+    Ok(LogFilter {
+        model_id: match &args.model {
+            Some(m) => Some(reg.model(m)?.id),
+            None => None,
+        },
+        reference_id: args.reference_id.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        limit: args.limit,
+    })
+}
+
+fn log_table(records: &[LogRecord]) -> String {
+    let mut t = table::Table::new(&[
+        ("call_id", true),
+        ("position", true),
+        ("created_at", false),
+        ("model", false),
+        ("reference_id", false),
+        ("inputs", false),
+        ("outputs", false),
+    ]);
+    for r in records {
+        t.row(vec![
+            r.call_id.to_string(),
+            r.position.to_string(),
+            r.created_at.clone(),
+            format!("{}@{}", r.model_name, r.model_version),
+            r.reference_id.clone().unwrap_or_default(),
+            r.inputs.to_string(),
+            r.outputs.to_string(),
+        ]);
+    }
+    t.render()
+}
+
+fn log_csv(records: &[LogRecord]) -> Result<String, Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| Error::InvalidArgument(format!("writing CSV failed: {e}"));
+    w.write_record([
+        "call_id",
+        "position",
+        "created_at",
+        "model",
+        "model_version",
+        "reference_id",
+        "inputs",
+        "outputs",
+    ])
+    .map_err(err)?;
+    for r in records {
+        w.write_record([
+            r.call_id.to_string(),
+            r.position.to_string(),
+            r.created_at.clone(),
+            r.model_name.clone(),
+            r.model_version.to_string(),
+            r.reference_id.clone().unwrap_or_default(),
+            r.inputs.to_string(),
+            r.outputs.to_string(),
+        ])
+        .map_err(err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::InvalidArgument(format!("writing CSV failed: {e}")))?;
+    Ok(String::from_utf8(bytes).expect("CSV of UTF-8 strings"))
+}
+
+fn metrics_text(m: &serde_json::Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(obj) = m.as_object() {
+        for (k, v) in obj {
+            if k == "n_train" || k == "n_test" {
+                continue;
+            }
+            parts.push(format!("{k}={}", table::num(v.as_f64())));
+        }
+    }
+    parts.join(" ")
+}
+
+fn bound_model_text(bound: &BoundModel, pipeline: &Pipeline) -> String {
+    let m = &bound.model;
+    if bound.created {
+        format!(
+            "bound model {}@{} (id {}): {} {} on {}@{}, held-out {} ({} of {} rows), md5 {}\n",
+            m.name,
+            m.version,
+            m.id,
+            m.estimator_class,
+            m.estimator_type,
+            pipeline.dataset.name,
+            pipeline.dataset.version,
+            metrics_text(&m.metrics),
+            pipeline.metrics.n_test,
+            pipeline.metrics.n_test + pipeline.metrics.n_train,
+            m.artifact_md5
+        )
+    } else {
+        format!(
+            "model {}@{} (id {}) already holds this artifact (md5 {}); nothing was written\n",
+            m.name, m.version, m.id, m.artifact_md5
+        )
+    }
+}
+
+fn models_table(list: &[ModelEntry]) -> String {
+    let mut t = table::Table::new(&[
+        ("id", true),
+        ("name", false),
+        ("version", true),
+        ("dataset_registry_id", true),
+        ("estimator_class", false),
+        ("estimator_type", false),
+        ("description", false),
+        ("metrics", false),
+        ("created_at", false),
+    ]);
+    for m in list {
+        t.row(vec![
+            m.id.to_string(),
+            m.name.clone(),
+            m.version.to_string(),
+            m.dataset_registry_id.to_string(),
+            m.estimator_class.clone(),
+            m.estimator_type.clone(),
+            m.description.clone(),
+            metrics_text(&m.metrics),
+            m.created_at.clone(),
+        ]);
+    }
+    t.render()
+}
+
+fn model_info_text(info: &ModelInfo) -> String {
+    let (entry, dataset, versions) = (&info.model, &info.dataset, &info.versions);
+    let mut s = format!(
+        "model {}@{} (id {}): {} {}, target {:?}{}\n",
+        entry.name,
+        entry.version,
+        entry.id,
+        entry.estimator_class,
+        entry.estimator_type,
+        info.target,
+        if info.classes.is_empty() {
+            String::new()
+        } else {
+            format!(", classes {}", info.classes.join(", "))
+        }
+    );
+    s += &format!(
+        "trained on dataset {}@{} (id {}, md5 {}), {} rows, {} held out (test_size {}, seed {})\n",
+        dataset.name,
+        dataset.version,
+        dataset.id,
+        dataset.md5,
+        info.metrics.n_train + info.metrics.n_test,
+        info.metrics.n_test,
+        info.spec.test_size,
+        info.spec.seed
+    );
+    s += &format!("metrics: {}\n", metrics_text(&entry.metrics));
+    s += &format!(
+        "artifact: md5 {}, format {}, written by mlops-lite {} with smartcore {}\n\nsignature:\n",
+        entry.artifact_md5, info.artifact_format, info.mlops_lite_version, info.smartcore_version
+    );
+    let mut t = table::Table::new(&[
+        ("feature", false),
+        ("dtype", false),
+        ("transformer", false),
+        ("steps", false),
+    ]);
+    let groups = info.spec.transformers.clone().unwrap_or_default();
+    for f in &info.signature {
+        let g = groups.iter().find(|g| g.columns.contains(&f.name));
+        t.row(vec![
+            f.name.clone(),
+            f.dtype.clone(),
+            g.map(|g| g.name.clone()).unwrap_or_default(),
+            g.map(|g| {
+                g.steps
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(" -> ")
+            })
+            .unwrap_or_default(),
+        ]);
+    }
+    s += &t.render();
+    s += "\nversions:\n";
+    s += &models_table(versions);
+    s
+}
+
+fn print_bound(out: &mut dyn Write, bound: &Bound) -> Result<(), Error> {
+    let d = &bound.dataset;
+    let text = if bound.created {
+        format!(
+            "bound {}@{} (id {}): {} rows x {} columns, md5 {}, table {}\n",
+            d.name, d.version, d.id, d.size_rows, d.size_cols, d.md5, d.data_table
+        )
+    } else {
+        format!(
+            "{}@{} (id {}) already holds this content (md5 {}); nothing was written\n",
+            d.name, d.version, d.id, d.md5
+        )
+    };
+    write_out(out, &text)
+}
+
+fn datasets_table(list: &[DatasetEntry]) -> String {
+    let mut t = table::Table::new(&[
+        ("id", true),
+        ("name", false),
+        ("version", true),
+        ("size_cols", true),
+        ("size_rows", true),
+        ("description", false),
+        ("created_at", false),
+    ]);
+    for d in list {
+        t.row(vec![
+            d.id.to_string(),
+            d.name.clone(),
+            d.version.to_string(),
+            d.size_cols.to_string(),
+            d.size_rows.to_string(),
+            d.description.clone(),
+            d.created_at.clone(),
+        ]);
+    }
+    t.render()
+}
+
+fn info_table(info: &[ColumnInfo]) -> String {
+    let mut t = table::Table::new(&[
+        ("column_name", false),
+        ("original_dtype", false),
+        ("converted_dtype", false),
+        ("null_count", true),
+        ("unique_count", true),
+        ("min_value_num", true),
+        ("max_value_num", true),
+        ("mean", true),
+        ("std", true),
+    ]);
+    for c in info {
+        t.row(vec![
+            c.column_name.clone(),
+            c.original_dtype.clone(),
+            c.converted_dtype.clone(),
+            c.null_count.to_string(),
+            c.unique_count.to_string(),
+            table::num(c.min_value_num),
+            table::num(c.max_value_num),
+            table::num(c.mean),
+            table::num(c.std),
+        ]);
+    }
+    t.render()
+}
+
+fn print_json<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::InvalidArgument(format!("cannot write JSON: {e}")))?;
+    write_out(out, &format!("{text}\n"))
+}
+
+fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
+    out.write_all(text.as_bytes())
+        .map_err(|e| Error::io("<stdout>", e))
+}
