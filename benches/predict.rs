@@ -136,4 +136,64 @@ fn main() {
         times[singles / 2],
         times[singles * 99 / 100]
     );
+    if !smoke {
+        wasm_side(&dir, &batch, rounds, n as f64 / best);
+    }
+}
+
+/// Runs the wasm build on the same records in Node (npm/bench/predict.mjs), in this same
+/// run, and prints the ratio; with the 1M-row registry of `cargo bench --bench bind`, also
+/// the time to open it from bytes.
+fn wasm_side(dir: &Path, batch: &[u8], rounds: usize, native_nolog: f64) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root.join("npm/dist/mlops_lite_bg.wasm").exists() {
+        println!("wasm: npm/dist is not built (bash scripts/build-npm.sh); skipped");
+        return;
+    }
+    let records = dir.join("records.json");
+    std::fs::write(&records, batch).unwrap();
+    let big = dir.join("bench_1000000.db");
+    let mut cmd = std::process::Command::new("node");
+    cmd.arg(root.join("npm/bench/predict.mjs"))
+        .arg(&records)
+        .arg(rounds.to_string());
+    if big.exists() {
+        cmd.arg(&big);
+    }
+    let out = match cmd.output() {
+        Ok(o) if o.status.success() => o,
+        other => {
+            println!("wasm: node failed: {other:?}");
+            return;
+        }
+    };
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nolog = v["nolog"].as_f64().unwrap();
+    println!(
+        "wasm (Node), no log:    {:>12.0} records/s from JS objects ({:.2}x slower than native)",
+        nolog,
+        native_nolog / nolog
+    );
+    for (key, what) in [
+        ("nolog_json_text", "a JSON string"),
+        ("nolog_json_bytes", "JSON bytes"),
+    ] {
+        let r = v[key].as_f64().unwrap();
+        println!(
+            "wasm (Node), no log:    {r:>12.0} records/s from {what} ({:.2}x slower than native)",
+            native_nolog / r
+        );
+    }
+    println!(
+        "wasm (Node), + log:     {:>12.0} records/s (in-memory registry)",
+        v["log"].as_f64().unwrap()
+    );
+    if let Some(ms) = v["open_ms"].as_f64() {
+        println!(
+            "wasm: open a {:.0} MB registry from bytes: {ms:.0} ms",
+            v["open_mb"].as_f64().unwrap()
+        );
+    } else {
+        println!("wasm: no large registry to open (run cargo bench --bench bind first)");
+    }
 }

@@ -5,7 +5,7 @@ import { initSync } from "./dist/mlops_lite.js";
 
 initSync({ module: await readFile(new URL("./dist/mlops_lite_bg.wasm", import.meta.url)) });
 
-export { Registry } from "./dist/mlops_lite.js";
+export { Registry, initSync } from "./dist/mlops_lite.js";
 
 /** Loads the WebAssembly module (already done in Node; kept for code shared with browsers). */
 export async function init() {}

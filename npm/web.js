@@ -8,6 +8,11 @@ export { Registry, initSync } from "./dist/mlops_lite.js";
 let ready;
 /** Loads the WebAssembly module once; later calls return the same promise. */
 export function init(moduleOrPath) {
-  ready ??= wasmInit(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath });
+  ready ??= wasmInit(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath }).catch(
+    (e) => {
+      ready = undefined; // a failed fetch may be retried
+      throw e;
+    },
+  );
   return ready;
 }

@@ -22,13 +22,27 @@ for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
 
+# The WebAssembly side: wasm32 target, clang, Chromium + ChromeDriver, wasm-bindgen-cli.
+bindgen_dir=$(bash scripts/setup-wasm.sh | tail -n 1)
+export PATH="$bindgen_dir:$PATH"
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown --lib -- -D warnings
 echo "== cargo test (unit, integration, doc, README examples)"
 cargo test --all-targets --locked
 cargo test --doc --locked
 echo "== scikit-learn comparison (README: held-out accuracy within 2 points)"
 python3 scripts/sklearn_compare.py target/debug/mlops-lite
+echo "== wasm: wasm-bindgen-test in Node, then in headless Chromium"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --locked --target wasm32-unknown-unknown --test wasm
+WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER="$(command -v chromedriver)" \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --locked --target wasm32-unknown-unknown --test wasm
+echo "== npm package: build, then its tests (API, bad input, types, interop with the CLI, README)"
+bash scripts/build-npm.sh
+(cd npm && node --test test/)
 echo "== all tests passed"

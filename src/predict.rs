@@ -128,12 +128,16 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         loop {
-            if self.0.batch.len >= MAX_BATCH_RECORDS {
-                return Err(de::Error::custom(format!(
-                    "more than {MAX_BATCH_RECORDS} records in one batch; split it"
-                )));
-            }
             let index = self.0.batch.len;
+            if index == MAX_BATCH_RECORDS {
+                // One more record would be too many; only a closing bracket may follow.
+                return match seq.next_element::<de::IgnoredAny>()? {
+                    None => Ok(()),
+                    Some(_) => Err(de::Error::custom(format!(
+                        "more than {MAX_BATCH_RECORDS} records in one batch; split it"
+                    ))),
+                };
+            }
             if seq
                 .next_element_seed(RecordSeed { ctx: self.0, index })?
                 .is_none()
@@ -364,6 +368,13 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         }
     }
     fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Val, E> {
+        // The wasm build marks JS NaN and Infinity, which JSON cannot carry, as "\0NaN" etc.
+        if let Some(js @ ("NaN" | "Infinity" | "-Infinity")) = v.strip_prefix('\0') {
+            return Err(E::custom(format!(
+                "records[{}] field {:?}: {js} is not a finite number",
+                self.index, self.name
+            )));
+        }
         match self.kind {
             Kind::String => Ok(Val::String(v.to_string())),
             _ => Err(self.wrong(&format!("the string {v:?}"))),
@@ -566,4 +577,92 @@ pub fn records_from_csv(csv: &[u8], label: &str, pipeline: &Pipeline) -> Result<
     }
     out.push(']');
     Ok(out.into_bytes())
+}
+
+/// Predictions as one compact JSON array, in the shape of [`PredictionJson`], written
+/// without building intermediate values (the wasm build hands this string to `JSON.parse`,
+/// one crossing instead of several per record).
+pub fn predictions_json(predictions: &[Prediction], classes: &[String]) -> String {
+    let keys: Vec<String> = classes
+        .iter()
+        .map(|c| serde_json::to_string(c).expect("strings serialize"))
+        .collect();
+    let mut ryu = ryu::Buffer::new();
+    let mut out = String::with_capacity(predictions.len() * (40 + 28 * classes.len()));
+    out.push('[');
+    for (i, p) in predictions.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"reference_id\":");
+        match &p.reference_id {
+            Some(r) => out.push_str(&serde_json::to_string(r).expect("strings serialize")),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"results\":");
+        match &p.output {
+            Output::Classes { proba, label } => {
+                out.push('{');
+                for (k, (key, x)) in keys.iter().zip(proba).enumerate() {
+                    if k > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(key);
+                    out.push(':');
+                    out.push_str(ryu.format(*x));
+                }
+                out.push_str("},\"label\":");
+                out.push_str(&keys[*label]);
+            }
+            Output::Value(v) => out.push_str(ryu.format(*v)),
+        }
+        out.push('}');
+    }
+    out.push(']');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predictions_json_equals_the_serde_form() {
+        let classes = vec!["a\"b".to_string(), "c".to_string()];
+        let preds = vec![
+            Prediction {
+                reference_id: Some("r\n1".into()),
+                output: Output::Classes {
+                    proba: vec![0.25, 0.75],
+                    label: 1,
+                },
+            },
+            Prediction {
+                reference_id: None,
+                output: Output::Classes {
+                    proba: vec![1.0, 0.0],
+                    label: 0,
+                },
+            },
+        ];
+        let fast: serde_json::Value =
+            serde_json::from_str(&predictions_json(&preds, &classes)).unwrap();
+        let slow = serde_json::to_value(
+            preds
+                .iter()
+                .map(|p| p.to_json(&classes))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        assert_eq!(fast, slow);
+        let reg = vec![Prediction {
+            reference_id: None,
+            output: Output::Value(-1.5e-7),
+        }];
+        let fast: serde_json::Value = serde_json::from_str(&predictions_json(&reg, &[])).unwrap();
+        assert_eq!(
+            fast,
+            serde_json::to_value(vec![reg[0].to_json(&[])]).unwrap()
+        );
+    }
 }

@@ -556,12 +556,15 @@ fn elapsed_us(t: std::time::Instant) -> i64 {
     t.elapsed().as_micros() as i64
 }
 
+/// In wasm32 there is no `Instant`: JS time, in milliseconds.
 #[cfg(target_arch = "wasm32")]
-fn clock() {}
+fn clock() -> f64 {
+    js_sys::Date::now()
+}
 
 #[cfg(target_arch = "wasm32")]
-fn elapsed_us(_: ()) -> i64 {
-    0
+fn elapsed_us(t: f64) -> i64 {
+    ((js_sys::Date::now() - t) * 1000.0) as i64
 }
 
 /// A fast hash (xxh3-128) of the source bytes, the format and the parser version.

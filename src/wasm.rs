@@ -7,7 +7,7 @@
 //! of every argument and result are declared below (`TS_TYPES`) and checked by `tsc` in the
 //! npm package's tests.
 
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, Float64Array, Uint32Array, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -16,7 +16,7 @@ use crate::dataset::import::{Format, Input};
 use crate::error::Error;
 use crate::pipeline::estimator::EstimatorSpec;
 use crate::pipeline::TrainSpec;
-use crate::predict::{parse_records_from, MAX_BATCH_RECORDS};
+use crate::predict::MAX_BATCH_RECORDS;
 use crate::store::LogFilter;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -83,6 +83,48 @@ export interface LogRecord {
 }
 "#;
 
+/// The message of a thrown JS value.
+fn describe(e: &JsValue) -> String {
+    js_sys::Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".into())
+}
+
+// Conversion only: builds the predictions' JS objects from flat arrays in one call (one
+// crossing per batch instead of several per record, and no JSON text to parse).
+#[wasm_bindgen(inline_js = r#"
+export function buildPredictions(refText, refNull, classes, values, labels) {
+  const k = classes.length;
+  const n = refNull.length;
+  const parts = typeof refText === "string" ? (n > 0 ? refText.split("\u001f") : []) : refText;
+  const refs = new Array(n);
+  for (let i = 0; i < n; i++) refs[i] = refNull[i] ? null : parts[i];
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    if (k === 0) {
+      out[i] = { reference_id: refs[i], results: values[i] };
+    } else {
+      const results = {};
+      for (let j = 0; j < k; j++) results[classes[j]] = values[i * k + j];
+      out[i] = { reference_id: refs[i], results, label: classes[labels[i]] };
+    }
+  }
+  return out;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = buildPredictions)]
+    fn build_predictions(
+        ref_text: JsValue,
+        ref_null: Uint8Array,
+        classes: JsValue,
+        values: Float64Array,
+        labels: Uint32Array,
+    ) -> JsValue;
+}
+
 fn js_error(e: Error) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -106,14 +148,38 @@ fn string_arg(value: &JsValue, what: &str) -> Result<String, JsError> {
     })
 }
 
-fn options_value<T: serde::de::DeserializeOwned + Default>(value: &JsValue, what: &str) -> Result<T, JsError> {
-    if value.is_undefined() || value.is_null() {
+fn options_value<T: serde::de::DeserializeOwned + Default>(
+    value: &Option<JsValue>,
+    what: &str,
+) -> Result<T, JsError> {
+    let Some(value) = value.as_ref().filter(|v| !v.is_undefined() && !v.is_null()) else {
         return Ok(T::default());
-    }
-    if !value.is_object() {
+    };
+    if !value.is_object() || Array::is_array(value) {
         return Err(invalid(format!("{what} must be an object")));
     }
-    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| invalid(format!("{what}: {e}")))
+    // Through serde_json::Value, so that unknown keys are refused (deny_unknown_fields) and a
+    // wrongly typed option is named.
+    let json: serde_json::Value = serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
+        let text = e.to_string();
+        invalid(format!(
+            "{what}: {}",
+            text.strip_prefix("Error: ").unwrap_or(&text)
+        ))
+    })?;
+    serde_path_to_error::deserialize(json).map_err(|e| {
+        let path = e.path().to_string();
+        invalid(format!("{what}: {path}: {}", e.into_inner()))
+    })
+}
+
+/// Removes serde_json's " at line L column C" from an error about records that were JS
+/// objects: the position is in an internal JSON text, meaningless to the caller.
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) if message[i..].contains(" column ") => message[..i].to_string(),
+        _ => message.to_string(),
+    }
 }
 
 /// A registry in memory: open one from a file's bytes, use it, export it back.
@@ -157,13 +223,17 @@ impl JsRegistry {
     }
 
     /// Opens a registry from the bytes of a `.db` file (a `Uint8Array` or `ArrayBuffer`).
-    pub fn open(#[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue) -> Result<JsRegistry, JsError> {
+    pub fn open(
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
+    ) -> Result<JsRegistry, JsError> {
         let bytes = if bytes.is_instance_of::<Uint8Array>() {
             Uint8Array::from(bytes).to_vec()
         } else if bytes.is_instance_of::<js_sys::ArrayBuffer>() {
             Uint8Array::new(&bytes).to_vec()
         } else {
-            return Err(invalid("Registry.open takes the bytes of a .db file as a Uint8Array or ArrayBuffer"));
+            return Err(invalid(
+                "Registry.open takes the bytes of a .db file as a Uint8Array or ArrayBuffer",
+            ));
         };
         Ok(JsRegistry {
             inner: crate::Registry::from_bytes(&bytes).map_err(js_error)?,
@@ -185,14 +255,20 @@ impl JsRegistry {
 
     /// Column summaries of a dataset (`id`, `name` or `name@version`).
     #[wasm_bindgen(js_name = datasetInfo, unchecked_return_type = "ColumnInfo[]")]
-    pub fn dataset_info(&self, #[wasm_bindgen(unchecked_param_type = "string")] reference: JsValue) -> Result<JsValue, JsError> {
+    pub fn dataset_info(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] reference: JsValue,
+    ) -> Result<JsValue, JsError> {
         let reference = string_arg(&reference, "the dataset reference")?;
         to_js(&self.inner.info(&reference).map_err(js_error)?)
     }
 
     /// A dataset's rows, exactly as bound (md5-checked).
     #[wasm_bindgen(js_name = pullDataset, unchecked_return_type = "PulledDataset")]
-    pub fn pull_dataset(&self, #[wasm_bindgen(unchecked_param_type = "string")] reference: JsValue) -> Result<JsValue, JsError> {
+    pub fn pull_dataset(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] reference: JsValue,
+    ) -> Result<JsValue, JsError> {
         let reference = string_arg(&reference, "the dataset reference")?;
         let (entry, data) = self.inner.pull_dataset(&reference).map_err(js_error)?;
         let mut json = Vec::new();
@@ -200,8 +276,10 @@ impl JsRegistry {
         let rows = js_sys::JSON::parse(&String::from_utf8_lossy(&json))
             .map_err(|_| invalid("cannot convert the rows to JS"))?;
         let out = js_sys::Object::new();
-        js_sys::Reflect::set(&out, &"dataset".into(), &to_js(&entry)?).map_err(|_| invalid("cannot build the result"))?;
-        js_sys::Reflect::set(&out, &"rows".into(), &rows).map_err(|_| invalid("cannot build the result"))?;
+        js_sys::Reflect::set(&out, &"dataset".into(), &to_js(&entry)?)
+            .map_err(|_| invalid("cannot build the result"))?;
+        js_sys::Reflect::set(&out, &"rows".into(), &rows)
+            .map_err(|_| invalid("cannot build the result"))?;
         Ok(out.into())
     }
 
@@ -211,7 +289,7 @@ impl JsRegistry {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] data: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "BindOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "BindOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         let name = string_arg(&name, "the dataset name")?;
         let opts: BindOptions = options_value(&options, "bindDataset options")?;
@@ -220,7 +298,9 @@ impl JsRegistry {
         } else if data.is_instance_of::<Uint8Array>() {
             Uint8Array::from(data).to_vec()
         } else {
-            return Err(invalid("bindDataset takes the data as a string or a Uint8Array"));
+            return Err(invalid(
+                "bindDataset takes the data as a string or a Uint8Array",
+            ));
         };
         let format = match opts.format.as_deref() {
             Some(f) => Format::parse(f).map_err(js_error)?,
@@ -229,11 +309,16 @@ impl JsRegistry {
                 _ => Format::Csv,
             },
         };
-        let label = opts.label.unwrap_or_else(|| format!("<{} data>", format.name()));
+        let label = opts
+            .label
+            .unwrap_or_else(|| format!("<{} data>", format.name()));
         let bound = self
             .inner
             .bind_dataset_from(
-                Input::Bytes { bytes: &bytes, label: &label },
+                Input::Bytes {
+                    bytes: &bytes,
+                    label: &label,
+                },
                 format,
                 &name,
                 opts.description.as_deref().unwrap_or(""),
@@ -251,79 +336,169 @@ impl JsRegistry {
 
     /// A model's signature, classes, metrics, lineage and versions.
     #[wasm_bindgen(js_name = modelInfo, unchecked_return_type = "ModelInfo")]
-    pub fn model_info(&mut self, #[wasm_bindgen(unchecked_param_type = "string")] reference: JsValue) -> Result<JsValue, JsError> {
+    pub fn model_info(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] reference: JsValue,
+    ) -> Result<JsValue, JsError> {
         let reference = string_arg(&reference, "the model reference")?;
         to_js(&self.inner.model_info(&reference).map_err(js_error)?)
     }
 
     /// Trains a pipeline on a dataset of this registry and binds it as a model version.
     #[wasm_bindgen(js_name = trainModel, unchecked_return_type = "BoundModel")]
-    pub fn train_model(&mut self, #[wasm_bindgen(unchecked_param_type = "TrainOptions")] options: JsValue) -> Result<JsValue, JsError> {
+    pub fn train_model(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "TrainOptions")] options: JsValue,
+    ) -> Result<JsValue, JsError> {
         if !options.is_object() {
-            return Err(invalid("trainModel takes an object: {dataset, name, target, ...}"));
+            return Err(invalid(
+                "trainModel takes an object: {dataset, name, target, ...}",
+            ));
         }
-        let value: serde_json::Value =
-            serde_wasm_bindgen::from_value(options).map_err(|e| invalid(format!("trainModel options: {e}")))?;
+        let value: serde_json::Value = serde_wasm_bindgen::from_value(options)
+            .map_err(|e| invalid(format!("trainModel options: {e}")))?;
         let serde_json::Value::Object(mut map) = value else {
-            return Err(invalid("trainModel takes an object: {dataset, name, target, ...}"));
+            return Err(invalid(
+                "trainModel takes an object: {dataset, name, target, ...}",
+            ));
         };
         let mut take = |key: &str| -> Result<Option<String>, JsError> {
             match map.remove(key) {
                 None | Some(serde_json::Value::Null) => Ok(None),
                 Some(serde_json::Value::String(s)) => Ok(Some(s)),
-                Some(other) => Err(invalid(format!("trainModel option {key} must be a string, got {other}"))),
+                Some(other) => Err(invalid(format!(
+                    "trainModel option {key} must be a string, got {other}"
+                ))),
             }
         };
-        let dataset = take("dataset")?.ok_or_else(|| invalid("trainModel needs `dataset` (a dataset reference)"))?;
-        let name = take("name")?.ok_or_else(|| invalid("trainModel needs `name` (the model name)"))?;
+        let dataset = take("dataset")?
+            .ok_or_else(|| invalid("trainModel needs `dataset` (a dataset reference)"))?;
+        let name =
+            take("name")?.ok_or_else(|| invalid("trainModel needs `name` (the model name)"))?;
         let description = take("description")?.unwrap_or_default();
         if let Some(serde_json::Value::String(est)) = map.get("estimator") {
             let spec = EstimatorSpec::default_for(est).map_err(js_error)?;
-            map.insert("estimator".into(), serde_json::to_value(spec).map_err(|e| invalid(e.to_string()))?);
+            map.insert(
+                "estimator".into(),
+                serde_json::to_value(spec).map_err(|e| invalid(e.to_string()))?,
+            );
         }
-        let spec: TrainSpec = serde_json::from_value(serde_json::Value::Object(map))
-            .map_err(|e| invalid(format!("invalid training spec: {e}")))?;
+        let spec = TrainSpec::from_value(serde_json::Value::Object(map)).map_err(js_error)?;
         let pipeline = self.inner.train_model(&dataset, &spec).map_err(js_error)?;
-        let bound = self.inner.bind_model(&pipeline, &name, &description).map_err(js_error)?;
+        let bound = self
+            .inner
+            .bind_model(&pipeline, &name, &description)
+            .map_err(js_error)?;
         to_js(&bound)
     }
 
-    /// Predicts an array of records with a model; `{log: true}` writes them to the
-    /// prediction log. A bad record fails the whole batch, which then logs nothing.
+    /// Predicts an array of records (or their JSON text, as a string or UTF-8 bytes) with a
+    /// model; `{log: true}` writes them to the prediction log. A bad record fails the whole
+    /// batch, which then logs nothing.
     #[wasm_bindgen(unchecked_return_type = "Prediction[]")]
     pub fn predict(
         &mut self,
         #[wasm_bindgen(js_name = modelRef, unchecked_param_type = "string")] model_ref: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "PredictRecord[]")] records: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "PredictOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PredictRecord[] | string | Uint8Array")]
+        records: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PredictOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         let model_ref = string_arg(&model_ref, "the model reference")?;
-        if !Array::is_array(&records) {
-            return Err(invalid("records must be an array of objects keyed by feature name"));
-        }
-        let len = Array::from(&records).length() as usize;
-        if len > MAX_BATCH_RECORDS {
-            return Err(invalid(format!(
-                "{len} records in one batch; at most {MAX_BATCH_RECORDS}: split it"
-            )));
-        }
         let opts: PredictOptions = options_value(&options, "predict options")?;
+        // Records arrive as an array of objects, or as JSON text (a string or UTF-8 bytes:
+        // the fast path for batches read from a file or the network).
+        let text: Vec<u8> = if let Some(s) = records.as_string() {
+            s.into_bytes()
+        } else if records.is_instance_of::<Uint8Array>() {
+            Uint8Array::from(records.clone()).to_vec()
+        } else if Array::is_array(&records) {
+            let len = Array::from(&records).length() as usize;
+            if len > MAX_BATCH_RECORDS {
+                return Err(invalid(format!(
+                    "{len} records in one batch; at most {MAX_BATCH_RECORDS}: split it"
+                )));
+            }
+            // JSON.stringify (native speed in the JS engine), then the same schema-driven
+            // parser as natively; reading the objects property by property through
+            // serde-wasm-bindgen was 11x slower than native. JSON has no NaN or Infinity,
+            // so the replacer marks them as strings the parser reports as non-finite.
+            let replacer = js_sys::Function::new_with_args(
+                "k, v",
+                "return (typeof v === 'number' && !Number.isFinite(v)) ? '\\u0000' + String(v) : v;",
+            );
+            let text = js_sys::JSON::stringify_with_replacer(&records, &replacer).map_err(|e| {
+                invalid(format!("records cannot be read as JSON: {}", describe(&e)))
+            })?;
+            String::from(text).into_bytes()
+        } else {
+            return Err(invalid(
+                "records must be an array of objects keyed by feature name (or their JSON text)",
+            ));
+        };
+        let from_objects = Array::is_array(&records);
         let (_, pipeline, predictions) = self
             .inner
-            .predict_with(&model_ref, opts.log.unwrap_or(false), |p| {
-                parse_records_from(serde_wasm_bindgen::Deserializer::from(records), p, len).map_err(|e| {
-                    let text = e.to_string();
-                    Error::InvalidArgument(text.strip_prefix("Error: ").unwrap_or(&text).to_string())
-                })
-            })
-            .map_err(js_error)?;
-        let json: Vec<_> = predictions.iter().map(|p| p.to_json(&pipeline.classes)).collect();
-        to_js(&json)
+            .predict(&model_ref, &text, opts.log.unwrap_or(false))
+            .map_err(|e| {
+                if from_objects {
+                    invalid(without_position(&e.to_string()))
+                } else {
+                    js_error(e)
+                }
+            })?;
+        let mut values = Vec::with_capacity(predictions.len() * pipeline.classes.len().max(1));
+        let mut labels = Vec::with_capacity(predictions.len());
+        for p in &predictions {
+            match &p.output {
+                crate::pipeline::Output::Classes { proba, label } => {
+                    values.extend_from_slice(proba);
+                    labels.push(*label as u32);
+                }
+                crate::pipeline::Output::Value(v) => values.push(*v),
+            }
+        }
+        // Reference ids cross as one string joined by U+001F (unit separator) plus a null
+        // mask: one crossing for the batch.
+        let mut ref_text = String::new();
+        let mut ref_null = Vec::with_capacity(predictions.len());
+        for (i, p) in predictions.iter().enumerate() {
+            if i > 0 {
+                ref_text.push('\u{1f}');
+            }
+            ref_text.push_str(p.reference_id.as_deref().unwrap_or(""));
+            ref_null.push(p.reference_id.is_none() as u8);
+        }
+        let ref_text = if ref_text.contains('\u{1f}')
+            && predictions.iter().any(|p| {
+                p.reference_id
+                    .as_deref()
+                    .is_some_and(|r| r.contains('\u{1f}'))
+            }) {
+            // A reference id holds the separator itself: send them as a JSON array instead.
+            let refs: Vec<&str> = predictions
+                .iter()
+                .map(|p| p.reference_id.as_deref().unwrap_or(""))
+                .collect();
+            js_sys::JSON::parse(&serde_json::to_string(&refs).map_err(|e| invalid(e.to_string()))?)
+                .map_err(|e| invalid(describe(&e)))?
+        } else {
+            JsValue::from_str(&ref_text)
+        };
+        Ok(build_predictions(
+            ref_text,
+            Uint8Array::from(&ref_null[..]),
+            to_js(&pipeline.classes)?,
+            Float64Array::from(&values[..]),
+            Uint32Array::from(&labels[..]),
+        ))
     }
 
     /// Logged prediction records, oldest first, filtered by model, reference id or time.
     #[wasm_bindgen(unchecked_return_type = "LogRecord[]")]
-    pub fn log(&self, #[wasm_bindgen(unchecked_param_type = "LogFilter | undefined")] filter: JsValue) -> Result<JsValue, JsError> {
+    pub fn log(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "LogFilter")] filter: Option<JsValue>,
+    ) -> Result<JsValue, JsError> {
         let f: JsLogFilter = options_value(&filter, "log filter")?;
         let model_id = match &f.model {
             Some(m) => Some(self.inner.model(m).map_err(js_error)?.id),

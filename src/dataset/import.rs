@@ -154,15 +154,17 @@ fn parse_bool(field: &[u8]) -> Option<bool> {
     }
 }
 
+/// Numbers are parsed by the standard library (the same rules in every build, so a file
+/// gets the same types and md5 natively and in WebAssembly).
 #[inline]
 fn parse_int(field: &[u8]) -> Option<i64> {
-    lexical_core::parse::<i64>(field).ok()
+    std::str::from_utf8(field).ok()?.parse::<i64>().ok()
 }
 
 #[inline]
 fn parse_float(field: &[u8]) -> Option<f64> {
-    // lexical accepts "inf"/"NaN" spellings; NaN spellings were taken as nulls before.
-    lexical_core::parse::<f64>(field).ok()
+    // std accepts "inf"/"NaN" spellings; NaN spellings were taken as nulls before.
+    std::str::from_utf8(field).ok()?.parse::<f64>().ok()
 }
 
 /// A column being built while reading CSV.

@@ -55,19 +55,20 @@ pub fn classification(y: &[u32], proba: &[f64], n_classes: usize) -> (f64, f64, 
         actual[t] += 1;
         loss -= libm::log(p[t].clamp(1e-15, 1.0 - 1e-15));
     }
-    let mut f1_sum = 0.0;
+    // Averaged over the classes present among the true or the predicted labels, as
+    // scikit-learn's f1_score(average="macro") does by default.
+    let (mut f1_sum, mut present) = (0.0, 0usize);
     for c in 0..n_classes {
         let denom = predicted[c] + actual[c];
-        f1_sum += if denom == 0 {
-            0.0
-        } else {
-            2.0 * tp[c] as f64 / denom as f64
-        };
+        if denom > 0 {
+            f1_sum += 2.0 * tp[c] as f64 / denom as f64;
+            present += 1;
+        }
     }
     (
         correct as f64 / n as f64,
         loss / n as f64,
-        f1_sum / n_classes as f64,
+        f1_sum / present as f64,
     )
 }
 
@@ -111,6 +112,13 @@ mod tests {
         assert!((ll - expect).abs() < 1e-12);
         // class 0: tp 1, predicted 2, actual 1 -> 2/3; class 1: tp 1, predicted 1, actual 2 -> 2/3
         assert!((f1 - 2.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn macro_f1_ignores_classes_absent_from_truth_and_predictions() {
+        // Three classes, but the held-out rows are all class 1, all predicted right.
+        let (acc, _, f1) = classification(&[1, 1], &[0.1, 0.8, 0.1, 0.2, 0.7, 0.1], 3);
+        assert_eq!((acc, f1), (1.0, 1.0));
     }
 
     #[test]

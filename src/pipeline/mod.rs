@@ -120,12 +120,28 @@ impl TrainSpec {
 
     /// Parses a JSON spec, with a clear error naming the problem.
     pub fn from_json(text: &str) -> Result<TrainSpec> {
-        serde_json::from_str(text).map_err(|e| {
-            Error::InvalidArgument(format!(
-                "invalid training spec: {e}; see `TrainSpec` in the docs for the fields"
-            ))
-        })
+        let de = &mut serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(de).map_err(spec_error)
     }
+
+    /// Reads a spec from a JSON value, with an error naming the field.
+    pub fn from_value(value: serde_json::Value) -> Result<TrainSpec> {
+        serde_path_to_error::deserialize(value).map_err(spec_error)
+    }
+}
+
+fn spec_error(e: serde_path_to_error::Error<serde_json::Error>) -> Error {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let at = if path == "." || path.is_empty() {
+        String::new()
+    } else {
+        format!(" at {path}")
+    };
+    Error::InvalidArgument(format!(
+        "invalid training spec{at}: {inner}; its fields are target, features, transformers, \
+         estimator, test_size and seed"
+    ))
 }
 
 /// One input feature of a model: its name and the dtype it was trained on.
