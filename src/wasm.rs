@@ -95,6 +95,47 @@ fn describe(e: &JsValue) -> String {
 // Conversion only: builds the predictions' JS objects from flat arrays in one call (one
 // crossing per batch instead of several per record, and no JSON text to parse).
 #[wasm_bindgen(inline_js = r#"
+// A fast path for the common batch: plain objects whose keys are all features (or
+// reference_id) with finite numbers, booleans for boolean features, or null. It copies the
+// values into one Float64Array; it does not validate: on anything else it returns null and
+// the records take the JSON path, where the core validates and words the error.
+export function packRecords(records, names, kinds) {
+  const n = records.length;
+  const k = names.length;
+  if (kinds.includes(2)) return null; // string features: the JSON path
+  const slot = new Map();
+  names.forEach((name, j) => slot.set(name, j));
+  const nums = new Float64Array(n * k).fill(NaN);
+  const refNull = new Uint8Array(n);
+  const refs = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    if (r === null || typeof r !== "object" || Object.getPrototypeOf(r) !== Object.prototype) return null;
+    refNull[i] = 1;
+    refs[i] = "";
+    for (const key of Object.keys(r)) {
+      const v = r[key];
+      if (key === "reference_id") {
+        if (typeof v === "string" && !v.includes("\u001f")) { refs[i] = v; refNull[i] = 0; }
+        else if (typeof v === "number" && Number.isSafeInteger(v)) { refs[i] = String(v); refNull[i] = 0; }
+        else if (v !== null && v !== undefined) return null;
+        continue;
+      }
+      const j = slot.get(key);
+      if (j === undefined) return null;
+      if (v === null || v === undefined) continue;
+      if (kinds[j] === 0) {
+        if (typeof v !== "number" || !Number.isFinite(v)) return null;
+        nums[i * k + j] = v;
+      } else {
+        if (typeof v !== "boolean") return null;
+        nums[i * k + j] = v ? 1 : 0;
+      }
+    }
+  }
+  return { nums, refText: refs.join("\u001f"), refNull };
+}
+
 export function buildPredictions(refText, refNull, classes, values, labels) {
   const k = classes.length;
   const n = refNull.length;
@@ -115,6 +156,9 @@ export function buildPredictions(refText, refNull, classes, values, labels) {
 }
 "#)]
 extern "C" {
+    #[wasm_bindgen(js_name = packRecords)]
+    fn pack_records(records: &JsValue, names: JsValue, kinds: Uint8Array) -> JsValue;
+
     #[wasm_bindgen(js_name = buildPredictions)]
     fn build_predictions(
         ref_text: JsValue,
@@ -407,6 +451,9 @@ impl JsRegistry {
         let opts: PredictOptions = options_value(&options, "predict options")?;
         // Records arrive as an array of objects, or as JSON text (a string or UTF-8 bytes:
         // the fast path for batches read from a file or the network).
+        if let Some(fast) = self.predict_packed(&model_ref, &records, opts.log.unwrap_or(false))? {
+            return Ok(fast);
+        }
         let text: Vec<u8> = if let Some(s) = records.as_string() {
             s.into_bytes()
         } else if records.is_instance_of::<Uint8Array>() {
@@ -446,51 +493,7 @@ impl JsRegistry {
                     js_error(e)
                 }
             })?;
-        let mut values = Vec::with_capacity(predictions.len() * pipeline.classes.len().max(1));
-        let mut labels = Vec::with_capacity(predictions.len());
-        for p in &predictions {
-            match &p.output {
-                crate::pipeline::Output::Classes { proba, label } => {
-                    values.extend_from_slice(proba);
-                    labels.push(*label as u32);
-                }
-                crate::pipeline::Output::Value(v) => values.push(*v),
-            }
-        }
-        // Reference ids cross as one string joined by U+001F (unit separator) plus a null
-        // mask: one crossing for the batch.
-        let mut ref_text = String::new();
-        let mut ref_null = Vec::with_capacity(predictions.len());
-        for (i, p) in predictions.iter().enumerate() {
-            if i > 0 {
-                ref_text.push('\u{1f}');
-            }
-            ref_text.push_str(p.reference_id.as_deref().unwrap_or(""));
-            ref_null.push(p.reference_id.is_none() as u8);
-        }
-        let ref_text = if ref_text.contains('\u{1f}')
-            && predictions.iter().any(|p| {
-                p.reference_id
-                    .as_deref()
-                    .is_some_and(|r| r.contains('\u{1f}'))
-            }) {
-            // A reference id holds the separator itself: send them as a JSON array instead.
-            let refs: Vec<&str> = predictions
-                .iter()
-                .map(|p| p.reference_id.as_deref().unwrap_or(""))
-                .collect();
-            js_sys::JSON::parse(&serde_json::to_string(&refs).map_err(|e| invalid(e.to_string()))?)
-                .map_err(|e| invalid(describe(&e)))?
-        } else {
-            JsValue::from_str(&ref_text)
-        };
-        Ok(build_predictions(
-            ref_text,
-            Uint8Array::from(&ref_null[..]),
-            to_js(&pipeline.classes)?,
-            Float64Array::from(&values[..]),
-            Uint32Array::from(&labels[..]),
-        ))
+        predictions_to_js(&predictions, &pipeline.classes)
     }
 
     /// Logged prediction records, oldest first, filtered by model, reference id or time.
@@ -515,5 +518,121 @@ impl JsRegistry {
             })
             .map_err(js_error)?;
         to_js(&records)
+    }
+}
+
+/// The predictions as JS objects: flat arrays cross once, `buildPredictions` makes the
+/// objects.
+fn predictions_to_js(
+    predictions: &[crate::predict::Prediction],
+    classes: &[String],
+) -> Result<JsValue, JsError> {
+    let mut values = Vec::with_capacity(predictions.len() * classes.len().max(1));
+    let mut labels = Vec::with_capacity(predictions.len());
+    for p in predictions {
+        match &p.output {
+            crate::pipeline::Output::Classes { proba, label } => {
+                values.extend_from_slice(proba);
+                labels.push(*label as u32);
+            }
+            crate::pipeline::Output::Value(v) => values.push(*v),
+        }
+    }
+    // Reference ids cross as one string joined by U+001F (unit separator) plus a null
+    // mask: one crossing for the batch.
+    let mut ref_text = String::new();
+    let mut ref_null = Vec::with_capacity(predictions.len());
+    for (i, p) in predictions.iter().enumerate() {
+        if i > 0 {
+            ref_text.push('\u{1f}');
+        }
+        ref_text.push_str(p.reference_id.as_deref().unwrap_or(""));
+        ref_null.push(p.reference_id.is_none() as u8);
+    }
+    let ref_text = if ref_text.contains('\u{1f}')
+        && predictions.iter().any(|p| {
+            p.reference_id
+                .as_deref()
+                .is_some_and(|r| r.contains('\u{1f}'))
+        }) {
+        // A reference id holds the separator itself: send them as a JSON array instead.
+        let refs: Vec<&str> = predictions
+            .iter()
+            .map(|p| p.reference_id.as_deref().unwrap_or(""))
+            .collect();
+        js_sys::JSON::parse(&serde_json::to_string(&refs).map_err(|e| invalid(e.to_string()))?)
+            .map_err(|e| invalid(describe(&e)))?
+    } else {
+        JsValue::from_str(&ref_text)
+    };
+    Ok(build_predictions(
+        ref_text,
+        Uint8Array::from(&ref_null[..]),
+        to_js(&classes.to_vec())?,
+        Float64Array::from(&values[..]),
+        Uint32Array::from(&labels[..]),
+    ))
+}
+
+impl JsRegistry {
+    /// The fast path of `predict` for arrays of plain numeric records (see `packRecords`):
+    /// `None` when the batch needs the JSON path.
+    fn predict_packed(
+        &mut self,
+        model_ref: &str,
+        records: &JsValue,
+        log: bool,
+    ) -> Result<Option<JsValue>, JsError> {
+        if !Array::is_array(records) {
+            return Ok(None);
+        }
+        let n = Array::from(records).length() as usize;
+        if n > MAX_BATCH_RECORDS {
+            return Err(invalid(format!(
+                "{n} records in one batch; at most {MAX_BATCH_RECORDS}: split it"
+            )));
+        }
+        let (_, pipeline, _) = self.inner.pull_model(model_ref).map_err(js_error)?;
+        let names: Vec<&str> = pipeline.signature.iter().map(|f| f.name.as_str()).collect();
+        let kinds: Vec<u8> = pipeline
+            .signature
+            .iter()
+            .map(|f| match f.dtype.as_str() {
+                "string" => 2,
+                "boolean" => 1,
+                _ => 0,
+            })
+            .collect();
+        let packed = pack_records(records, to_js(&names)?, Uint8Array::from(&kinds[..]));
+        if packed.is_null() || packed.is_undefined() {
+            return Ok(None);
+        }
+        let get = |key: &str| {
+            js_sys::Reflect::get(&packed, &key.into()).map_err(|e| invalid(describe(&e)))
+        };
+        let numbers = Float64Array::from(get("nums")?).to_vec();
+        let ref_text = get("refText")?.as_string().unwrap_or_default();
+        let ref_null = Uint8Array::from(get("refNull")?).to_vec();
+        let mut parts = ref_text.split('\u{1f}');
+        let reference_ids = ref_null
+            .iter()
+            .map(|&null| {
+                let part = parts.next().unwrap_or("");
+                (null == 0).then(|| part.to_string())
+            })
+            .collect();
+        let batch = crate::predict::Batch {
+            len: n,
+            numbers,
+            strings: Vec::new(),
+            is_string: kinds.iter().map(|k| *k == 2).collect(),
+            is_bool: kinds.iter().map(|k| *k == 1).collect(),
+            reference_ids,
+        };
+        let (_, pipeline, predictions) = self
+            .inner
+            .predict_with(model_ref, log, |_| Ok(batch))
+            .map_err(|e| invalid(without_position(&e.to_string())))?;
+        predictions_to_js(&predictions, &pipeline.classes).map(Some)
     }
 }
