@@ -1,7 +1,7 @@
 //! # mlops-lite
 //!
 //! A portable machine-learning registry in one SQLite file: versioned datasets (readable with
-//! plain SQL), and, in coming versions, fitted pipelines and a log of every prediction.
+//! plain SQL), versioned fitted pipelines, and a log of every prediction.
 //!
 //! ```
 //! use mlops_lite::{Registry, dataset::samples};
@@ -24,6 +24,8 @@
 //!   [`dataset::import`] (CSV, JSON), [`dataset::export`], [`dataset::samples`].
 //! - [`pipeline`]: training specs, preprocessing, estimators, metrics, the artifact format;
 //!   [`predict`]: records in, predictions and log rows out.
+//! - [`verify`]: offline checks (`verify`) and retraining (`reproduce`) of a registry;
+//!   [`legacy`]: importing a registry file of the Python mlops-lite.
 //! - [`registry`]: [`Registry`], the API the CLI (`src/cli/`) and the wasm layer
 //!   (`src/wasm.rs`, wasm32 only) call.
 //!
@@ -31,10 +33,12 @@
 
 pub mod dataset;
 pub mod error;
+pub mod legacy;
 pub mod pipeline;
 pub mod predict;
 pub mod registry;
 pub mod store;
+pub mod verify;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

@@ -53,6 +53,26 @@ enum Command {
     /// The main job: the Python tool's README workflow on iris (bind the dataset, train and
     /// bind a LogisticRegression pipeline, predict two records with logging, show the tables).
     Demo,
+    /// Import a registry file of the Python mlops-lite (opened read-only, never changed): its
+    /// datasets, its models (listed, not runnable: Python pickles are never loaded) and its log.
+    ImportLegacy {
+        /// The Python tool's registry file.
+        old: PathBuf,
+    },
+    /// Check the registry offline: datasets re-hashed, models loaded, every logged prediction
+    /// replayed, lineage; exits 1 when anything does not match.
+    Verify {
+        /// Largest difference between a logged and a replayed output that counts as
+        /// reproduced (another build may differ in the last bits).
+        #[arg(long, default_value_t = mlops_lite::verify::DEFAULT_TOLERANCE)]
+        tolerance: f64,
+    },
+    /// Retrain a model from its embedded dataset and stored spec and compare the artifacts;
+    /// exits 1 when they differ.
+    Reproduce {
+        /// The model: an id, a name or name@version.
+        model: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -303,6 +323,10 @@ fn run(cli: Cli) -> Result<(), Error> {
                 print_json(out, &list)?;
             } else {
                 write_out(out, &models_table(&list))?;
+                let legacy = mlops_lite::legacy::list_legacy_models(&reg)?;
+                if !legacy.is_empty() {
+                    write_out(out, &format!("\n{}", legacy_models_table(&legacy)))?;
+                }
             }
         }
         Command::Model(ModelCommand::Info { reference }) => {
@@ -362,6 +386,53 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Demo => demo(&cli.db, out)?,
+        Command::Verify { tolerance } => {
+            let mut reg = Registry::open_existing(&cli.db)?;
+            let report = reg.verify(tolerance)?;
+            if cli.json {
+                print_json(out, &report)?;
+            } else {
+                write_out(out, &verify_text(&report))?;
+            }
+            if !report.is_clean() {
+                return Err(Error::InvalidArgument(format!(
+                    "{} check(s) failed; the registry does not reproduce",
+                    report.problems.len()
+                )));
+            }
+        }
+        Command::Reproduce { model } => {
+            let mut reg = Registry::open_existing(&cli.db)?;
+            let r = reg.reproduce(&model)?;
+            if cli.json {
+                print_json(out, &r)?;
+            } else {
+                write_out(out, &reproduce_text(&r))?;
+            }
+            if !r.identical {
+                return Err(Error::InvalidArgument(format!(
+                    "model {} was not reproduced: the retrained artifact differs in {}",
+                    r.model,
+                    r.differences.join(", ")
+                )));
+            }
+        }
+        Command::ImportLegacy { old } => {
+            // The Python file is checked before the target is created or migrated.
+            mlops_lite::legacy::inspect_legacy(&old)?;
+            let existed = cli.db.exists();
+            let report = Registry::open(&cli.db)
+                .and_then(|mut reg| mlops_lite::legacy::import_legacy(&old, &mut reg));
+            if report.is_err() && !existed {
+                remove_db_files(&cli.db);
+            }
+            let report = report?;
+            if cli.json {
+                print_json(out, &report)?;
+            } else {
+                write_out(out, &legacy_report_text(&report))?;
+            }
+        }
     }
     Ok(())
 }
@@ -756,6 +827,55 @@ fn model_info_text(info: &ModelInfo) -> String {
     s
 }
 
+fn verify_text(r: &mlops_lite::verify::VerifyReport) -> String {
+    let mut s = format!(
+        "datasets:    {} of {} match their md5 and column metadata\n\
+         models:      {} of {} load with a matching md5 and a readable format\n\
+         lineage:     {} of {} models have their training dataset with the recorded md5\n\
+         predictions: {} of {} logged records reproduced ({} bit for bit; largest difference {:e}, tolerance {:e})\n",
+        r.datasets_ok,
+        r.datasets,
+        r.models_ok,
+        r.models,
+        r.lineage_ok,
+        r.lineage,
+        r.predictions_ok,
+        r.predictions,
+        r.predictions_identical,
+        r.max_abs_diff,
+        r.tolerance
+    );
+    if r.problems.is_empty() {
+        s += "everything reproduced\n";
+    } else {
+        let mut t = table::Table::new(&[("check", false), ("item", false), ("problem", false)]);
+        for p in &r.problems {
+            t.row(vec![p.check.clone(), p.item.clone(), p.detail.clone()]);
+        }
+        s += &t.render();
+    }
+    s
+}
+
+fn reproduce_text(r: &mlops_lite::verify::ReproduceReport) -> String {
+    let m = |x: &mlops_lite::pipeline::metrics::Metrics| {
+        metrics_text(&serde_json::to_value(x).unwrap_or_default())
+    };
+    format!(
+        "model {}: stored artifact md5 {}, retrained {}: {}\nstored metrics:     {}\nretrained metrics:  {}\n",
+        r.model,
+        r.stored_md5,
+        r.reproduced_md5,
+        if r.identical {
+            "identical".to_string()
+        } else {
+            format!("DIFFERENT ({})", r.differences.join(", "))
+        },
+        m(&r.stored_metrics),
+        m(&r.reproduced_metrics)
+    )
+}
+
 fn print_bound(out: &mut dyn Write, bound: &Bound) -> Result<(), Error> {
     let d = &bound.dataset;
     let text = if bound.created {
@@ -833,4 +953,155 @@ fn print_json<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> Result<(),
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
     out.write_all(text.as_bytes())
         .map_err(|e| Error::io("<stdout>", e))
+}
+
+fn legacy_report_text(r: &mlops_lite::legacy::LegacyReport) -> String {
+    use mlops_lite::legacy::DatasetOutcome;
+    let mut s = format!(
+        "imported {} (a registry of the Python mlops-lite, opened read-only) into {} in one transaction\n",
+        r.source, r.target
+    );
+    for d in &r.datasets {
+        let e = &d.dataset;
+        let from = format!(
+            "dataset {}@{} (Python id {})",
+            e.name, d.legacy_version, d.legacy_id
+        );
+        s += &match d.outcome {
+            DatasetOutcome::AlreadyThere => format!(
+                "{from}: already here as {}@{} (id {}, md5 {}); nothing was written\n",
+                e.name, e.version, e.id, e.md5
+            ),
+            outcome => format!(
+                "{from}: {}bound {}@{} (id {}): {} rows x {} columns, md5 {}, table {}\n",
+                if outcome == DatasetOutcome::ImportedAsNextVersion {
+                    format!(
+                        "{}@{} holds other content here, so ",
+                        e.name, d.legacy_version
+                    )
+                } else {
+                    String::new()
+                },
+                e.name,
+                e.version,
+                e.id,
+                e.size_rows,
+                e.size_cols,
+                e.md5,
+                e.data_table
+            ),
+        };
+    }
+    for m in &r.models {
+        let e = &m.model;
+        let from = format!("model {}@{} (Python id {})", e.name, e.version, e.legacy_id);
+        s += &if m.created {
+            format!(
+                "{from}: listed as legacy model {}{}; not runnable (Python pickle of {} bytes, md5 {}, never loaded)\n",
+                e.id,
+                e.dataset.as_ref().map(|d| format!(" on {d}")).unwrap_or_default(),
+                e.pickle_bytes,
+                e.pickle_md5
+            )
+        } else {
+            format!(
+                "{from}: already listed as legacy model {}; nothing was written\n",
+                e.id
+            )
+        };
+    }
+    let n = |k: i64, what: &str| format!("{k} {what}{}", if k == 1 { "" } else { "s" });
+    s += &format!(
+        "prediction log: {} with {} imported, {} already here\n\n",
+        n(r.calls_imported, "call"),
+        n(r.records_imported, "record"),
+        n(r.calls_already_there, "call")
+    );
+    let mut t = table::Table::new(&[
+        ("what", false),
+        ("in the Python file", true),
+        ("before", true),
+        ("after", true),
+    ]);
+    let (f, b, a) = (&r.found, &r.before, &r.after);
+    for (what, found, before, after) in [
+        ("datasets", f.datasets, b.datasets, a.datasets),
+        (
+            "models (not runnable)",
+            f.deployables,
+            b.legacy_models,
+            a.legacy_models,
+        ),
+        ("logged calls", f.executions, b.legacy_calls, a.legacy_calls),
+        (
+            "logged records",
+            f.execution_items,
+            b.legacy_records,
+            a.legacy_records,
+        ),
+        (
+            "logged input values",
+            f.request_items,
+            b.legacy_input_values,
+            a.legacy_input_values,
+        ),
+        (
+            "logged output values",
+            f.response_items,
+            b.legacy_output_values,
+            a.legacy_output_values,
+        ),
+    ] {
+        t.row(vec![
+            what.into(),
+            found.to_string(),
+            before.to_string(),
+            after.to_string(),
+        ]);
+    }
+    s += &t.render();
+    if r.after.legacy_calls > 0 {
+        s += &format!(
+            "\nThe log is plain SQL: sqlite3 {} 'SELECT * FROM legacy_prediction_records'\n",
+            r.target
+        );
+    }
+    s
+}
+
+fn legacy_models_table(list: &[mlops_lite::legacy::LegacyModelEntry]) -> String {
+    let mut t = table::Table::new(&[
+        ("legacy_id", true),
+        ("name", false),
+        ("version", true),
+        ("dataset", false),
+        ("target", false),
+        ("estimator_class", false),
+        ("estimator_type", false),
+        ("description", false),
+        ("pickle_bytes", true),
+        ("pickle_md5", false),
+        ("created_at", false),
+        ("status", false),
+    ]);
+    for m in list {
+        t.row(vec![
+            m.id.to_string(),
+            m.name.clone(),
+            m.version.to_string(),
+            m.dataset.clone().unwrap_or_default(),
+            m.target.clone(),
+            m.estimator_class.clone(),
+            m.estimator_type.clone(),
+            m.description.clone(),
+            m.pickle_bytes.to_string(),
+            m.pickle_md5.clone(),
+            m.created_at.clone().unwrap_or_default(),
+            "not runnable (Python pickle)".into(),
+        ]);
+    }
+    format!(
+        "legacy models, imported from the Python mlops-lite (never loaded: retrain them with `model train`):\n{}",
+        t.render()
+    )
 }

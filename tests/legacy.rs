@@ -1,0 +1,891 @@
+//! Importing registries of the Python mlops-lite (issue 7, item 4), through the API and the
+//! CLI, with `tests/data/legacy-python-a5c890b.db`: a registry written by the Python tool
+//! (statespace/mlops-lite at a5c890b) after its README workflow on iris. It holds 1 dataset
+//! (iris, 150 rows, the target as class names), 1 pickled model (testmodel@1,
+//! LogisticRegression) and 1 logged call of 2 records (8 input values, 6 output values).
+//!
+//! Every test works on a copy of the fixture and checks that the copy is never changed: same
+//! bytes, same mtime, no `-wal`, `-shm` or `-journal` file beside it. Bad input (missing file,
+//! not SQLite, not a Python registry, a malformed dataset, a dangling log row) fails with a
+//! message naming the problem and leaves the target registry as it was. Also here: the
+//! migration of a format-2 registry to format 3.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mlops_lite::dataset::import::{self, Format, Input};
+use mlops_lite::dataset::{Column, Dataset, Values};
+use mlops_lite::legacy::{self, DatasetOutcome, LegacyCounts, PythonCounts};
+use mlops_lite::pipeline::TrainSpec;
+use mlops_lite::store::{MIGRATIONS, SCHEMA_VERSION};
+use mlops_lite::{ErrorKind, Registry};
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mlops-lite");
+
+/// md5 of the bundled iris sample: the legacy iris must have exactly this content.
+const IRIS_MD5: &str = "1691b6054247506429b07bc1fa364ee3";
+/// md5 of the fixture's pickle (2364 bytes).
+const PICKLE_MD5: &str = "2c8f5127cce25cab3fe55af01f842758";
+
+const FOUND: PythonCounts = PythonCounts {
+    datasets: 1,
+    deployables: 1,
+    executions: 1,
+    execution_items: 2,
+    request_items: 8,
+    response_items: 6,
+};
+
+const AFTER: LegacyCounts = LegacyCounts {
+    datasets: 1,
+    legacy_models: 1,
+    legacy_calls: 1,
+    legacy_records: 2,
+    legacy_input_values: 8,
+    legacy_output_values: 6,
+};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/legacy-python-a5c890b.db")
+}
+
+/// A copy of the fixture, `old.db` in `dir`.
+fn copy_fixture(dir: &Path) -> PathBuf {
+    let old = dir.join("old.db");
+    std::fs::copy(fixture(), &old).unwrap();
+    old
+}
+
+/// A copy of the fixture changed by `sql` (run with rusqlite, rollback journal: nothing is
+/// left beside the file).
+fn edited_copy(dir: &Path, sql: &str) -> PathBuf {
+    let old = copy_fixture(dir);
+    let conn = rusqlite::Connection::open(&old).unwrap();
+    conn.execute_batch(sql).unwrap();
+    drop(conn);
+    old
+}
+
+/// What must not change about the legacy file: its bytes, its mtime, and the files beside it
+/// whose names start with its name.
+#[derive(Debug, PartialEq)]
+struct FileState {
+    bytes: Vec<u8>,
+    mtime: std::time::SystemTime,
+    siblings: Vec<String>,
+}
+
+fn file_state(path: &Path) -> FileState {
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let mut siblings: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&name))
+        .collect();
+    siblings.sort();
+    FileState {
+        bytes: std::fs::read(path).unwrap(),
+        mtime: std::fs::metadata(path).unwrap().modified().unwrap(),
+        siblings,
+    }
+}
+
+fn iris_csv() -> Dataset {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/iris.csv");
+    import::read(Input::Path(&path), Format::Csv, &mut |_, _| {}).unwrap()
+}
+
+fn small(name: &str) -> Dataset {
+    Dataset::new(vec![Column::new(
+        name,
+        Values::Integer(vec![Some(1), Some(2)]),
+    )])
+    .unwrap()
+}
+
+fn sql_count(reg: &Registry, table: &str) -> i64 {
+    reg.connection()
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn imports_datasets_models_and_log_and_never_touches_the_python_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = copy_fixture(dir.path());
+    let untouched = file_state(&old);
+    let mut reg = Registry::open(dir.path().join("new.db")).unwrap();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+
+    assert_eq!(r.found, FOUND);
+    assert_eq!(r.before, LegacyCounts::default());
+    assert_eq!(r.after, AFTER);
+    assert_eq!(
+        (r.calls_imported, r.calls_already_there, r.records_imported),
+        (1, 0, 2)
+    );
+
+    // The dataset: same name and version, and exactly the content of data/iris.csv.
+    assert_eq!(r.datasets.len(), 1);
+    let d = &r.datasets[0];
+    assert_eq!(
+        (d.legacy_id, d.legacy_version, d.outcome),
+        (1, 1, DatasetOutcome::Imported)
+    );
+    assert_eq!(
+        (
+            d.dataset.name.as_str(),
+            d.dataset.version,
+            d.dataset.md5.as_str()
+        ),
+        ("iris", 1, IRIS_MD5)
+    );
+    let (entry, data) = reg.pull_dataset("iris@1").unwrap();
+    assert_eq!((entry.size_rows, entry.size_cols), (150, 5));
+    let csv = iris_csv();
+    assert_eq!(data, csv);
+    let mut floats = 0;
+    for (a, b) in data.columns().iter().zip(csv.columns()) {
+        assert_eq!(a.name, b.name);
+        match (&a.values, &b.values) {
+            (Values::Float(x), Values::Float(y)) => {
+                let xb: Vec<u64> = x.iter().map(|v| v.to_bits()).collect();
+                let yb: Vec<u64> = y.iter().map(|v| v.to_bits()).collect();
+                assert_eq!(xb, yb, "column {}", a.name);
+                floats += x.len();
+            }
+            (Values::String(x), Values::String(y)) => {
+                // The legacy target holds the class names, not numbers.
+                assert_eq!(a.name, "target");
+                assert_eq!(x, y);
+                assert_eq!(x[0].as_deref(), Some("setosa"));
+                assert_eq!(x[149].as_deref(), Some("virginica"));
+            }
+            other => panic!("column {}: {other:?}", a.name),
+        }
+    }
+    assert_eq!(floats, 600);
+    // ... and every number is bit for bit the one the Python tool wrote in its JSON.
+    let raw: String =
+        rusqlite::Connection::open_with_flags(&old, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap()
+            .query_row("SELECT data FROM dataset_registry WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+    let raw: serde_json::Map<String, Value> = serde_json::from_str(&raw).unwrap();
+    for c in data.columns() {
+        let json = raw[&c.name].as_array().unwrap();
+        if let Values::Float(x) = &c.values {
+            for (v, j) in x.iter().zip(json) {
+                assert_eq!(v.to_bits(), j.as_f64().unwrap().to_bits());
+            }
+        }
+    }
+
+    // The model: listed, not runnable, not a model `predict` can use.
+    assert!(reg.list_models().unwrap().is_empty());
+    assert_eq!(
+        reg.model("testmodel").unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    let models = legacy::list_legacy_models(&reg).unwrap();
+    assert_eq!(models.len(), 1);
+    let m = &models[0];
+    assert_eq!(r.models[0].model, *m);
+    assert!(r.models[0].created);
+    assert_eq!(
+        (
+            m.name.as_str(),
+            m.version,
+            m.dataset.as_deref(),
+            m.target.as_str()
+        ),
+        ("testmodel", 1, Some("iris@1"), "target")
+    );
+    assert_eq!(
+        (m.estimator_class.as_str(), m.estimator_type.as_str()),
+        ("LogisticRegression", "classifier")
+    );
+    assert_eq!((m.pickle_bytes, m.pickle_md5.as_str()), (2364, PICKLE_MD5));
+    assert!(!m.runnable);
+    assert_eq!(m.target_mapping, Value::Null);
+    assert_eq!(
+        m.variables,
+        json!({"sepal length (cm)": "float", "sepal width (cm)": "float",
+               "petal length (cm)": "float", "petal width (cm)": "float"})
+    );
+    assert_eq!(m.created_at.as_deref(), Some("2026-11-26 15:45:10.190648"));
+    assert_eq!(m.dataset_id, Some(entry.id));
+
+    // The log, with plain SQL.
+    let c = reg.connection();
+    let call: (i64, String, i64, i64) = c
+        .query_row(
+            "SELECT c.id, c.created_at, c.n_records, m.id FROM legacy_prediction_calls c \
+             JOIN legacy_models m ON m.id = c.legacy_model_id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(call, (1, "2026-11-26 15:45:10.215599".into(), 2, m.id));
+    let mut stmt = c
+        .prepare(
+            "SELECT position, reference_id, inputs, outputs FROM legacy_prediction_records \
+             ORDER BY call_id, position",
+        )
+        .unwrap();
+    let records: Vec<(i64, Option<String>, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    drop(stmt);
+    assert_eq!(records.len(), 2);
+    assert_eq!((records[0].0, records[0].1.as_deref()), (0, None));
+    assert_eq!(
+        (records[1].0, records[1].1.as_deref()),
+        (1, Some("some_external_id"))
+    );
+    assert_eq!(
+        records[0].2,
+        r#"{"sepal length (cm)":2,"petal length (cm)":1,"petal width (cm)":1,"sepal width (cm)":1}"#
+    );
+    assert_eq!(
+        records[1].2,
+        r#"{"sepal length (cm)":1,"petal length (cm)":2,"petal width (cm)":1,"sepal width (cm)":1}"#
+    );
+    // Outputs: the very floats the Python tool logged, keyed by class name.
+    let python =
+        rusqlite::Connection::open_with_flags(&old, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut stmt = python
+        .prepare("SELECT execution_items_id, classname, out_value FROM response_items ORDER BY id")
+        .unwrap();
+    let logged: Vec<(i64, String, f64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(logged.len(), 6);
+    for (item, class, value) in &logged {
+        let outputs: Value = serde_json::from_str(&records[*item as usize - 1].3).unwrap();
+        assert_eq!(outputs[class].as_f64().unwrap().to_bits(), value.to_bits());
+    }
+    let p: f64 = c
+        .query_row(
+            "SELECT json_extract(outputs, '$.setosa') FROM legacy_prediction_records \
+             WHERE reference_id = 'some_external_id'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(p.to_bits(), logged[3].2.to_bits());
+    drop(stmt);
+    drop(python);
+
+    // Where each dataset came from.
+    let origin: (i64, i64, String, String) = c
+        .query_row(
+            "SELECT dataset_id, legacy_id, legacy_hash, created_at FROM legacy_datasets",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        origin,
+        (
+            entry.id,
+            1,
+            "85514bf268dc3876086e52853169b1bf".into(),
+            "2026-11-26 15:45:10.053566".into()
+        )
+    );
+
+    // The imported dataset is an ordinary one: a model trains on it.
+    let p = reg.train_model("iris", &TrainSpec::new("target")).unwrap();
+    reg.bind_model(&p, "retrained", "").unwrap();
+    drop(reg);
+    assert_eq!(file_state(&old), untouched);
+}
+
+#[test]
+fn importing_twice_writes_nothing_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = copy_fixture(dir.path());
+    let untouched = file_state(&old);
+    let mut reg = Registry::open_in_memory().unwrap();
+    legacy::import_legacy(&old, &mut reg).unwrap();
+    let bytes = reg.to_bytes().unwrap();
+    let again = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!((again.before, again.after), (AFTER, AFTER));
+    assert_eq!(again.datasets[0].outcome, DatasetOutcome::AlreadyThere);
+    assert_eq!(again.datasets[0].dataset.version, 1);
+    assert!(!again.models[0].created);
+    assert_eq!(
+        (
+            again.calls_imported,
+            again.calls_already_there,
+            again.records_imported
+        ),
+        (0, 1, 0)
+    );
+    assert_eq!(reg.to_bytes().unwrap(), bytes);
+    assert_eq!(file_state(&old), untouched);
+}
+
+#[test]
+fn content_already_bound_is_reused_and_a_taken_version_becomes_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = copy_fixture(dir.path());
+
+    // The bundled iris is the same content: reused, and the legacy model links to it.
+    let mut reg = Registry::open_in_memory().unwrap();
+    let (_, iris) = mlops_lite::dataset::samples::sample("iris").unwrap();
+    reg.bind_dataset(&small("x"), "other", "").unwrap();
+    let bound = reg.bind_dataset(&iris, "iris", "").unwrap();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!(r.datasets[0].outcome, DatasetOutcome::AlreadyThere);
+    assert_eq!(r.datasets[0].dataset, bound.dataset);
+    assert_eq!(
+        (r.before.datasets, r.after.datasets, r.after.legacy_models),
+        (2, 2, 1)
+    );
+    assert_eq!(r.models[0].model.dataset_id, Some(bound.dataset.id));
+
+    // iris@1 holds other content here: the legacy iris becomes iris@2, and says so.
+    let mut reg = Registry::open_in_memory().unwrap();
+    reg.bind_dataset(&small("x"), "iris", "").unwrap();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    let d = &r.datasets[0];
+    assert_eq!(d.outcome, DatasetOutcome::ImportedAsNextVersion);
+    assert_eq!((d.legacy_version, d.dataset.version), (1, 2));
+    assert_eq!(r.models[0].model.dataset.as_deref(), Some("iris@2"));
+    assert_eq!(reg.pull_dataset("iris@2").unwrap().1.md5(), IRIS_MD5);
+
+    // Version gaps are kept: Python's iris@3 stays iris@3.
+    let dir2 = tempfile::tempdir().unwrap();
+    let gap = edited_copy(dir2.path(), "UPDATE dataset_registry SET version = 3");
+    let mut reg = Registry::open_in_memory().unwrap();
+    let r = legacy::import_legacy(&gap, &mut reg).unwrap();
+    assert_eq!(r.datasets[0].outcome, DatasetOutcome::Imported);
+    assert_eq!(reg.dataset("iris").unwrap().version, 3);
+    assert!(reg.dataset("iris@1").is_err());
+}
+
+/// A target with something in it, to check that failed imports leave it exactly as it was.
+fn busy_target() -> Registry {
+    let mut reg = Registry::open_in_memory().unwrap();
+    reg.bind_dataset(&small("x"), "mine", "").unwrap();
+    reg
+}
+
+fn assert_unchanged(reg: &mut Registry, bytes: &[u8]) {
+    assert_eq!(reg.to_bytes().unwrap(), bytes);
+    assert_eq!(reg.list_datasets().unwrap().len(), 1);
+    assert_eq!(sql_count(reg, "legacy_models"), 0);
+}
+
+#[test]
+fn a_malformed_dataset_names_it_and_rolls_everything_back() {
+    let dir = tempfile::tempdir().unwrap();
+    // A second dataset (after the good iris, so that iris was already written when it
+    // fails), whose JSON has a stray comma.
+    let old = edited_copy(
+        dir.path(),
+        "INSERT INTO dataset_registry (id, name, version, description, data, size_cols, size_rows, hash, created_at)
+           SELECT 2, 'flowers', 1, '', replace(data, '4.9, 4.7', '4.9,, 4.7'), size_cols, size_rows, 'h2', created_at
+           FROM dataset_registry WHERE id = 1;",
+    );
+    let untouched = file_state(&old);
+    let mut reg = busy_target();
+    let bytes = reg.to_bytes().unwrap();
+    let e = legacy::import_legacy(&old, &mut reg).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Input, "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with(&format!(
+            "{}: dataset_registry id 2 (\"flowers\" version 1): line 1: invalid JSON: ",
+            old.display()
+        )),
+        "{msg}"
+    );
+    assert_unchanged(&mut reg, &bytes);
+    assert_eq!(file_state(&old), untouched);
+
+    // The iris row itself corrupted: not JSON at all.
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(
+        dir.path(),
+        "UPDATE dataset_registry SET data = '{\"x\": [1, 2' WHERE id = 1",
+    );
+    let e = legacy::import_legacy(&old, &mut reg).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("dataset_registry id 1 (\"iris\" version 1): line 1: invalid JSON"),
+        "{e}"
+    );
+    assert_unchanged(&mut reg, &bytes);
+
+    // Valid JSON but not the recorded shape.
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(dir.path(), "UPDATE dataset_registry SET size_rows = 151");
+    let e = legacy::import_legacy(&old, &mut reg).unwrap_err();
+    assert!(
+        e.to_string().contains(
+            "dataset_registry id 1 (\"iris\" version 1): its data has 150 rows but the Python \
+             registry recorded 151"
+        ),
+        "{e}"
+    );
+    assert_unchanged(&mut reg, &bytes);
+}
+
+#[test]
+fn a_value_of_the_wrong_type_is_reported_as_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(dir.path(), "UPDATE dataset_registry SET version = 'one'");
+    let mut reg = busy_target();
+    let bytes = reg.to_bytes().unwrap();
+    let e = legacy::import_legacy(&old, &mut reg).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt);
+    assert!(
+        e.to_string()
+            .contains("dataset_registry id 1: column version holds Text, expected an integer"),
+        "{e}"
+    );
+    assert_unchanged(&mut reg, &bytes);
+}
+
+#[test]
+fn a_dangling_log_row_fails_after_datasets_were_written_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(
+        dir.path(),
+        "PRAGMA foreign_keys = OFF; UPDATE model_execution_log SET deployable_id = 9",
+    );
+    let mut reg = busy_target();
+    let bytes = reg.to_bytes().unwrap();
+    let e = legacy::import_legacy(&old, &mut reg).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt);
+    assert!(
+        e.to_string().contains(
+            "model_execution_log id 1 refers to deployable_registry id 9, which is not in the file"
+        ),
+        "{e}"
+    );
+    assert_unchanged(&mut reg, &bytes);
+}
+
+#[test]
+fn files_that_are_not_python_registries_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    std::fs::write(p("data.csv"), "a,b\n1,2\n").unwrap();
+    std::fs::write(p("empty.db"), "").unwrap();
+    rusqlite::Connection::open(p("app.db"))
+        .unwrap()
+        .execute_batch("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        .unwrap();
+    Registry::open(p("ours.db"))
+        .unwrap()
+        .bind_dataset(&small("x"), "x", "")
+        .unwrap();
+    let no_data = edited_copy(
+        &{
+            let d = p("sub");
+            std::fs::create_dir(&d).unwrap();
+            d
+        },
+        "ALTER TABLE dataset_registry RENAME COLUMN data TO payload",
+    );
+    let cases: Vec<(PathBuf, ErrorKind, String)> = vec![
+        (
+            p("missing.db"),
+            ErrorKind::NotFound,
+            format!("{} does not exist", p("missing.db").display()),
+        ),
+        (
+            p("data.csv"),
+            ErrorKind::NotARegistry,
+            "it is not a SQLite database (its first bytes are not \"SQLite format 3\")".into(),
+        ),
+        (
+            p("empty.db"),
+            ErrorKind::NotARegistry,
+            "it is empty, so it is not a registry of the Python mlops-lite".into(),
+        ),
+        (
+            p("app.db"),
+            ErrorKind::NotARegistry,
+            "it has no dataset_registry table, so it is not a registry of the Python \
+             mlops-lite either (its tables: customers); import-legacy reads only those"
+                .into(),
+        ),
+        (
+            p("ours.db"),
+            ErrorKind::NotARegistry,
+            format!("it is already a registry of this mlops-lite (format {SCHEMA_VERSION})"),
+        ),
+        (
+            no_data.clone(),
+            ErrorKind::NotARegistry,
+            "its table dataset_registry has no column \"data\"".into(),
+        ),
+        (
+            dir.path().to_path_buf(),
+            ErrorKind::InvalidArgument,
+            "is a directory".into(),
+        ),
+    ];
+    let mut reg = busy_target();
+    let bytes = reg.to_bytes().unwrap();
+    for (path, kind, text) in cases {
+        let before = std::fs::read(&path).ok();
+        let e = legacy::import_legacy(&path, &mut reg).unwrap_err();
+        assert_eq!(e.kind(), kind, "{}: {e}", path.display());
+        assert!(e.to_string().contains(&text), "{}: {e}", path.display());
+        assert_eq!(legacy::inspect_legacy(&path).unwrap_err().kind(), kind);
+        assert_unchanged(&mut reg, &bytes);
+        assert_eq!(std::fs::read(&path).ok(), before, "{}", path.display());
+    }
+    assert!(!p("missing.db").exists());
+}
+
+#[test]
+fn a_python_file_with_a_wal_beside_it_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = copy_fixture(dir.path());
+    std::fs::write(dir.path().join("old.db-wal"), b"frames").unwrap();
+    let mut reg = busy_target();
+    let e = legacy::import_legacy(&old, &mut reg).unwrap_err();
+    assert!(e.to_string().contains("has a -wal file beside it"), "{e}");
+    assert_eq!(
+        std::fs::read(dir.path().join("old.db-wal")).unwrap(),
+        b"frames"
+    );
+}
+
+#[test]
+fn older_python_files_without_created_at_and_other_json_encodings_import() {
+    // Files written before the Python tool had created_at columns.
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(
+        dir.path(),
+        "ALTER TABLE dataset_registry DROP COLUMN created_at;
+         ALTER TABLE deployable_registry DROP COLUMN created_at;",
+    );
+    let mut reg = Registry::open_in_memory().unwrap();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!((r.found, r.after), (FOUND, AFTER));
+    assert_eq!(r.datasets[0].dataset.md5, IRIS_MD5);
+    assert_eq!(r.models[0].model.created_at, None);
+    let created: Option<String> = reg
+        .connection()
+        .query_row("SELECT created_at FROM legacy_datasets", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(created, None);
+
+    // Early versions stored json.dumps(data) in the JSON column: a JSON string of JSON.
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(
+        dir.path(),
+        "UPDATE dataset_registry SET data = json_quote(data)",
+    );
+    let mut reg = Registry::open_in_memory().unwrap();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!(r.datasets[0].dataset.md5, IRIS_MD5);
+
+    // Bare NaN tokens (json.dumps of a float NaN) are nulls.
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(
+        dir.path(),
+        "UPDATE dataset_registry SET data = replace(data, '[5.1, 4.9', '[NaN, 4.9')",
+    );
+    let mut reg = Registry::open_in_memory().unwrap();
+    legacy::import_legacy(&old, &mut reg).unwrap();
+    let info = reg.info("iris").unwrap();
+    assert_eq!(
+        (info[0].column_name.as_str(), info[0].null_count),
+        ("sepal length (cm)", 1)
+    );
+    let (_, data) = reg.pull_dataset("iris").unwrap();
+    let Values::Float(x) = &data.columns()[0].values else {
+        panic!("a float column")
+    };
+    assert!(x[0].is_nan());
+    assert_eq!(x[1], 4.9);
+}
+
+#[test]
+fn a_format_2_registry_migrates_to_format_3_and_keeps_models_and_log() {
+    // A real registry with a dataset, a model and a logged prediction, taken back to format 2
+    // (format 3 only adds the legacy_* tables); its schema is then exactly what the format 1
+    // and 2 migrations make.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    {
+        let mut reg = Registry::open(&path).unwrap();
+        let (_, iris) = mlops_lite::dataset::samples::sample("iris").unwrap();
+        reg.bind_dataset(&iris, "iris", "").unwrap();
+        let p = reg.train_model("iris", &TrainSpec::new("target")).unwrap();
+        reg.bind_model(&p, "m", "").unwrap();
+        reg.predict(
+            "m",
+            br#"[{"sepal length (cm)": 5.1, "reference_id": "r1"}]"#,
+            true,
+        )
+        .unwrap();
+    }
+    let schema = |c: &rusqlite::Connection| -> Vec<String> {
+        let mut s = c
+            .prepare(
+                "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'data\\_%' \
+                 ESCAPE '\\' ORDER BY rowid",
+            )
+            .unwrap();
+        let rows = s.query_map([], |r| r.get(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "DROP TABLE legacy_prediction_records; DROP TABLE legacy_prediction_calls;
+             DROP TABLE legacy_models; DROP TABLE legacy_datasets; PRAGMA user_version = 2;
+             PRAGMA journal_mode = DELETE;",
+        )
+        .unwrap();
+        let v2 = rusqlite::Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..2] {
+            v2.execute_batch(sql).unwrap();
+        }
+        assert_eq!(schema(&c), schema(&v2), "the file is exactly format 2");
+    }
+
+    let mut reg = Registry::open(&path).unwrap();
+    let v: i64 = reg
+        .connection()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((v, SCHEMA_VERSION), (3, 3));
+    assert_eq!(reg.pull_dataset("iris").unwrap().0.md5, IRIS_MD5);
+    assert_eq!(reg.list_models().unwrap().len(), 1);
+    let log = reg.log(&Default::default()).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].reference_id.as_deref(), Some("r1"));
+    reg.predict("m", br#"[{"sepal length (cm)": 6.0}]"#, true)
+        .unwrap();
+    // The new tables are there and work.
+    let dir2 = tempfile::tempdir().unwrap();
+    let old = copy_fixture(dir2.path());
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!(r.datasets[0].outcome, DatasetOutcome::AlreadyThere);
+    assert_eq!(r.after.legacy_models, 1);
+    drop(reg);
+    let reg = Registry::open(&path).unwrap();
+    assert_eq!(reg.log(&Default::default()).unwrap().len(), 2);
+    assert_eq!(legacy::list_legacy_models(&reg).unwrap().len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line.
+// ---------------------------------------------------------------------------------------------
+
+/// Runs the binary in `dir` with `args`; returns (exit code, stdout, stderr).
+fn cli(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(BIN)
+        .current_dir(dir)
+        .env_remove("MLOPS_LITE_DB")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn cli_ok(dir: &Path, args: &[&str]) -> String {
+    let (code, out, err) = cli(dir, args);
+    assert!(
+        code == Some(0) && err.is_empty(),
+        "{args:?}: {code:?}\n{out}\n{err}"
+    );
+    out
+}
+
+/// One `error: ...` line on stderr, nothing on stdout, exit 1.
+fn cli_fails(dir: &Path, args: &[&str]) -> String {
+    let (code, out, err) = cli(dir, args);
+    assert!(
+        code == Some(1) && out.is_empty() && err.starts_with("error: ") && err.lines().count() == 1,
+        "{args:?}: {code:?}\n{out}\n{err}"
+    );
+    err
+}
+
+const COUNTS_AFTER: &str = "\
+| what                  | in the Python file | before | after |
+|:----------------------|-------------------:|-------:|------:|
+| datasets              |                  1 |      0 |     1 |
+| models (not runnable) |                  1 |      0 |     1 |
+| logged calls          |                  1 |      0 |     1 |
+| logged records        |                  2 |      0 |     2 |
+| logged input values   |                  8 |      0 |     8 |
+| logged output values  |                  6 |      0 |     6 |
+";
+
+const COUNTS_AGAIN: &str = "\
+| what                  | in the Python file | before | after |
+|:----------------------|-------------------:|-------:|------:|
+| datasets              |                  1 |      1 |     1 |
+| models (not runnable) |                  1 |      1 |     1 |
+| logged calls          |                  1 |      1 |     1 |
+| logged records        |                  2 |      2 |     2 |
+| logged input values   |                  8 |      8 |     8 |
+| logged output values  |                  6 |      6 |     6 |
+";
+
+#[test]
+fn cli_imports_reports_counts_and_lists_the_models_as_not_runnable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let old = copy_fixture(d);
+    let untouched = file_state(&old);
+    let out = cli_ok(d, &["import-legacy", "old.db", "--db", "new.db"]);
+    assert_eq!(
+        out,
+        format!(
+            "imported old.db (a registry of the Python mlops-lite, opened read-only) into new.db in one transaction
+dataset iris@1 (Python id 1): bound iris@1 (id 1): 150 rows x 5 columns, md5 {IRIS_MD5}, table data_1
+model testmodel@1 (Python id 1): listed as legacy model 1 on iris@1; not runnable (Python pickle of 2364 bytes, md5 {PICKLE_MD5}, never loaded)
+prediction log: 1 call with 2 records imported, 0 calls already here
+
+{COUNTS_AFTER}
+The log is plain SQL: sqlite3 new.db 'SELECT * FROM legacy_prediction_records'
+"
+        )
+    );
+    let again = cli_ok(d, &["import-legacy", "old.db", "--db", "new.db"]);
+    assert_eq!(
+        again,
+        format!(
+            "imported old.db (a registry of the Python mlops-lite, opened read-only) into new.db in one transaction
+dataset iris@1 (Python id 1): already here as iris@1 (id 1, md5 {IRIS_MD5}); nothing was written
+model testmodel@1 (Python id 1): already listed as legacy model 1; nothing was written
+prediction log: 0 calls with 0 records imported, 1 call already here
+
+{COUNTS_AGAIN}
+The log is plain SQL: sqlite3 new.db 'SELECT * FROM legacy_prediction_records'
+"
+        )
+    );
+    assert_eq!(
+        cli_ok(d, &["--db", "new.db", "model", "list"]),
+        "\
+|  id | name | version | dataset_registry_id | estimator_class | estimator_type | description | metrics | created_at |
+|----:|:-----|--------:|--------------------:|:----------------|:---------------|:------------|:--------|:-----------|
+
+legacy models, imported from the Python mlops-lite (never loaded: retrain them with `model train`):
+| legacy_id | name      | version | dataset | target | estimator_class    | estimator_type | description | pickle_bytes | pickle_md5                       | created_at                 | status                       |
+|----------:|:----------|--------:|:--------|:-------|:-------------------|:---------------|:------------|-------------:|:---------------------------------|:---------------------------|:-----------------------------|
+|         1 | testmodel |       1 | iris@1  | target | LogisticRegression | classifier     |             |         2364 | 2c8f5127cce25cab3fe55af01f842758 | 2026-11-26 15:45:10.190648 | not runnable (Python pickle) |
+"
+    );
+    // `model list --json` stays the list of runnable models.
+    assert_eq!(
+        cli_ok(d, &["--db", "new.db", "--json", "model", "list"]),
+        "[]\n"
+    );
+    assert!(cli_fails(
+        d,
+        &["--db", "new.db", "predict", "--model", "testmodel", "-"]
+    )
+    .contains("model \"testmodel\" is not in new.db"));
+    assert_eq!(
+        cli_ok(d, &["--db", "new.db", "dataset", "pull", "iris@1"]),
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/iris.csv"))
+            .unwrap()
+    );
+    // JSON report.
+    let json: Value = serde_json::from_str(&cli_ok(
+        d,
+        &["--json", "import-legacy", "old.db", "--db", "j.db"],
+    ))
+    .unwrap();
+    assert_eq!(json["found"]["execution_items"], 2);
+    assert_eq!(json["after"]["legacy_records"], 2);
+    assert_eq!(json["datasets"][0]["outcome"], "imported");
+    assert_eq!(json["models"][0]["model"]["runnable"], false);
+    assert_eq!(file_state(&old), untouched);
+}
+
+#[test]
+fn cli_opening_a_python_registry_directly_suggests_import_legacy() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let old = copy_fixture(d);
+    let untouched = file_state(&old);
+    for args in [
+        &["--db", "old.db", "dataset", "list"][..],
+        &["--db", "old.db", "dataset", "add", "--sample", "iris"],
+        &["--db", "old.db", "model", "list"],
+    ] {
+        assert_eq!(
+            cli_fails(d, args),
+            "error: old.db is not an mlops-lite registry: it is a registry of the Python \
+             mlops-lite (it has a dataset_registry table) and was not changed; import it into a \
+             new registry with `mlops-lite import-legacy old.db --db NEW.db`\n",
+            "{args:?}"
+        );
+    }
+    // Importing a file into itself is refused the same way, before anything is written.
+    assert!(cli_fails(d, &["import-legacy", "old.db", "--db", "old.db"])
+        .contains("import-legacy old.db --db NEW.db"));
+    assert_eq!(file_state(&old), untouched);
+}
+
+#[test]
+fn cli_bad_input_leaves_no_new_registry_and_an_existing_one_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("data.csv"), "a,b\n1,2\n").unwrap();
+    let broken = edited_copy(
+        d,
+        "UPDATE dataset_registry SET data = replace(data, '4.9, 4.7', '4.9,, 4.7')",
+    );
+    assert_eq!(
+        cli_fails(d, &["import-legacy", "missing.db", "--db", "new.db"]),
+        "error: missing.db does not exist; pass the path of a registry file written by the \
+         Python mlops-lite (by default sqlite/mlops-lite.db in its workspace)\n"
+    );
+    assert_eq!(
+        cli_fails(d, &["import-legacy", "data.csv", "--db", "new.db"]),
+        "error: data.csv is not an mlops-lite registry: it is not a SQLite database (its first \
+         bytes are not \"SQLite format 3\")\n"
+    );
+    let err = cli_fails(d, &["import-legacy", "old.db", "--db", "new.db"]);
+    assert!(
+        err.starts_with(
+            "error: old.db: dataset_registry id 1 (\"iris\" version 1): line 1: invalid JSON: "
+        ),
+        "{err}"
+    );
+    assert!(!d.join("new.db").exists(), "no registry is left behind");
+
+    // An existing registry: byte for byte unchanged, nothing left beside it.
+    cli_ok(
+        d,
+        &["--db", "mine.db", "dataset", "add", "--sample", "iris"],
+    );
+    let mine = file_state(&d.join("mine.db"));
+    cli_fails(d, &["import-legacy", "old.db", "--db", "mine.db"]);
+    cli_fails(d, &["import-legacy", "data.csv", "--db", "mine.db"]);
+    let mut now = file_state(&d.join("mine.db"));
+    now.mtime = mine.mtime;
+    assert_eq!(now.bytes, mine.bytes);
+    assert_eq!(now.siblings, mine.siblings);
+    assert_eq!(file_state(&broken).siblings, ["old.db"]);
+}
