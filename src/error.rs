@@ -63,7 +63,7 @@ impl fmt::Display for Location {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// Input data is malformed: `source` names the file (or "<bytes>"), `location` where.
+    /// Input data is malformed: `source` names the file (or `<bytes>`), `location` where.
     Input {
         /// The file name, or a label such as `<bytes>` for in-memory input.
         source: String,

@@ -20,7 +20,7 @@
 //!
 //! Training is smartcore's, except for k-nearest neighbours (training is storing the points) and
 //! Gaussian naive Bayes (closed form, computed here: smartcore computes variances as
-//! E[x²] − mean², which can come out negative, and has no variance smoothing). Training results
+//! `E[x²] − mean²`, which can come out negative, and has no variance smoothing). Training results
 //! are deterministic for the same data and seed on one platform; smartcore's random numbers
 //! and its `f64::exp`/`ln` may differ between platforms, so a forest trained in wasm32 may differ
 //! from one trained natively. Inference over a given [`Fitted`] is identical everywhere.
