@@ -275,8 +275,44 @@ impl Registry {
     /// For a dataset whose content md5 changed: the rows whose stored row hashes (when the
     /// registry has them) no longer match, as text for the report.
     fn differing_rows(&self, dataset_id: i64, data: &crate::dataset::Dataset) -> Result<String> {
-        let _ = (dataset_id, data);
-        Ok(String::new())
+        let Some((size, stored)) = store::row_hashes(self.connection(), dataset_id)? else {
+            return Ok(
+                "; it was bound before format 4, without row hashes, so the rows cannot be named"
+                    .into(),
+            );
+        };
+        let (fresh_size, fresh) = data.row_hashes();
+        if fresh_size != size || fresh.len() != stored.len() {
+            return Ok("; its row hashes do not match its shape".into());
+        }
+        let rows: Vec<String> = stored
+            .iter()
+            .zip(&fresh)
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .map(|(i, _)| {
+                let (first, last) = (i * size + 1, ((i + 1) * size).min(data.rows()));
+                if first == last {
+                    format!("row {first}")
+                } else {
+                    format!("rows {first}-{last}")
+                }
+            })
+            .collect();
+        Ok(if rows.is_empty() {
+            String::new()
+        } else {
+            let shown: Vec<&str> = rows.iter().take(10).map(String::as_str).collect();
+            format!(
+                "; changed: {}{}",
+                shown.join(", "),
+                if rows.len() > 10 {
+                    format!(" and {} more", rows.len() - 10)
+                } else {
+                    String::new()
+                }
+            )
+        })
     }
 
     /// Retrains a model from its embedded training dataset and stored spec (seed included)

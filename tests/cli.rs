@@ -1078,6 +1078,7 @@ fn names_with_quotes_sql_and_html_round_trip() {
             "data_2",
             "data_3",
             "dataset_columns",
+            "dataset_row_hashes",
             "datasets",
             "legacy_datasets",
             "legacy_models",

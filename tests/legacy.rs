@@ -619,10 +619,10 @@ fn older_python_files_without_created_at_and_other_json_encodings_import() {
 }
 
 #[test]
-fn a_format_2_registry_migrates_to_format_3_and_keeps_models_and_log() {
+fn a_format_2_registry_migrates_to_the_current_format_and_keeps_models_and_log() {
     // A real registry with a dataset, a model and a logged prediction, taken back to format 2
-    // (format 3 only adds the legacy_* tables); its schema is then exactly what the format 1
-    // and 2 migrations make.
+    // (format 3 only adds the legacy_* tables, format 4 the row hashes); its schema is then
+    // exactly what the format 1 and 2 migrations make.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v2.db");
     {
@@ -652,7 +652,8 @@ fn a_format_2_registry_migrates_to_format_3_and_keeps_models_and_log() {
         let c = rusqlite::Connection::open(&path).unwrap();
         c.execute_batch(
             "DROP TABLE legacy_prediction_records; DROP TABLE legacy_prediction_calls;
-             DROP TABLE legacy_models; DROP TABLE legacy_datasets; PRAGMA user_version = 2;
+             DROP TABLE legacy_models; DROP TABLE legacy_datasets; DROP TABLE dataset_row_hashes;
+             PRAGMA user_version = 2;
              PRAGMA journal_mode = DELETE;",
         )
         .unwrap();
@@ -668,7 +669,7 @@ fn a_format_2_registry_migrates_to_format_3_and_keeps_models_and_log() {
         .connection()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!((v, SCHEMA_VERSION), (3, 3));
+    assert_eq!(v, SCHEMA_VERSION);
     assert_eq!(reg.pull_dataset("iris").unwrap().0.md5, IRIS_MD5);
     assert_eq!(reg.list_models().unwrap().len(), 1);
     let log = reg.log(&Default::default()).unwrap();
@@ -686,6 +687,19 @@ fn a_format_2_registry_migrates_to_format_3_and_keeps_models_and_log() {
     let reg = Registry::open(&path).unwrap();
     assert_eq!(reg.log(&Default::default()).unwrap().len(), 2);
     assert_eq!(legacy::list_legacy_models(&reg).unwrap().len(), 1);
+    // Bound before format 4: no row hashes, and verify says so when its rows change.
+    reg.connection()
+        .execute_batch("PRAGMA foreign_keys = OFF; UPDATE data_1 SET \"sepal width (cm)\" = 3.6 WHERE rowid = 7")
+        .unwrap();
+    let mut reg = reg;
+    let r = reg.verify(1e-12).unwrap();
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.detail.contains("bound before format 4")),
+        "{:?}",
+        r.problems
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -215,6 +215,42 @@ pub struct ColumnInfo {
     pub std: Option<f64>,
 }
 
+/// At most this many row hashes are kept per dataset (see [`Dataset::row_hashes`]).
+pub const MAX_ROW_BLOCKS: usize = 4096;
+
+/// Appends row `r` of a column in the canonical cell encoding (see `docs/FORMAT.md`).
+fn encode_cell(values: &Values, r: usize, buf: &mut Vec<u8>) {
+    match values {
+        Values::Integer(v) => match v[r] {
+            None => buf.push(0),
+            Some(x) => {
+                buf.push(1);
+                buf.extend_from_slice(&x.to_le_bytes());
+            }
+        },
+        Values::Float(v) => {
+            if v[r].is_nan() {
+                buf.push(0);
+            } else {
+                buf.push(1);
+                buf.extend_from_slice(&v[r].to_bits().to_le_bytes());
+            }
+        }
+        Values::Boolean(v) => match v[r] {
+            None => buf.push(0),
+            Some(b) => buf.extend_from_slice(&[1, b as u8]),
+        },
+        Values::String(v) => match &v[r] {
+            None => buf.push(0),
+            Some(s) => {
+                buf.push(1);
+                buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                buf.extend_from_slice(s.as_bytes());
+            }
+        },
+    }
+}
+
 /// The largest number of columns a dataset may have (SQLite's default column limit is 2000).
 pub const MAX_COLUMNS: usize = 1900;
 
@@ -370,6 +406,29 @@ impl Dataset {
             }
         }
         h.finish()
+    }
+
+    /// Hashes of blocks of rows, so that `verify` can name the rows that changed: one
+    /// xxh3-64 per block of `block_size` consecutive rows, over the rows' cells in the
+    /// canonical cell encoding (row by row, column by column). The block size is 1 up to
+    /// 4,096 rows, then grows so that there are at most 4,096 blocks.
+    pub fn row_hashes(&self) -> (usize, Vec<u64>) {
+        let block = self.rows.div_ceil(MAX_ROW_BLOCKS).max(1);
+        let mut out = Vec::with_capacity(self.rows.div_ceil(block));
+        let mut buf: Vec<u8> = Vec::with_capacity(256);
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for r in 0..self.rows {
+            buf.clear();
+            for c in &self.columns {
+                encode_cell(&c.values, r, &mut buf);
+            }
+            h.update(&buf);
+            if (r + 1) % block == 0 || r + 1 == self.rows {
+                out.push(h.digest());
+                h.reset();
+            }
+        }
+        (block, out)
     }
 
     /// Column statistics, as stored in the registry and shown by `info()`.

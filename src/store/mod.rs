@@ -17,7 +17,7 @@ use crate::dataset::{Column, ColumnInfo, DType, Dataset, Values};
 use crate::error::{Error, Result};
 
 /// The newest registry format this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// `PRAGMA application_id` of an mlops-lite registry: "MLOP" in ASCII.
 pub const APPLICATION_ID: i32 = 0x4d4c_4f50;
@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("schema_v1.sql"),
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
+    include_str!("schema_v4.sql"),
 ];
 
 /// A row of the `datasets` table: one version of one dataset.
@@ -516,7 +517,17 @@ pub fn insert_dataset_version(
         defs.join(", ")
     ))?;
 
-    let infos = run_beside(stats, || insert_rows(tx, &table, data))?;
+    let (infos, (block_size, hashes)) = run_beside(
+        || (stats(), data.row_hashes()),
+        || insert_rows(tx, &table, data),
+    )?;
+    let mut stmt = tx.prepare(
+        "INSERT INTO dataset_row_hashes (dataset_id, block, block_size, xxh3) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (b, h) in hashes.iter().enumerate() {
+        stmt.execute(params![id, b as i64, block_size as i64, *h as i64])?;
+    }
+    drop(stmt);
 
     let mut stmt = tx.prepare(
         "INSERT INTO dataset_columns (dataset_id, position, column_name, original_dtype, converted_dtype, \
@@ -1846,4 +1857,21 @@ pub fn insert_legacy_call(
         stmt.execute(params![call, i as i64, reference, inputs, outputs])?;
     }
     Ok(call)
+}
+
+/// The stored row-block hashes of dataset `id`: (block size, hashes), or `None` for a
+/// dataset bound before format 4.
+pub fn row_hashes(conn: &Connection, id: i64) -> Result<Option<(usize, Vec<u64>)>> {
+    let mut stmt = conn.prepare(
+        "SELECT block_size, xxh3 FROM dataset_row_hashes WHERE dataset_id = ?1 ORDER BY block",
+    )?;
+    let rows: Vec<(i64, i64)> = stmt
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows.first().map(|(size, _)| {
+        (
+            *size as usize,
+            rows.iter().map(|(_, h)| *h as u64).collect(),
+        )
+    }))
 }
