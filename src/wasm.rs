@@ -76,6 +76,19 @@ export interface Prediction {
   reference_id: string | null; results: Record<string, number> | number; label?: string;
 }
 export interface PredictOptions { log?: boolean; }
+/** One failed check of `verify`. */
+export interface Problem { check: string; item: string; detail: string; }
+/** The report of `verify`. */
+export interface VerifyReport {
+  datasets: number; datasets_ok: number; models: number; models_ok: number;
+  predictions: number; predictions_ok: number; predictions_identical: number;
+  max_abs_diff: number; tolerance: number; lineage: number; lineage_ok: number; problems: Problem[];
+}
+/** The report of `reproduce`. */
+export interface ReproduceReport {
+  model: string; stored_md5: string; reproduced_md5: string; identical: boolean;
+  stored_metrics: Metrics; reproduced_metrics: Metrics; differences: string[];
+}
 export interface LogFilter { model?: string; referenceId?: string; since?: string; until?: string; limit?: number; }
 export interface LogRecord {
   call_id: number; position: number; created_at: string; model_id: number; model_name: string;
@@ -494,6 +507,27 @@ impl JsRegistry {
                 }
             })?;
         predictions_to_js(&predictions, &pipeline.classes)
+    }
+
+    /// Checks the registry offline (datasets re-hashed, models loaded, every logged
+    /// prediction replayed, lineage); problems are listed in the report.
+    #[wasm_bindgen(unchecked_return_type = "VerifyReport")]
+    pub fn verify(&mut self, tolerance: Option<f64>) -> Result<JsValue, JsError> {
+        let t = tolerance.unwrap_or(crate::verify::DEFAULT_TOLERANCE);
+        if t.is_nan() || t < 0.0 {
+            return Err(invalid("the tolerance must be a number, 0 or more"));
+        }
+        to_js(&self.inner.verify(t).map_err(js_error)?)
+    }
+
+    /// Retrains a model from its embedded dataset and stored spec and compares artifacts.
+    #[wasm_bindgen(unchecked_return_type = "ReproduceReport")]
+    pub fn reproduce(
+        &mut self,
+        #[wasm_bindgen(js_name = modelRef, unchecked_param_type = "string")] model_ref: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let model_ref = string_arg(&model_ref, "the model reference")?;
+        to_js(&self.inner.reproduce(&model_ref).map_err(js_error)?)
     }
 
     /// Logged prediction records, oldest first, filtered by model, reference id or time.
