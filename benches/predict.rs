@@ -12,15 +12,9 @@ use std::time::Instant;
 use mlops_lite::pipeline::TrainSpec;
 use mlops_lite::{dataset::samples, Registry};
 
-struct Rng(u64);
-impl Rng {
-    fn next_f64(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn records(n: usize) -> Vec<u8> {
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);

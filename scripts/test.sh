@@ -4,13 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_install() {
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
-  fi
-}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 # The sqlite3 shell: tests check that any SQLite client reads the registry with plain SQL.
 command -v sqlite3 >/dev/null || apt_install sqlite3

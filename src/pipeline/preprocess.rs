@@ -139,10 +139,9 @@ fn median(sorted: &[f64]) -> f64 {
     }
 }
 
-fn most_frequent_f64(values: &[f64]) -> Option<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
-    v.sort_by(f64::total_cmp);
-    let mut best: Option<(f64, usize)> = None;
+/// The most frequent value of a sorted slice, the smallest of ties (scikit-learn's rule).
+fn most_frequent_sorted<T: Copy + PartialEq>(v: &[T]) -> Option<T> {
+    let mut best: Option<(T, usize)> = None;
     let mut i = 0;
     while i < v.len() {
         let mut j = i;
@@ -157,22 +156,16 @@ fn most_frequent_f64(values: &[f64]) -> Option<f64> {
     best.map(|b| b.0)
 }
 
+fn most_frequent_f64(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    v.sort_by(f64::total_cmp);
+    most_frequent_sorted(&v)
+}
+
 fn most_frequent_str(values: &[Option<String>]) -> Option<String> {
     let mut v: Vec<&str> = values.iter().flatten().map(String::as_str).collect();
     v.sort_unstable();
-    let mut best: Option<(&str, usize)> = None;
-    let mut i = 0;
-    while i < v.len() {
-        let mut j = i;
-        while j < v.len() && v[j] == v[i] {
-            j += 1;
-        }
-        if best.is_none_or(|(_, n)| j - i > n) {
-            best = Some((v[i], j - i));
-        }
-        i = j;
-    }
-    best.map(|b| b.0.to_string())
+    most_frequent_sorted(&v).map(str::to_string)
 }
 
 fn categories(col: &[Option<String>]) -> Vec<String> {
