@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the WebAssembly build and its tests need, when missing: the wasm32 target,
 # clang (sqlite-wasm-rs compiles SQLite with it), wasm-bindgen-cli pinned to the crate's
-# exact wasm-bindgen version (cached in target/tools), Chromium and ChromeDriver for the
-# browser tests, and the npm packages of npm/ (from its package-lock.json).
+# exact wasm-bindgen version (cached in target/tools), and with --browser Chromium and
+# ChromeDriver for the browser tests. Prints the folder of wasm-bindgen on its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +12,10 @@ cd "$(dirname "$0")/.."
 rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
 missing=()
 command -v clang >/dev/null || missing+=(clang)
-command -v chromium >/dev/null || missing+=(chromium)
-command -v chromedriver >/dev/null || missing+=(chromium-driver)
+if [ "${1:-}" = "--browser" ]; then
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+fi
 if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
 
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly (Cargo.lock).

@@ -18,7 +18,7 @@ for component in rustfmt clippy; do
 done
 
 # The WebAssembly side: wasm32 target, clang, Chromium + ChromeDriver, wasm-bindgen-cli.
-bindgen_dir=$(bash scripts/setup-wasm.sh | tail -n 1)
+bindgen_dir=$(bash scripts/setup-wasm.sh --browser | tail -n 1)
 export PATH="$bindgen_dir:$PATH"
 
 echo "== cargo fmt --check"
@@ -40,4 +40,6 @@ WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER="$(command -v chromedriver)" \
 echo "== npm package: build, then its tests (API, bad input, types, interop with the CLI, README)"
 bash scripts/build-npm.sh
 (cd npm && node --test test/)
+echo "== the browser page (www/): end-to-end in headless Chromium, served by mlops-lite serve"
+bash scripts/test-www.sh
 echo "== all tests passed"

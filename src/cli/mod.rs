@@ -73,6 +73,16 @@ enum Command {
         /// The model: an id, a name or name@version.
         model: String,
     },
+    /// Serve the browser page on 127.0.0.1: www/ at /, the npm package at /npm/, data/ at
+    /// /data/ (static files, GET and HEAD only); Ctrl-C stops it.
+    Serve {
+        /// The port (0: any free port; the URL printed names it).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// The folder holding www/, npm/ and data/ (default: the current folder).
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -386,6 +396,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Demo => demo(&cli.db, out)?,
+        Command::Serve { port, dir } => serve::run(port, &dir, out)?,
         Command::Verify { tolerance } => {
             let mut reg = Registry::open_existing(&cli.db)?;
             let report = reg.verify(tolerance)?;
@@ -1104,4 +1115,174 @@ fn legacy_models_table(list: &[mlops_lite::legacy::LegacyModelEntry]) -> String 
         "legacy models, imported from the Python mlops-lite (never loaded: retrain them with `model train`):\n{}",
         t.render()
     )
+}
+
+/// `mlops-lite serve`: a small static file server for the browser page (std::net, one
+/// thread per connection, `Connection: close`), bound to 127.0.0.1 only.
+mod serve {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
+
+    use mlops_lite::Error;
+
+    /// Serves `dir`/www at `/`, `dir`/npm at `/npm/` and `dir`/data at `/data/` until killed.
+    pub fn run(port: u16, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
+        let label = dir.display().to_string();
+        if !dir.join("www").join("index.html").is_file() {
+            return Err(Error::InvalidArgument(format!(
+                "{label}/www/index.html is missing; run `mlops-lite serve` in the mlops-lite \
+                 folder or pass --dir PATH (the folder holding www/, npm/ and data/)"
+            )));
+        }
+        if !dir
+            .join("npm")
+            .join("dist")
+            .join("mlops_lite_bg.wasm")
+            .is_file()
+        {
+            eprintln!(
+                "warning: {label}/npm/dist is not built (bash scripts/build-npm.sh); the page needs it"
+            );
+        }
+        let root = dir.canonicalize().map_err(|e| Error::io(&label, e))?;
+        let listener =
+            TcpListener::bind(("127.0.0.1", port)).map_err(|e| Error::io("127.0.0.1", e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::io("127.0.0.1", e))?;
+        writeln!(
+            out,
+            "serving {label}/www at http://{addr}/ (npm/ at /npm/, data/ at /data/); Ctrl-C stops"
+        )
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("stdout", e))?;
+        for stream in listener.incoming().flatten() {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let _ = handle(stream, &root);
+            });
+        }
+        Ok(())
+    }
+
+    fn handle(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut request = String::new();
+        reader.by_ref().take(8192).read_line(&mut request)?;
+        // The headers are read and ignored (at most 100 lines of 8 KB).
+        for _ in 0..100 {
+            let mut line = String::new();
+            if reader.by_ref().take(8192).read_line(&mut line)? == 0 || line.trim().is_empty() {
+                break;
+            }
+        }
+        let mut parts = request.split_whitespace();
+        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let (status, content_type, body) = match method {
+            "GET" | "HEAD" => match resolve(root, target).and_then(|p| {
+                std::fs::read(&p)
+                    .map(|bytes| (p, bytes))
+                    .map_err(|_| (404, "not found"))
+            }) {
+                Ok((path, bytes)) => (200, content_type(&path), bytes),
+                Err((status, text)) => (status, "text/plain; charset=utf-8", text.into()),
+            },
+            _ => (
+                405,
+                "text/plain; charset=utf-8",
+                b"only GET and HEAD".to_vec(),
+            ),
+        };
+        let reason = match status {
+            200 => "OK",
+            400 => "Bad Request",
+            403 => "Forbidden",
+            404 => "Not Found",
+            _ => "Method Not Allowed",
+        };
+        write!(
+            stream,
+            "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+             Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nAllow: GET, HEAD\r\n\
+             Connection: close\r\n\r\n",
+            body.len()
+        )?;
+        if method != "HEAD" {
+            stream.write_all(&body)?;
+        }
+        stream.flush()
+    }
+
+    /// The file a request path names, or the status and text to answer instead. Segments
+    /// `.` and `..`, hidden names, `node_modules`, backslashes and NUL are refused (403), and
+    /// so is any path that leaves its folder through a link.
+    fn resolve(root: &Path, target: &str) -> Result<PathBuf, (u16, &'static str)> {
+        let path = target.split(['?', '#']).next().unwrap_or("");
+        let path = percent_decode(path).ok_or((400, "bad request path"))?;
+        let rest = path.strip_prefix('/').ok_or((400, "bad request path"))?;
+        let segments: Vec<&str> = rest.split('/').collect();
+        if segments
+            .iter()
+            .any(|s| s.starts_with('.') || *s == "node_modules" || s.contains(['\\', '\0', ':']))
+        {
+            return Err((403, "forbidden path"));
+        }
+        let (base, segments) = match segments.first() {
+            Some(&"npm") | Some(&"data") if segments.len() > 1 => {
+                (root.join(segments[0]), &segments[1..])
+            }
+            _ => (root.join("www"), &segments[..]),
+        };
+        let mut file = base.clone();
+        file.extend(segments.iter().filter(|s| !s.is_empty()));
+        if file.is_dir() {
+            file.push("index.html");
+        }
+        let file = file.canonicalize().map_err(|_| (404, "not found"))?;
+        let base = base.canonicalize().map_err(|_| (404, "not found"))?;
+        if !file.starts_with(&base) {
+            return Err((403, "forbidden path"));
+        }
+        Ok(file)
+    }
+
+    fn percent_decode(path: &str) -> Option<String> {
+        let bytes = path.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                let hex = bytes.get(i + 1..i + 3)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).ok()
+    }
+
+    fn content_type(path: &Path) -> &'static str {
+        match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+            "html" => "text/html; charset=utf-8",
+            "js" | "mjs" => "text/javascript; charset=utf-8",
+            "css" => "text/css; charset=utf-8",
+            "wasm" => "application/wasm",
+            "json" | "map" => "application/json",
+            "csv" => "text/csv; charset=utf-8",
+            "md" | "txt" | "ts" => "text/plain; charset=utf-8",
+            "png" => "image/png",
+            "svg" => "image/svg+xml",
+            "ico" => "image/x-icon",
+            "db" | "sqlite" => "application/vnd.sqlite3",
+            _ => "application/octet-stream",
+        }
+    }
 }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# End-to-end tests of the browser page (www/) in headless Chromium: installs www/'s npm
+# packages (playwright-core, from www/package-lock.json) if needed, builds the CLI and the npm
+# package if needed, starts `mlops-lite serve` on a free port of 127.0.0.1, runs
+# www/test/*.test.mjs, and stops the server. Chromium must be at /usr/bin/chromium (or
+# $CHROMIUM); the tests fail when it is missing. Screenshots: www/test/screenshots/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  echo "error: Chromium is missing at $chromium (apt-get install -y chromium, or set CHROMIUM)" >&2
+  exit 1
+fi
+
+(cd www && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error; })
+
+cargo build --locked --bin mlops-lite
+wasm=npm/dist/mlops_lite_bg.wasm
+if [ ! -f "$wasm" ] || [ -n "$(find src Cargo.toml Cargo.lock npm/web.js -newer "$wasm" -print -quit)" ]; then
+  bash scripts/build-npm.sh
+fi
+
+out=$(mktemp)
+target/debug/mlops-lite serve --port 0 --dir . >"$out" &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -f "$out"' EXIT
+url=
+for _ in $(seq 100); do
+  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$out" || true)
+  [ -n "$url" ] && break
+  kill -0 "$server" 2>/dev/null || { echo "error: mlops-lite serve exited" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "error: mlops-lite serve printed no URL" >&2; exit 1; }
+echo "== www: end-to-end tests in headless Chromium against $url"
+(cd www && MLOPS_LITE_URL="$url" MLOPS_LITE_BIN="$PWD/../target/debug/mlops-lite" CHROMIUM="$chromium" \
+  node --test test/)
