@@ -351,7 +351,6 @@ impl Registry {
                 d.name, d.version, d.md5, self.label
             ))
             })?;
-        let json = |v: &dyn erased::Json| v.json();
         let new = NewModel {
             name,
             description,
@@ -534,16 +533,9 @@ pub fn md5_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-mod erased {
-    /// Compact JSON of a serializable value (for the JSON columns of `models`).
-    pub trait Json {
-        fn json(&self) -> String;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn json(&self) -> String {
-            serde_json::to_string(self).expect("serializes")
-        }
-    }
+/// Compact JSON of a value (for the JSON columns of `models`).
+fn json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("registry types serialize")
 }
 
 #[cfg(not(target_arch = "wasm32"))]
