@@ -1,11 +1,15 @@
 // The mlops-lite page: opens a registry (.db file, new, demo) in a Web Worker (worker.js,
-// which runs the npm package's WebAssembly core), shows its datasets, models and log,
-// predicts one record, downloads the file, and keeps it across reloads in IndexedDB.
+// which runs the npm package's WebAssembly core), binds CSV or JSON files as datasets (with
+// per-column charts), trains models, predicts one record or a file's batch, pages through
+// the prediction log, downloads the file, and keeps it across reloads in IndexedDB. Reading
+// files, pulling rows, histograms, training, CSV parsing and export run in the worker.
 //
 // Every value read from a registry reaches the page through textContent or a property
 // (never innerHTML): a name like `<img src=x onerror=...>` is shown as text.
 
 const PAGE_ROWS = 20;
+const LOG_PAGE = 25; // log records a page
+const MAX_RESULTS = 1000; // prediction results kept in the results table
 const $ = (id) => document.getElementById(id);
 
 // ---- The worker ---------------------------------------------------------------------------
@@ -191,6 +195,10 @@ const state = {
   model: null, // the selected model's id
   predictModel: null, // "name@version" of the predict form's model
   results: [],
+  resultsTotal: 0, // results since the model was chosen (only the latest MAX_RESULTS are kept)
+  trainDataset: null, // the train form's dataset id
+  trainColumnsFor: null, // the dataset id whose columns fill the target select
+  logOffset: 0,
 };
 
 let saving = Promise.resolve();
@@ -224,6 +232,7 @@ async function refresh() {
   renderModels();
   await renderDatasetDetail();
   await renderModelDetail();
+  await renderTrainForm();
   await renderPredictForm();
   renderLogModels();
   await renderLog();
@@ -236,7 +245,12 @@ async function opened(source, { store = true } = {}) {
   state.model = null;
   state.predictModel = null;
   state.results = [];
+  state.resultsTotal = 0;
+  state.trainDataset = null;
+  state.trainColumnsFor = null;
+  state.logOffset = 0;
   $("log-reference").value = "";
+  for (const id of ["bind-result", "bind-error", "train-result", "train-error", "batch-result", "batch-error"]) $(id).textContent = "";
   setSource(source);
   await refresh();
   if (store) await persist();
@@ -246,6 +260,8 @@ async function opened(source, { store = true } = {}) {
 
 function renderDatasets() {
   $("datasets-empty").hidden = state.datasets.length > 0;
+  $("bind-form").hidden = !state.open;
+  $("bind-closed").hidden = state.open;
   fillTable(
     $("datasets-table"),
     [
@@ -294,6 +310,134 @@ async function renderDatasetDetail() {
   );
   state.rowColumns = info.map((c) => ({ name: c.column_name, dtype: c.converted_dtype }));
   await renderRows();
+  renderCharts(await call("histograms", String(d.id)));
+}
+
+// ---- Charts (SVG made with createElementNS; every label is a text node) --------------------
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+const truncate = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** A numeric column: one vertical bar a bin, its count above it, min and max below. */
+function numericChart(bins) {
+  const W = 280;
+  const H = 130;
+  const [L, R, T, B] = [4, 4, 14, 20];
+  const pw = W - L - R;
+  const ph = H - T - B;
+  const bw = pw / bins.length;
+  const max = Math.max(1, ...bins.map((b) => b.count));
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img" });
+  bins.forEach((b, i) => {
+    const hgt = (b.count / max) * ph;
+    const x = L + i * bw;
+    const last = i === bins.length - 1;
+    const range = bins.length === 1 ? num(b.lo) : `[${num(b.lo)}, ${num(b.hi)}${last ? "]" : ")"}`;
+    const rect = svg("rect", { class: "bar", x: x + 1, y: T + ph - hgt, width: Math.max(1, bw - 2), height: hgt }, svg("title", {}, `${range}: ${b.count}`));
+    rect.dataset.count = String(b.count);
+    root.append(rect);
+    if (b.count > 0) root.append(svg("text", { x: x + bw / 2, y: T + ph - hgt - 3, "text-anchor": "middle" }, String(b.count)));
+  });
+  root.append(svg("line", { x1: L, x2: W - R, y1: T + ph + 0.5, y2: T + ph + 0.5, stroke: "#9aa3b2" }));
+  root.append(svg("text", { x: L, y: H - 6, "text-anchor": "start" }, num(bins[0].lo)));
+  root.append(svg("text", { x: W - R, y: H - 6, "text-anchor": "end" }, num(bins[bins.length - 1].hi)));
+  return root;
+}
+
+/** A string (or boolean) column: one horizontal bar a value, most frequent first. */
+function categoryChart(bars) {
+  const W = 280;
+  const row = 18;
+  const labelW = 104;
+  const countW = 40;
+  const H = bars.length * row + 4;
+  const max = Math.max(1, ...bars.map((b) => b.count));
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img" });
+  bars.forEach((b, i) => {
+    const y = 2 + i * row;
+    const w = Math.max(1, (b.count / max) * (W - labelW - countW));
+    root.append(svg("text", { class: "label", x: labelW - 5, y: y + 13, "text-anchor": "end" }, truncate(b.label, 17)));
+    const rect = svg("rect", { class: "bar", x: labelW, y: y + 3, width: w, height: row - 6 }, svg("title", {}, `${b.label}: ${b.count}`));
+    rect.dataset.count = String(b.count);
+    rect.dataset.label = b.label;
+    root.append(rect);
+    root.append(svg("text", { x: labelW + w + 4, y: y + 13 }, String(b.count)));
+  });
+  return root;
+}
+
+function renderCharts(histograms) {
+  const figures = histograms.map((c) => {
+    const notes = [];
+    if (c.nulls) notes.push(`${c.nulls} null${c.nulls === 1 ? "" : "s"}`);
+    if (c.otherValues) notes.push(`${c.otherValues} more value${c.otherValues === 1 ? "" : "s"} (${c.otherRows} rows) not shown`);
+    const empty = c.kind === "numeric" ? c.bins.length === 0 : c.bars.length === 0;
+    const fig = h(
+      "figure",
+      { className: "chart", dataset: { kind: c.kind } },
+      h(
+        "figcaption",
+        {},
+        h("span", { className: "feature-name" }, c.column),
+        " ",
+        h("span", { className: "dtype" }, c.dtype),
+        notes.length ? h("span", { className: "chart-note" }, ` · ${notes.join(" · ")}`) : null,
+      ),
+      empty ? h("p", { className: "chart-note" }, "no values") : c.kind === "numeric" ? numericChart(c.bins) : categoryChart(c.bars),
+    );
+    return fig;
+  });
+  $("dataset-charts").replaceChildren(...figures);
+}
+
+// ---- Binding a file ----------------------------------------------------------------------------
+
+async function bindFile(event) {
+  event.preventDefault();
+  const result = $("bind-result");
+  const error = $("bind-error");
+  result.textContent = "";
+  error.textContent = "";
+  const file = $("bind-file").files?.[0];
+  const submit = $("bind-submit");
+  try {
+    if (!file) throw new Error("choose a CSV or JSON file first");
+    submit.disabled = true;
+    const bound = await call("bindFile", file, $("bind-name").value, $("bind-description").value);
+    const d = bound.dataset;
+    result.textContent = bound.created
+      ? `bound ${d.name}@${d.version} (${d.size_rows} rows × ${d.size_cols} columns)`
+      : `identical to ${d.name}@${d.version}: nothing written`;
+    state.dataset = d;
+    state.offset = 0;
+    state.trainDataset = d.id;
+    await refresh();
+    if (bound.created) await persist();
+  } catch (e) {
+    error.textContent = e instanceof Error ? e.message : String(e);
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+/** A chosen file names the dataset (its name without the extension) unless a name was typed. */
+function fileChosen() {
+  const file = $("bind-file").files?.[0];
+  const name = $("bind-name");
+  if (file && (name.value === "" || name.dataset.auto === "1")) {
+    name.value = file.name.replace(/\.(csv|json)$/i, "");
+    name.dataset.auto = "1";
+  }
+  $("bind-result").textContent = "";
+  $("bind-error").textContent = "";
 }
 
 /** A cell of a dataset: Float64 whole numbers keep their ".0", as the CLI writes them. */
@@ -425,6 +569,95 @@ async function renderModelDetail() {
   $("model-spec").textContent = JSON.stringify(info.spec, null, 2);
 }
 
+// ---- Training ------------------------------------------------------------------------------
+
+async function renderTrainForm() {
+  const ready = state.open && state.datasets.length > 0;
+  $("train-form").hidden = !ready;
+  $("train-empty").hidden = ready;
+  $("train-empty").textContent = state.open
+    ? "Bind a dataset (Datasets) to train a model on it."
+    : "Open a registry, start a new one or load the demo to train a model.";
+  if (!ready) return;
+  const select = $("train-dataset");
+  select.replaceChildren(...state.datasets.map((d) => h("option", { value: String(d.id) }, `${d.name}@${d.version}`)));
+  const keep = state.datasets.find((d) => d.id === state.trainDataset) ?? state.datasets[state.datasets.length - 1];
+  state.trainDataset = keep.id;
+  select.value = String(keep.id);
+  await fillTargets();
+}
+
+/** The target select: the chosen dataset's columns ("target", else the last, preselected). */
+async function fillTargets() {
+  const id = state.trainDataset;
+  if (state.trainColumnsFor === id) return;
+  const info = await call("datasetInfo", String(id));
+  const select = $("train-target");
+  const previous = select.value;
+  const names = info.map((c) => c.column_name);
+  select.replaceChildren(...info.map((c) => h("option", { value: c.column_name }, `${c.column_name} (${c.converted_dtype})`)));
+  select.value = names.includes(previous) ? previous : names.includes("target") ? "target" : (names[names.length - 1] ?? "");
+  state.trainColumnsFor = id;
+}
+
+function readTrainOptions() {
+  const name = $("train-name").value;
+  if (name.trim() === "") throw new Error("the model name is empty: choose one");
+  const size = $("train-test-size");
+  const seed = $("train-seed");
+  if (size.validity.badInput || size.value === "") throw new Error("test size: a number from 0 to below 1 is needed");
+  if (seed.validity.badInput || seed.value === "") throw new Error("seed: a whole number, 0 or more, is needed");
+  const seedValue = Number(seed.value);
+  if (!Number.isSafeInteger(seedValue) || seedValue < 0) throw new Error(`seed: ${seed.value} is not a whole number, 0 or more`);
+  return {
+    dataset: String(state.trainDataset),
+    name,
+    target: $("train-target").value,
+    estimator: $("train-estimator").value,
+    test_size: Number(size.value),
+    seed: seedValue,
+  };
+}
+
+/** Trains in the worker; the page shows a spinner and the elapsed time meanwhile. */
+async function train(event) {
+  event.preventDefault();
+  const result = $("train-result");
+  const error = $("train-error");
+  const submit = $("train-submit");
+  const progress = $("train-progress");
+  result.textContent = "";
+  error.textContent = "";
+  let timer = null;
+  try {
+    const options = readTrainOptions();
+    const started = performance.now();
+    const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
+    const tick = () => {
+      $("train-elapsed").textContent = `training… ${seconds()} s`;
+    };
+    tick();
+    timer = setInterval(tick, 100);
+    progress.hidden = false;
+    submit.disabled = true;
+    const bound = await call("trainModel", options);
+    const m = bound.model;
+    const metrics = m.metrics ?? {};
+    result.textContent = bound.created
+      ? `bound ${m.name}@${m.version} (${m.estimator_class}): ${metricsText(metrics)}; ${metrics.n_train} training and ${metrics.n_test} test rows; ${seconds()} s`
+      : `identical artifact: nothing written (${m.name}@${m.version} holds it)`;
+    state.model = m.id;
+    await refresh();
+    if (bound.created) await persist();
+  } catch (e) {
+    error.textContent = e instanceof Error ? e.message : String(e);
+  } finally {
+    if (timer !== null) clearInterval(timer);
+    progress.hidden = true;
+    submit.disabled = false;
+  }
+}
+
 // ---- Predict ---------------------------------------------------------------------------------
 
 const modelRef = (m) => `${m.name}@${m.version}`;
@@ -449,7 +682,10 @@ async function renderPredictForm() {
 async function buildFields(modelId) {
   const changed = state.predictModel !== modelId;
   state.predictModel = modelId;
-  if (changed) state.results = [];
+  if (changed) {
+    state.results = [];
+    state.resultsTotal = 0;
+  }
   $("predict-error").textContent = "";
   const info = await call("modelInfo", String(modelId));
   state.predictInfo = info;
@@ -510,14 +746,50 @@ async function predict(event) {
     const record = readRecord();
     const log = $("predict-log").checked;
     const [p] = await call("predict", String(modelId), [record], { log });
-    state.results.unshift({ ...p, logged: log, model: modelRef(m) });
-    renderResults();
+    addResults([p], log, m);
     if (log) {
-      await renderLog();
+      await renderLog({ last: true });
       await persist();
     }
   } catch (e) {
     error.textContent = e instanceof Error ? e.message : String(e);
+  }
+}
+
+/** New results go first (a batch in its file's order); only the latest MAX_RESULTS stay. */
+function addResults(predictions, logged, m) {
+  const rows = predictions.map((p) => ({ ...p, logged, model: modelRef(m) }));
+  state.results = rows.concat(state.results).slice(0, MAX_RESULTS);
+  state.resultsTotal += rows.length;
+  renderResults();
+}
+
+/** A CSV or JSON file's records, predicted (and logged) in one call: all or nothing. */
+async function predictBatch() {
+  const result = $("batch-result");
+  const error = $("batch-error");
+  result.textContent = "";
+  error.textContent = "";
+  const modelId = Number($("predict-model").value);
+  const m = state.models.find((x) => x.id === modelId);
+  const file = $("batch-file").files?.[0];
+  const submit = $("batch-submit");
+  try {
+    if (!file) throw new Error("choose a CSV or JSON file first");
+    submit.disabled = true;
+    const log = $("predict-log").checked;
+    const { predictions, format } = await call("predictFile", String(modelId), file, { log });
+    const n = predictions.length;
+    result.textContent = `${file.name}: ${n} record${n === 1 ? "" : "s"} (${format}) predicted${log ? " and logged" : ", not logged"}`;
+    addResults(predictions, log, m);
+    if (log) {
+      await renderLog({ last: true });
+      await persist();
+    }
+  } catch (e) {
+    error.textContent = e instanceof Error ? e.message : String(e);
+  } finally {
+    submit.disabled = false;
   }
 }
 
@@ -547,6 +819,9 @@ function renderResults() {
     columns.push({ label: info.target, value: (r) => num(r.results), className: "num" });
   }
   fillTable($("predict-results"), columns, state.results);
+  const note = $("predict-note");
+  note.hidden = state.resultsTotal <= state.results.length;
+  note.textContent = `showing the latest ${state.results.length} of ${state.resultsTotal} results`;
 }
 
 // ---- Prediction log --------------------------------------------------------------------------
@@ -568,13 +843,19 @@ function logFilter() {
   return filter;
 }
 
-async function logRecords() {
-  return state.open ? await call("log", logFilter()) : [];
-}
-
-async function renderLog() {
-  const records = await logRecords();
-  $("log-count").textContent = `${records.length} record${records.length === 1 ? "" : "s"}`;
+/** One page of the filtered log (LOG_PAGE records, oldest first); `last`: the last page. */
+async function renderLog({ last = false } = {}) {
+  const page = state.open
+    ? await call("logPage", logFilter(), last ? -1 : state.logOffset, LOG_PAGE)
+    : { total: 0, offset: 0, records: [] };
+  state.logOffset = page.offset;
+  const records = page.records;
+  const pages = Math.max(1, Math.ceil(page.total / LOG_PAGE));
+  const current = Math.floor(page.offset / LOG_PAGE) + 1;
+  $("log-count").textContent = `${page.total} record${page.total === 1 ? "" : "s"}`;
+  $("log-page").textContent = `page ${current} of ${pages}`;
+  $("log-prev").disabled = current <= 1;
+  $("log-next").disabled = current >= pages;
   fillTable(
     $("log-table"),
     [
@@ -590,22 +871,11 @@ async function renderLog() {
   );
 }
 
-/** CSV as `mlops-lite log export` writes it (RFC 4180 quoting). */
-function logCsv(records) {
-  const quote = (v) => {
-    const s = text(v);
-    return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-  };
-  const header = ["call_id", "position", "created_at", "model", "model_version", "reference_id", "inputs", "outputs"];
-  const lines = [header.join(",")];
-  for (const r of records) {
-    lines.push(
-      [r.call_id, r.position, r.created_at, r.model_name, r.model_version, r.reference_id ?? "", JSON.stringify(r.inputs), JSON.stringify(r.outputs)]
-        .map(quote)
-        .join(","),
-    );
-  }
-  return lines.join("\n") + "\n";
+function turnLogPage(delta) {
+  act(async () => {
+    state.logOffset = Math.max(0, state.logOffset + delta * LOG_PAGE);
+    await renderLog();
+  });
 }
 
 // ---- Views -----------------------------------------------------------------------------------
@@ -662,7 +932,11 @@ async function forget() {
   state.dataset = null;
   state.model = null;
   state.results = [];
+  state.resultsTotal = 0;
   state.predictInfo = null;
+  state.logOffset = 0;
+  state.trainDataset = null;
+  state.trainColumnsFor = null;
   setSource("");
   $("kept").hidden = true;
   $("forget").hidden = true;
@@ -714,16 +988,38 @@ function wire() {
   $("rows-prev").addEventListener("click", () => turnPage(-1));
   $("rows-next").addEventListener("click", () => turnPage(1));
 
+  $("bind-file").addEventListener("change", fileChosen);
+  $("bind-name").addEventListener("input", (e) => delete e.target.dataset.auto);
+  $("bind-form").addEventListener("submit", (e) => act(() => bindFile(e)));
+
+  $("train-dataset").addEventListener("change", (e) =>
+    act(async () => {
+      state.trainDataset = Number(e.target.value);
+      await fillTargets();
+    }),
+  );
+  $("train-form").addEventListener("submit", (e) => act(() => train(e)));
+
   $("predict-model").addEventListener("change", (e) => act(() => buildFields(Number(e.target.value))));
   $("predict-form").addEventListener("submit", (e) => act(() => predict(e)));
+  $("batch-submit").addEventListener("click", () => act(predictBatch));
+  $("batch-file").addEventListener("change", () => {
+    $("batch-result").textContent = "";
+    $("batch-error").textContent = "";
+  });
 
   $("log-filter").addEventListener("submit", (e) => {
     e.preventDefault();
-    act(renderLog);
+    act(async () => {
+      state.logOffset = 0;
+      await renderLog();
+    });
   });
+  $("log-prev").addEventListener("click", () => turnLogPage(-1));
+  $("log-next").addEventListener("click", () => turnLogPage(1));
   $("log-export").addEventListener("click", () =>
     act(async () => {
-      const csv = logCsv(await logRecords());
+      const csv = await call("logCsv", logFilter());
       download(new Blob([csv], { type: "text/csv;charset=utf-8" }), "mlops-lite-log.csv");
     }),
   );

@@ -6,11 +6,14 @@ import { init, Registry } from "/npm/web.js";
 let reg = null;
 // Pulled rows by dataset id (a dataset version never changes; cleared with the registry).
 let rows = new Map();
+// Column distributions by dataset id (see histograms()).
+let charts = new Map();
 
 function replace(next) {
   if (reg) reg.free();
   reg = next;
   rows = new Map();
+  charts = new Map();
 }
 
 function current() {
@@ -25,6 +28,228 @@ function pulled(ref) {
   const result = r.pullDataset(ref);
   rows.set(result.dataset.id, result.rows);
   return result;
+}
+
+// ---- Histograms ---------------------------------------------------------------------------
+
+const BINS = 10;
+const TOP = 10;
+
+/**
+ * Per-column distributions of a dataset's pulled rows: numeric columns (Int64, Float64) as
+ * 10 equal-width bins from min to max (numpy's edges: a value on an inner edge goes to the
+ * bin on its right, the max to the last bin), other columns as the 10 most frequent values.
+ */
+function histograms(ref) {
+  const { dataset, rows: all } = pulled(ref);
+  const info = current().datasetInfo(String(dataset.id));
+  return info.map((c) => {
+    const name = c.column_name;
+    const dtype = c.converted_dtype;
+    let nulls = 0;
+    if (dtype === "Int64" || dtype === "Float64") {
+      const values = [];
+      for (const row of all) {
+        const v = row[name];
+        if (typeof v === "number" && Number.isFinite(v)) values.push(v);
+        else nulls++;
+      }
+      if (values.length === 0) return { column: name, dtype, kind: "numeric", bins: [], nulls };
+      let min = Infinity;
+      let max = -Infinity;
+      for (const v of values) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      if (min === max) return { column: name, dtype, kind: "numeric", bins: [{ lo: min, hi: max, count: values.length }], nulls };
+      const step = (max - min) / BINS;
+      const edges = Array.from({ length: BINS + 1 }, (_, k) => (k === BINS ? max : min + k * step));
+      const counts = new Array(BINS).fill(0);
+      for (const v of values) {
+        let i = Math.min(BINS - 1, Math.floor(((v - min) / (max - min)) * BINS));
+        if (v < edges[i]) i--;
+        else if (i < BINS - 1 && v >= edges[i + 1]) i++;
+        counts[i]++;
+      }
+      return { column: name, dtype, kind: "numeric", bins: counts.map((count, i) => ({ lo: edges[i], hi: edges[i + 1], count })), nulls };
+    }
+    const counts = new Map();
+    for (const row of all) {
+      const v = row[name];
+      if (v === null || v === undefined) {
+        nulls++;
+        continue;
+      }
+      const key = String(v);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    // Most frequent first; ties in the order of the values' first appearance.
+    const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+    const top = sorted.slice(0, TOP).map(([label, count]) => ({ label, count }));
+    const rest = sorted.slice(TOP);
+    return {
+      column: name,
+      dtype,
+      kind: "categorical",
+      bars: top,
+      otherValues: rest.length,
+      otherRows: rest.reduce((sum, [, n]) => sum + n, 0),
+      nulls,
+    };
+  });
+}
+
+// ---- Batches from a file ------------------------------------------------------------------
+
+/**
+ * RFC 4180 CSV: fields separated by commas, optionally quoted ("" inside quotes is a quote,
+ * quoted fields may hold commas and newlines); lines end with \n or \r\n; empty lines are
+ * skipped. Each record keeps the line it starts on.
+ */
+function parseCsv(text) {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const records = [];
+  let fields = [];
+  let field = "";
+  let quoted = false; // inside quotes
+  let line = 1;
+  let start = 1; // the line the current record starts on
+  let empty = true; // nothing read yet on this record
+  const endRecord = () => {
+    if (!(empty && fields.length === 0 && field === "")) {
+      fields.push(field);
+      records.push({ fields, line: start });
+    }
+    fields = [];
+    field = "";
+    empty = true;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else {
+        if (ch === "\n") line++;
+        field += ch;
+      }
+      continue;
+    }
+    if (ch === '"' && field === "") {
+      quoted = true;
+      empty = false;
+    } else if (ch === ",") {
+      fields.push(field);
+      field = "";
+      empty = false;
+    } else if (ch === "\n" || ch === "\r") {
+      if (ch === "\r" && text[i + 1] === "\n") i++;
+      endRecord();
+      line++;
+      start = line;
+    } else {
+      field += ch;
+      empty = false;
+    }
+  }
+  if (quoted) throw new Error(`line ${start}: a quoted field is not closed`);
+  endRecord();
+  return records;
+}
+
+const NULLS = new Set(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]);
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * CSV records typed by the model's signature, as the core's `records_from_csv` does for the
+ * CLI: string features and reference_id stay text, numeric features become numbers, boolean
+ * features true/false; the usual null tokens are null. A cell that is not a number in a
+ * numeric column (or an unknown column) stays text, so that the core's error names the
+ * record and the field.
+ */
+function csvRecords(text, signature) {
+  const [head, ...body] = parseCsv(text);
+  if (!head) throw new Error("the file is empty: a header of feature names is needed");
+  const header = head.fields;
+  const seen = new Set();
+  for (const name of header) {
+    if (seen.has(name)) throw new Error(`line 1: the column ${JSON.stringify(name)} appears twice in the header`);
+    seen.add(name);
+  }
+  const kinds = header.map((h) => (h === "reference_id" ? "reference_id" : signature.find((f) => f.name === h)?.dtype));
+  const records = body.map(({ fields, line }) => {
+    if (fields.length !== header.length) {
+      throw new Error(`line ${line}: this row has ${fields.length} fields but the header has ${header.length}`);
+    }
+    const record = {};
+    fields.forEach((cell, j) => {
+      const kind = kinds[j];
+      let value;
+      if (NULLS.has(cell)) value = null;
+      else if (kind === "Int64" || kind === "Float64") {
+        const t = cell.trim();
+        const x = NUMBER.test(t) ? Number(t) : NaN;
+        value = Number.isFinite(x) ? x : cell;
+      } else if (kind === "boolean") {
+        value = ["true", "True", "TRUE", "1"].includes(cell) ? true : ["false", "False", "FALSE", "0"].includes(cell) ? false : cell;
+      } else value = cell;
+      record[header[j]] = value;
+    });
+    return { record, line };
+  });
+  return records;
+}
+
+/** Predicts a CSV or JSON file's records (JSON: by extension, or text starting with [ or {). */
+async function predictFile(ref, file, options) {
+  const r = current();
+  const text = await file.text();
+  const json = /\.json$/i.test(file.name) || (!/\.csv$/i.test(file.name) && /^\s*[[{]/.test(text));
+  let payload = text;
+  let lines = null;
+  try {
+    if (!json) {
+      const { signature } = r.modelInfo(ref);
+      const records = csvRecords(text, signature);
+      if (records.length === 0) throw new Error("no records: the file has a header and no rows");
+      lines = records.map((x) => x.line);
+      payload = JSON.stringify(records.map((x) => x.record));
+    }
+    const predictions = r.predict(ref, payload, options);
+    return { predictions, format: json ? "JSON" : "CSV" };
+  } catch (e) {
+    let message = e instanceof Error ? e.message : String(e);
+    if (lines) {
+      // The position is in the JSON text made here, meaningless for the file: name its line.
+      message = message.replace(/ at line \d+ column \d+$/, "");
+      const m = /^records\[(\d+)\]/.exec(message);
+      if (m && lines[Number(m[1])] !== undefined) message += ` (line ${lines[Number(m[1])]} of the CSV)`;
+    }
+    throw new Error(`${file.name}: ${message}`);
+  }
+}
+
+// ---- The prediction log -------------------------------------------------------------------
+
+/** CSV as `mlops-lite log export` writes it (RFC 4180 quoting). */
+function logCsv(records) {
+  const quote = (v) => {
+    const s = v === null || v === undefined ? "" : String(v);
+    return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  const header = ["call_id", "position", "created_at", "model", "model_version", "reference_id", "inputs", "outputs"];
+  const lines = [header.join(",")];
+  for (const r of records) {
+    lines.push(
+      [r.call_id, r.position, r.created_at, r.model_name, r.model_version, r.reference_id ?? "", JSON.stringify(r.inputs), JSON.stringify(r.outputs)]
+        .map(quote)
+        .join(","),
+    );
+  }
+  return lines.join("\n") + "\n";
 }
 
 const methods = {
@@ -53,6 +278,21 @@ const methods = {
     return { dataset, total: all.length, offset, rows: all.slice(offset, offset + limit) };
   },
   bindDataset: (data, name, options) => current().bindDataset(data, name, options),
+  // A File from the page's file input: read here, bound as CSV or JSON (by its extension,
+  // else by its first character), named in errors by its file name.
+  bindFile: async (file, name, description) => {
+    const r = current();
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const options = { description, label: file.name };
+    if (/\.json$/i.test(file.name)) options.format = "json";
+    else if (/\.csv$/i.test(file.name)) options.format = "csv";
+    return r.bindDataset(bytes, name, options);
+  },
+  histograms: (ref) => {
+    if (!/^\d+$/.test(ref)) return histograms(ref); // cached by id only
+    if (!charts.has(ref)) charts.set(ref, histograms(ref));
+    return charts.get(ref);
+  },
   listModels: () => current().listModels(),
   modelInfo: (ref) => current().modelInfo(ref),
   trainModel: (options) => current().trainModel(options),
@@ -60,7 +300,17 @@ const methods = {
   // replacer with the Function constructor, which a Content-Security-Policy without
   // 'unsafe-eval' refuses; the text path needs no eval.
   predict: (ref, records, options) => current().predict(ref, JSON.stringify(records), options),
+  predictFile: (ref, file, options) => predictFile(ref, file, options),
   log: (filter) => current().log(filter),
+  // One page of the filtered log (oldest first); offset -1 is the last page, and an offset
+  // past the end moves to the last page.
+  logPage: (filter, offset, limit) => {
+    const all = current().log(filter);
+    const last = all.length === 0 ? 0 : Math.floor((all.length - 1) / limit) * limit;
+    const start = offset < 0 || offset > last ? last : offset;
+    return { total: all.length, offset: start, records: all.slice(start, start + limit) };
+  },
+  logCsv: (filter) => logCsv(reg ? reg.log(filter) : []),
   // The demo: iris from CSV text, then the default pipeline as "testmodel" on "target".
   loadDemo: (csv) => {
     const r = current();

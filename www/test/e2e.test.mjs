@@ -416,11 +416,19 @@ test("names with HTML in them are shown literally and run nothing", async (t) =>
   assert.deepEqual((await tableRows(page, "#dataset-info")).map((r) => r[0]), [P_IMG, P_SCRIPT, "kind", `target ${P_SCRIPT}`]);
   assert.deepEqual(await tableHead(page, "#dataset-rows"), ["#", P_IMG, P_SCRIPT, "kind", `target ${P_SCRIPT}`]);
   assert.equal((await page.textContent("#dataset-title")).startsWith(`${P_IMG}@1 (id 1)`), true);
+  // The charts' captions, bar labels and tooltips are text too.
+  const c = await charts(page);
+  assert.deepEqual(c.map((x) => [x.column, x.kind]), [[P_IMG, "numeric"], [P_SCRIPT, "numeric"], ["kind", "categorical"], [`target ${P_SCRIPT}`, "categorical"]]);
+  assert.deepEqual(c[2].labels.toSorted(), [P_IMG, P_SCRIPT, "plain"].toSorted());
+  assert.ok(c[2].titles.includes(`${P_IMG}: 14`), c[2].titles.join(" | "));
+  assert.ok(await page.$$eval("#dataset-charts svg text.label", (ts, p) => ts.some((t) => p.startsWith(t.textContent.replace(/…$/, ""))), P_IMG));
   await shot(page, "07-html-names-datasets");
 
   await view(page, "models");
   await page.click("#models-table tbody tr");
   await idle(page);
+  assert.equal(await page.textContent("#train-dataset option"), `${P_IMG}@1`);
+  assert.deepEqual(await page.$$eval("#train-target option", (os) => os.map((o) => o.value)), [P_IMG, P_SCRIPT, "kind", `target ${P_SCRIPT}`]);
   assert.equal((await tableRows(page, "#models-table"))[0][1], P_SCRIPT);
   assert.equal((await tableRows(page, "#models-table"))[0][8], P_IMG);
   assert.equal(await page.textContent("#model-classes"), `${P_IMG}, ${P_SCRIPT}`);
@@ -457,5 +465,368 @@ test("every value is rendered as text: no innerHTML in the page's code", () => {
   for (const file of ["app.js", "worker.js"]) {
     const code = readFileSync(join(repo, "www", file), "utf8");
     assert.doesNotMatch(code, /\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|\beval\(|new Function/, file);
+  }
+});
+
+// ---- Binding files, charts, training, batches, the paged log ---------------------------------
+
+const IRIS_CSV = readFileSync(join(repo, "data", "iris.csv"), "utf8");
+const IRIS = IRIS_CSV.trim().split("\n").slice(1).map((l) => l.split(","));
+const FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"];
+
+/** The bar counts of the dataset view's charts, by column. */
+async function charts(page) {
+  return page.$$eval("#dataset-charts figure", (figs) =>
+    figs.map((f) => ({
+      column: f.querySelector("figcaption .feature-name").textContent,
+      kind: f.dataset.kind,
+      note: f.querySelector("figcaption .chart-note")?.textContent ?? "",
+      counts: [...f.querySelectorAll("rect.bar")].map((r) => Number(r.dataset.count)),
+      labels: [...f.querySelectorAll("rect.bar")].map((r) => r.dataset.label ?? null),
+      titles: [...f.querySelectorAll("rect.bar title")].map((t) => t.textContent),
+    })),
+  );
+}
+
+test("binds CSV and JSON files: new version, identical content, a ragged CSV; per-column charts", async (t) => {
+  const { page } = await newPage(t);
+  assert.equal(await page.isVisible("#bind-form"), false); // no registry yet
+  await page.click("#new-registry");
+  await idle(page);
+  assert.equal(await page.isVisible("#bind-form"), true);
+
+  writeFileSync(join(work, "iris.csv"), IRIS_CSV);
+  await page.setInputFiles("#bind-file", join(work, "iris.csv"));
+  assert.equal(await page.inputValue("#bind-name"), "iris"); // from the file name
+  await page.fill("#bind-description", "iris from a file");
+  await page.click("#bind-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#bind-error"), "");
+  assert.equal(await page.textContent("#bind-result"), "bound iris@1 (150 rows × 5 columns)");
+  let datasets = await tableRows(page, "#datasets-table");
+  assert.deepEqual(datasets.map((r) => r.slice(1, 6)), [["iris", "1", "5", "150", "iris from a file"]]);
+  // The same content as the CLI's demo dataset (same md5), shown at once.
+  assert.match(await page.textContent("#dataset-title"), /^iris@1 \(id 1\): 150 rows × 5 columns, md5 1691b6054247506429b07bc1fa364ee3$/);
+
+  // Charts: 10-bin histograms (numpy's bins) and one bar per class.
+  let c = await charts(page);
+  assert.deepEqual(c.map((x) => [x.column, x.kind]), [...FEATURES.map((f) => [f, "numeric"]), ["target", "categorical"]]);
+  assert.deepEqual(c[0].counts, [9, 23, 14, 27, 16, 26, 18, 6, 5, 6]); // numpy.histogram(sepal length, 10)
+  assert.deepEqual(c[3].counts, [41, 8, 1, 7, 8, 33, 6, 23, 9, 14]);
+  assert.equal(c[0].titles[0], "[4.3, 4.66): 9");
+  assert.equal(c[0].titles[9], "[7.54, 7.9]: 6");
+  assert.deepEqual(c[4].labels, ["setosa", "versicolor", "virginica"]);
+  assert.deepEqual(c[4].counts, [50, 50, 50]);
+  await shot(page, "11-dataset-charts");
+
+  // The same file again: nothing written.
+  await page.setInputFiles("#bind-file", join(work, "iris.csv"));
+  await page.click("#bind-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#bind-result"), "identical to iris@1: nothing written");
+  assert.equal((await tableRows(page, "#datasets-table")).length, 1);
+
+  // A ragged CSV: the core's error next to the form, the registry unchanged.
+  writeFileSync(join(work, "ragged.csv"), "a,b\n1,2\n3\n");
+  await page.setInputFiles("#bind-file", join(work, "ragged.csv"));
+  assert.equal(await page.inputValue("#bind-name"), "ragged");
+  await page.click("#bind-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#bind-result"), "");
+  assert.equal(
+    await page.textContent("#bind-error"),
+    "ragged.csv: line 3: this row has 1 fields but the header has 2; every row needs one field per column (quote fields that contain commas)",
+  );
+  assert.equal((await tableRows(page, "#datasets-table")).length, 1);
+  assert.equal(await message(page), ""); // the error is next to the form, not above the views
+
+  // JSON: 12 cities (the 10 most frequent are drawn), a boolean with nulls, an integer.
+  const cities = ["Oslo", "Lima", "Kyiv", "Rome", "Baku", "Doha", "Riga", "Bern", "Lomé", "Suva", "Apia", "Male"];
+  const shops = [];
+  cities.forEach((city, i) => {
+    for (let k = 0; k < 13 - i; k++) shops.push({ city, open: k % 4 === 3 ? null : k % 2 === 0, visits: (k * 37 + i * 11) % 100 });
+  });
+  writeFileSync(join(work, "shops.json"), JSON.stringify(shops));
+  await page.setInputFiles("#bind-file", join(work, "shops.json"));
+  await page.fill("#bind-name", "shops");
+  await page.fill("#bind-description", "");
+  await page.click("#bind-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#bind-error"), "");
+  assert.equal(await page.textContent("#bind-result"), `bound shops@1 (${shops.length} rows × 3 columns)`);
+  c = await charts(page);
+  const city = c.find((x) => x.column === "city");
+  assert.deepEqual(city.labels, cities.slice(0, 10));
+  assert.deepEqual(city.counts, [13, 12, 11, 10, 9, 8, 7, 6, 5, 4]);
+  assert.equal(city.note, " · 2 more values (5 rows) not shown");
+  const open = c.find((x) => x.column === "open");
+  assert.equal(open.kind, "categorical");
+  const nulls = shops.filter((s) => s.open === null).length;
+  assert.equal(open.note, ` · ${nulls} nulls`);
+  assert.deepEqual(open.labels.toSorted(), ["false", "true"]);
+  assert.equal(open.counts.reduce((a, b) => a + b), shops.length - nulls);
+  const visits = c.find((x) => x.column === "visits");
+  assert.equal(visits.kind, "numeric");
+  assert.equal(visits.counts.length, 10);
+  assert.equal(visits.counts.reduce((a, b) => a + b), shops.length);
+
+  // Other content under an existing name: its next version.
+  writeFileSync(join(work, "iris-changed.csv"), IRIS_CSV.replace("5.1,3.5,1.4,0.2", "5.2,3.5,1.4,0.2"));
+  await page.setInputFiles("#bind-file", join(work, "iris-changed.csv"));
+  await page.fill("#bind-name", "iris");
+  await page.click("#bind-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#bind-result"), "bound iris@2 (150 rows × 5 columns)");
+  datasets = await tableRows(page, "#datasets-table");
+  assert.deepEqual(datasets.map((r) => `${r[1]}@${r[2]}`), ["iris@1", "shops@1", "iris@2"]);
+  await shot(page, "10-bind-result");
+
+  // Kept in IndexedDB.
+  await page.reload();
+  await idle(page);
+  assert.equal((await tableRows(page, "#datasets-table")).length, 3);
+});
+
+test("trains models in the worker: progress, a responsive page, metrics, identical artifact, errors", async (t) => {
+  const { page } = await newPage(t);
+  await page.click("#new-registry");
+  await idle(page);
+  await view(page, "models");
+  assert.equal(await page.isVisible("#train-form"), false);
+  assert.equal(await page.textContent("#train-empty"), "Bind a dataset (Datasets) to train a model on it.");
+
+  await page.click("#load-demo");
+  await idle(page);
+  assert.equal(await page.isVisible("#train-form"), true);
+  assert.deepEqual(await page.$$eval("#train-dataset option", (os) => os.map((o) => o.textContent)), ["iris@1"]);
+  assert.deepEqual(await page.$$eval("#train-target option", (os) => os.map((o) => o.textContent)), [
+    ...FEATURES.map((f) => `${f} (Float64)`),
+    "target (string)",
+  ]);
+  assert.equal(await page.inputValue("#train-target"), "target");
+  assert.deepEqual(await page.$$eval("#train-estimator option", (os) => os.map((o) => o.value)), [
+    "logistic_regression", "decision_tree_classifier", "random_forest_classifier", "knn_classifier", "gaussian_nb",
+    "linear_regression", "ridge", "lasso", "decision_tree_regressor", "random_forest_regressor", "knn_regressor",
+  ]);
+
+  // The demo's spec again: the identical artifact, nothing written.
+  await page.fill("#train-name", "testmodel");
+  await page.click("#train-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#train-error"), "");
+  assert.equal(await page.textContent("#train-result"), "identical artifact: nothing written (testmodel@1 holds it)");
+  assert.equal((await tableRows(page, "#models-table")).length, 1);
+
+  // A regressor on a numeric target.
+  await page.selectOption("#train-target", "petal width (cm)");
+  await page.selectOption("#train-estimator", "linear_regression");
+  await page.fill("#train-name", "petal");
+  await page.click("#train-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#train-error"), "");
+  assert.match(
+    await page.textContent("#train-result"),
+    /^bound petal@1 \(LinearRegression\): rmse=0\.18173 mae=0\.134582 r2=0\.934468; 112 training and 38 test rows; \d+\.\d s$/,
+  );
+  assert.match(await page.textContent("#model-title"), /^petal@1 \(id 2\): LinearRegression regressor, target petal width \(cm\)$/);
+
+  // A regressor on a string target: the core's error, nothing written.
+  await page.selectOption("#train-target", "target");
+  await page.fill("#train-name", "wrong");
+  await page.click("#train-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#train-result"), "");
+  assert.equal(await page.textContent("#train-error"), 'LinearRegression is a regressor but the target "target" holds strings; use a classifier');
+  await page.fill("#train-name", "");
+  await page.click("#train-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#train-error"), "the model name is empty: choose one");
+  assert.equal((await tableRows(page, "#models-table")).length, 2);
+
+  // A random forest on 4000 rows takes a while (about 2 s): the page shows progress and stays usable.
+  const lines = ["x0,x1,x2,x3,x4,x5,y"];
+  let s = 7;
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < 4000; i++) {
+    const xs = Array.from({ length: 6 }, () => (rnd() * 10).toFixed(2));
+    lines.push([...xs, Number(xs[0]) + Number(xs[1]) * rnd() > 8 ? "a" : "b"].join(","));
+  }
+  writeFileSync(join(work, "big.csv"), lines.join("\n") + "\n");
+  await view(page, "datasets");
+  await page.setInputFiles("#bind-file", join(work, "big.csv"));
+  await page.click("#bind-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#bind-result"), "bound big@1 (4000 rows × 7 columns)");
+  await view(page, "models");
+  assert.equal(await page.inputValue("#train-dataset"), "2"); // the dataset just bound
+  assert.equal(await page.inputValue("#train-target"), "y"); // no "target" column: the last
+  await page.selectOption("#train-estimator", "random_forest_classifier");
+  await page.fill("#train-name", "forest");
+  await page.fill("#train-test-size", "0.2");
+  await page.fill("#train-seed", "7");
+  await page.click("#train-submit");
+  await page.waitForSelector("#train-progress:not([hidden])");
+  assert.equal(await page.isDisabled("#train-submit"), true);
+  assert.match(await page.textContent("#train-elapsed"), /^training… \d+\.\d s$/);
+  assert.equal(await page.isVisible("#train-progress .spinner"), true);
+  // The main thread answers at once: a timer fires, typing and tab clicks work.
+  const delay = await page.evaluate(() => new Promise((ok) => { const t0 = performance.now(); setTimeout(() => ok(performance.now() - t0), 0); }));
+  assert.ok(delay < 250, `a timer waited ${delay} ms during training`);
+  await page.click("#tabs [data-view='predict']");
+  assert.equal(await page.isVisible("#view-predict"), true);
+  await page.click("#tabs [data-view='models']");
+  await page.fill("#train-name", "");
+  await page.keyboard.type("typed while training");
+  assert.equal(await page.inputValue("#train-name"), "typed while training");
+  // The elapsed time keeps counting.
+  await page.waitForFunction(() => /training… ([1-9]\d*|0\.[3-9]) s/.test(document.getElementById("train-elapsed").textContent));
+  assert.equal(await page.isVisible("#train-progress"), true, "training finished too fast to watch");
+  assert.notEqual(await page.getAttribute("body", "data-busy"), "0");
+  await shot(page, "12-train-progress");
+  await idle(page);
+  assert.equal(await page.isVisible("#train-progress"), false);
+  assert.equal(await page.isDisabled("#train-submit"), false);
+  assert.equal(await page.textContent("#train-error"), "");
+  assert.match(
+    await page.textContent("#train-result"),
+    /^bound forest@1 \(RandomForestClassifier\): accuracy=0\.\d+ log_loss=0\.\d+ macro_f1=0\.\d+; 3200 training and 800 test rows; \d+\.\d s$/,
+  );
+  const models = await tableRows(page, "#models-table");
+  assert.deepEqual(models.map((r) => [r[1], r[4], r[6]]), [
+    ["testmodel", "LogisticRegression", "target"],
+    ["petal", "LinearRegression", "petal width (cm)"],
+    ["forest", "RandomForestClassifier", "y"],
+  ]);
+  assert.match(await page.textContent("#model-title"), /^forest@1 \(id 3\): RandomForestClassifier classifier, target y$/);
+  await shot(page, "13-train-result");
+
+  await view(page, "predict");
+  assert.deepEqual(await page.$$eval("#predict-model option", (os) => os.map((o) => o.textContent)), ["testmodel@1", "petal@1", "forest@1"]);
+});
+
+test("predicts a batch from CSV and JSON files; a bad record logs nothing; the log pages 25 at a time", async (t) => {
+  const { page } = await newPage(t);
+  await page.click("#load-demo");
+  await idle(page);
+  await view(page, "log");
+  assert.equal(await page.textContent("#log-count"), "0 records");
+  assert.equal(await page.textContent("#log-page"), "page 1 of 1");
+
+  // 60 iris rows with reference ids (one quoted, with a comma) and one null cell.
+  const quote = (v) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+  const refs = Array.from({ length: 60 }, (_, k) => (k === 2 ? "b-3, quoted" : `b-${k + 1}`));
+  const batch = ["reference_id," + FEATURES.join(",")];
+  refs.forEach((ref, k) => {
+    const row = IRIS[(k * 37) % 150].slice(0, 4);
+    if (k === 4) row[3] = "";
+    batch.push([quote(ref), ...row].join(","));
+  });
+  writeFileSync(join(work, "batch.csv"), batch.join("\r\n") + "\r\n");
+
+  await view(page, "predict");
+  assert.equal(await page.isChecked("#predict-log"), true);
+  await page.setInputFiles("#batch-file", join(work, "batch.csv"));
+  await page.click("#batch-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#batch-error"), "");
+  assert.equal(await page.textContent("#batch-result"), "batch.csv: 60 records (CSV) predicted and logged");
+  assert.deepEqual(await tableHead(page, "#predict-results"), ["model", "reference_id", "logged", "label", "setosa", "versicolor", "virginica"]);
+  let results = await tableRows(page, "#predict-results");
+  assert.equal(results.length, 60);
+  assert.deepEqual(results.map((r) => r[1]), refs); // in the file's order
+  assert.deepEqual(results[0], ["testmodel@1", "b-1", "yes", "setosa", "98.0%", "2.0%", "0.0%"]); // iris row 1
+  assert.equal(await page.$$eval("#predict-results .bar", (bars) => bars.length), 180);
+  await shot(page, "14-batch-results");
+
+  // The log: 60 records, 25 a page; a new batch shows its last page.
+  await view(page, "log");
+  assert.equal(await page.textContent("#log-count"), "60 records");
+  assert.equal(await page.textContent("#log-page"), "page 3 of 3");
+  assert.equal(await page.isDisabled("#log-next"), true);
+  let log = await tableRows(page, "#log-table");
+  assert.deepEqual(log.map((r) => r[4]), refs.slice(50));
+  await page.click("#log-prev");
+  await idle(page);
+  assert.equal(await page.textContent("#log-page"), "page 2 of 3");
+  assert.deepEqual((await tableRows(page, "#log-table")).map((r) => r[4]), refs.slice(25, 50));
+  await page.click("#log-prev");
+  await idle(page);
+  assert.equal(await page.textContent("#log-page"), "page 1 of 3");
+  assert.equal(await page.isDisabled("#log-prev"), true);
+  log = await tableRows(page, "#log-table");
+  assert.deepEqual(log.map((r) => r[4]), refs.slice(0, 25));
+  assert.deepEqual(log.map((r) => r[1]), Array.from({ length: 25 }, (_, i) => String(i))); // positions in the call
+  assert.equal(log[4][5], JSON.stringify([...IRIS[(4 * 37) % 150].slice(0, 3).map(Number), null]));
+  await page.click("#log-next");
+  await idle(page);
+  assert.equal(await page.textContent("#log-page"), "page 2 of 3");
+  await shot(page, "15-log-paged");
+  // Filtered: one record, back on page 1.
+  await page.fill("#log-reference", "b-3, quoted");
+  await page.click("#log-apply");
+  await idle(page);
+  assert.equal(await page.textContent("#log-count"), "1 record");
+  assert.equal(await page.textContent("#log-page"), "page 1 of 1");
+  assert.deepEqual((await tableRows(page, "#log-table")).map((r) => r[4]), ["b-3, quoted"]);
+  // The export holds every filtered record, not a page.
+  await page.fill("#log-reference", "");
+  await page.selectOption("#log-model", { label: "testmodel@1" });
+  await page.click("#log-apply");
+  await idle(page);
+  assert.equal(await page.textContent("#log-page"), "page 1 of 3");
+  const [csvDownload] = await Promise.all([page.waitForEvent("download"), page.click("#log-export")]);
+  await csvDownload.saveAs(join(work, "batch-log.csv"));
+  const exported = readFileSync(join(work, "batch-log.csv"), "utf8").trim().split("\n");
+  assert.equal(exported.length, 61);
+  assert.match(exported[3], /^1,2,[^,]+,testmodel,1,"b-3, quoted",/);
+
+  // A bad record (the third): the core's error, naming the record and its CSV line; nothing logged.
+  await view(page, "predict");
+  writeFileSync(join(work, "bad.csv"), ["reference_id," + FEATURES.join(","), "x-1,5.1,3.5,1.4,0.2", "x-2,6.3,2.9,5.6,1.8", "x-3,6.3,2.9,abc,1.8"].join("\n") + "\n");
+  await page.setInputFiles("#batch-file", join(work, "bad.csv"));
+  await page.click("#batch-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#batch-result"), "");
+  assert.equal(
+    await page.textContent("#batch-error"),
+    'bad.csv: records[2] field "petal length (cm)": expected a number or null, found the string "abc" (line 4 of the CSV)',
+  );
+  // JSON: an unknown field in the second record.
+  const record = (ref, row) => ({ reference_id: ref, ...Object.fromEntries(FEATURES.map((f, j) => [f, Number(row[j])])) });
+  writeFileSync(join(work, "bad.json"), JSON.stringify([record("y-1", IRIS[0]), { ...record("y-2", IRIS[60]), "petal colour": "blue" }]));
+  await page.setInputFiles("#batch-file", join(work, "bad.json"));
+  await page.click("#batch-submit");
+  await idle(page);
+  assert.match(await page.textContent("#batch-error"), /^bad\.json: records\[1\] has unknown field "petal colour"; the model's features are "sepal length \(cm\)", /);
+  assert.equal((await tableRows(page, "#predict-results")).length, 60);
+  // A JSON batch, not logged.
+  await page.uncheck("#predict-log");
+  writeFileSync(join(work, "batch.json"), JSON.stringify([record("j-1", IRIS[0]), record("j-2", IRIS[100])]));
+  await page.setInputFiles("#batch-file", join(work, "batch.json"));
+  await page.click("#batch-submit");
+  await idle(page);
+  assert.equal(await page.textContent("#batch-error"), "");
+  assert.equal(await page.textContent("#batch-result"), "batch.json: 2 records (JSON) predicted, not logged");
+  results = await tableRows(page, "#predict-results");
+  assert.deepEqual(results.slice(0, 3).map((r) => r.slice(1, 4)), [["j-1", "no", "setosa"], ["j-2", "no", "virginica"], ["b-1", "yes", "setosa"]]);
+  await view(page, "log");
+  await page.click("#log-apply");
+  await idle(page);
+  assert.equal(await page.textContent("#log-count"), "60 records"); // before and after the bad batches
+
+  // The CLI, given the same CSV and the downloaded registry, types the records alike and
+  // gets the same predictions; verify replays the browser's log.
+  const [dbDownload] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  const dbPath = join(work, "batch.db");
+  await dbDownload.saveAs(dbPath);
+  cli("--db", dbPath, "verify");
+  cli("--db", dbPath, "predict", "--model", "testmodel", join(work, "batch.csv"), "--log");
+  const all = JSON.parse(cli("--db", dbPath, "--json", "log", "list"));
+  assert.equal(all.length, 120);
+  for (let i = 0; i < 60; i++) {
+    const [web, native] = [all[i], all[60 + i]];
+    assert.equal(web.reference_id, native.reference_id);
+    assert.deepEqual(web.inputs, native.inputs);
+    close(web.outputs, native.outputs);
   }
 });
