@@ -451,6 +451,8 @@ impl JsRegistry {
             );
         }
         let spec = TrainSpec::from_value(serde_json::Value::Object(map)).map_err(js_error)?;
+        // Check the name before a possibly long fit, not after it.
+        crate::registry::check_name(&name).map_err(js_error)?;
         let pipeline = self.inner.train_model(&dataset, &spec).map_err(js_error)?;
         let bound = self
             .inner

@@ -617,7 +617,7 @@ fn bad_csv_short_row() {
     assert_csv_refused(
         b"a,b\n1,2\n3,4\n5\n",
         "line 4: ",
-        "this row has 1 fields but the header has 2",
+        "this row has 1 field but the header has 2",
     );
 }
 

@@ -596,6 +596,8 @@ fn train(reg: &mut Registry, args: &TrainArgs) -> Result<(BoundModel, Pipeline),
     if let Some(s) = args.seed {
         spec.seed = s;
     }
+    // Check the name before a possibly long fit, not after it.
+    mlops_lite::registry::check_name(&args.name)?;
     let pipeline = reg.train_model(&args.dataset, &spec)?;
     let bound = reg.bind_model(&pipeline, &args.name, &args.description)?;
     Ok((bound, pipeline))

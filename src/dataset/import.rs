@@ -345,8 +345,9 @@ fn csv_error(ctx: &CsvCtx, e: csv::Error, header_len: usize) -> Error {
                 ..Default::default()
             },
             format!(
-                "this row has {len} fields but the header has {header_len}; every row needs one \
-                 field per column (quote fields that contain commas)"
+                "this row has {len} field{} but the header has {header_len}; every row needs one \
+                 field per column (quote fields that contain commas)",
+                if len == 1 { "" } else { "s" }
             ),
         ),
         csv::ErrorKind::Io(e) => Error::io(label, e),

@@ -535,7 +535,7 @@ test("binds CSV and JSON files: new version, identical content, a ragged CSV; pe
   assert.equal(await page.textContent("#bind-result"), "");
   assert.equal(
     await page.textContent("#bind-error"),
-    "ragged.csv: line 3: this row has 1 fields but the header has 2; every row needs one field per column (quote fields that contain commas)",
+    "ragged.csv: line 3: this row has 1 field but the header has 2; every row needs one field per column (quote fields that contain commas)",
   );
   assert.equal((await tableRows(page, "#datasets-table")).length, 1);
   assert.equal(await message(page), ""); // the error is next to the form, not above the views
