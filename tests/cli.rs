@@ -10,6 +10,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
+mod common;
+use common::*;
+
 const BIN: &str = env!("CARGO_BIN_EXE_mlops-lite");
 
 /// md5 of the bundled iris sample (the canonical content encoding; part of the file format).
@@ -38,48 +41,6 @@ const IRIS_INFO: &str = "\
 fn iris_csv() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/iris.csv");
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// One run of the binary.
-struct Run {
-    args: String,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Asserts success with nothing on stderr; returns stdout.
-    fn ok(self) -> String {
-        assert!(
-            self.code == Some(0) && self.stderr.is_empty(),
-            "`mlops-lite {}` should succeed quietly; exit {:?}\nstdout:\n{}\nstderr:\n{}",
-            self.args,
-            self.code,
-            self.stdout,
-            self.stderr
-        );
-        self.stdout
-    }
-
-    /// Asserts a clean failure: exit code 1, nothing on stdout, one `error: ...` line on
-    /// stderr and no panic. Returns stderr.
-    fn fails(self) -> String {
-        let shown = format!(
-            "`mlops-lite {}`: exit {:?}\nstdout:\n{}\nstderr:\n{}",
-            self.args, self.code, self.stdout, self.stderr
-        );
-        assert_eq!(self.code, Some(1), "should exit with 1: {shown}");
-        assert!(self.stdout.is_empty(), "stdout should be empty: {shown}");
-        assert!(!self.stderr.contains("panicked"), "panic: {shown}");
-        assert!(
-            self.stderr.starts_with("error: ")
-                && self.stderr.ends_with('\n')
-                && self.stderr.lines().count() == 1,
-            "stderr should be one `error: ...` line: {shown}"
-        );
-        self.stderr
-    }
 }
 
 /// A temporary directory with a registry path `reg.db` in it (not created until used).
@@ -154,79 +115,6 @@ fn run(mut cmd: Command, dir: &Path, args: String) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().expect("temp paths are UTF-8").to_string()
-}
-
-/// The state of a registry file: its bytes (None if absent) and the names of the files next
-/// to it that start with its name (`-wal`, `-shm`, `-journal` leftovers).
-#[derive(PartialEq)]
-struct DbState {
-    bytes: Option<Vec<u8>>,
-    siblings: Vec<String>,
-}
-
-impl std::fmt::Debug for DbState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let md5ish = self.bytes.as_ref().map(|b| {
-            (
-                b.len(),
-                b.iter()
-                    .fold(0u64, |h, &x| h.wrapping_mul(1_099_511_628_211) ^ x as u64),
-            )
-        });
-        write!(f, "(len, hash) {md5ish:?}, files {:?}", self.siblings)
-    }
-}
-
-fn db_state(db: &Path) -> DbState {
-    let name = db.file_name().unwrap().to_string_lossy().into_owned();
-    let mut siblings: Vec<String> = std::fs::read_dir(db.parent().unwrap())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(&name))
-        .collect();
-    siblings.sort();
-    DbState {
-        bytes: std::fs::read(db).ok(),
-        siblings,
-    }
-}
-
-/// Replaces every `YYYY-MM-DD HH:MM:SS` timestamp by that literal placeholder.
-fn norm_ts(text: &str) -> String {
-    const PAT: &[u8] = b"0000-00-00 00:00:00";
-    let b = text.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b.len() - i >= PAT.len() && is_timestamp_bytes(&b[i..i + PAT.len()]) {
-            out.extend_from_slice(b"YYYY-MM-DD HH:MM:SS");
-            i += PAT.len();
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).expect("only ASCII was replaced")
-}
-
-fn is_timestamp_bytes(b: &[u8]) -> bool {
-    const PAT: &[u8] = b"0000-00-00 00:00:00";
-    b.len() == PAT.len()
-        && PAT.iter().zip(b).all(|(p, c)| {
-            if *p == b'0' {
-                c.is_ascii_digit()
-            } else {
-                p == c
-            }
-        })
-}
-
-fn is_timestamp(text: &str) -> bool {
-    is_timestamp_bytes(text.as_bytes())
 }
 
 /// The md5 in a `dataset add` message.
