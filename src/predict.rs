@@ -520,8 +520,9 @@ impl Prediction {
 /// features and `reference_id` stay text, numeric features become numbers, boolean features
 /// `true`/`false`; empty cells and the usual null tokens are null. A cell that is not a
 /// number in a numeric column is passed on as text, so the error names its record and field.
-pub fn records_from_csv(csv: &[u8], label: &str, pipeline: &Pipeline) -> Result<Vec<u8>> {
+pub fn records_from_csv(csv: &[u8], label: &str, pipeline: &Pipeline) -> Result<CsvRecords> {
     let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(csv);
+    let mut lines = Vec::new();
     let header = rdr
         .headers()
         .map_err(|e| Error::InvalidArgument(format!("{label}: {e}")))?
@@ -543,6 +544,11 @@ pub fn records_from_csv(csv: &[u8], label: &str, pipeline: &Pipeline) -> Result<
     let mut out = String::from("[");
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| Error::InvalidArgument(format!("{label}: {e}")))?;
+        // The csv crate records a row's start before the `\n` of a preceding `\r\n`.
+        let line = rec.position().map_or(0, |p| {
+            p.line() + (csv.get(p.byte() as usize) == Some(&b'\n')) as u64
+        });
+        lines.push(line);
         if i > 0 {
             out.push(',');
         }
@@ -576,7 +582,42 @@ pub fn records_from_csv(csv: &[u8], label: &str, pipeline: &Pipeline) -> Result<
         out.push('}');
     }
     out.push(']');
-    Ok(out.into_bytes())
+    Ok(CsvRecords {
+        json: out.into_bytes(),
+        lines,
+    })
+}
+
+/// CSV records as JSON, with the CSV line of each record (see [`records_from_csv`]).
+#[derive(Debug, Clone)]
+pub struct CsvRecords {
+    /// The records as a JSON array.
+    pub json: Vec<u8>,
+    /// The 1-based line each record starts on.
+    pub lines: Vec<u64>,
+}
+
+impl CsvRecords {
+    /// Rewords an error about these records for the CSV they came from: without the
+    /// position in the internal JSON text, and with the CSV line of the record it names
+    /// (`records[2] field "x": ... (line 4 of the CSV)`).
+    pub fn locate(&self, e: Error) -> Error {
+        let Error::InvalidArgument(message) = e else {
+            return e;
+        };
+        let mut message = match message.rfind(" at line ") {
+            Some(i) if message[i..].contains(" column ") => message[..i].to_string(),
+            _ => message,
+        };
+        let index = message
+            .strip_prefix("records[")
+            .and_then(|rest| rest.split(']').next())
+            .and_then(|n| n.parse::<usize>().ok());
+        if let Some(line) = index.and_then(|i| self.lines.get(i)) {
+            message.push_str(&format!(" (line {line} of the CSV)"));
+        }
+        Error::InvalidArgument(message)
+    }
 }
 
 /// Predictions as one compact JSON array, in the shape of [`PredictionJson`], written

@@ -75,7 +75,7 @@ export type PredictRecord = { reference_id?: string | number | null; [feature: s
 export interface Prediction {
   reference_id: string | null; results: Record<string, number> | number; label?: string;
 }
-export interface PredictOptions { log?: boolean; }
+export interface PredictOptions { log?: boolean; format?: "json" | "csv"; label?: string; }
 /** One failed check of `verify`. */
 export interface Problem { check: string; item: string; detail: string; }
 /** The report of `verify`. */
@@ -267,6 +267,11 @@ struct BindOptions {
 #[serde(deny_unknown_fields)]
 struct PredictOptions {
     log: Option<bool>,
+    /// "csv": the records are CSV text (a header of feature names, optionally reference_id),
+    /// typed by the model's signature as the CLI does.
+    format: Option<String>,
+    /// How CSV errors name the input.
+    label: Option<String>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -476,6 +481,11 @@ impl JsRegistry {
         let opts: PredictOptions = options_value(&options, "predict options")?;
         // Records arrive as an array of objects, or as JSON text (a string or UTF-8 bytes:
         // the fast path for batches read from a file or the network).
+        if let Some(format) = opts.format.as_deref() {
+            if Format::parse(format).map_err(js_error)? == Format::Csv {
+                return self.predict_csv(&model_ref, &records, &opts);
+            }
+        }
         if let Some(fast) = self.predict_packed(&model_ref, &records, opts.log.unwrap_or(false))? {
             return Ok(fast);
         }
@@ -618,6 +628,32 @@ fn predictions_to_js(
 }
 
 impl JsRegistry {
+    /// `predict` of CSV text: records typed by the signature, errors naming the CSV line.
+    fn predict_csv(
+        &mut self,
+        model_ref: &str,
+        records: &JsValue,
+        opts: &PredictOptions,
+    ) -> Result<JsValue, JsError> {
+        let bytes = if let Some(s) = records.as_string() {
+            s.into_bytes()
+        } else if records.is_instance_of::<Uint8Array>() {
+            Uint8Array::from(records.clone()).to_vec()
+        } else {
+            return Err(invalid(
+                "with format \"csv\", records must be CSV text (a string or UTF-8 bytes)",
+            ));
+        };
+        let label = opts.label.as_deref().unwrap_or("<csv>");
+        let (_, pipeline, _) = self.inner.pull_model(model_ref).map_err(js_error)?;
+        let csv = crate::predict::records_from_csv(&bytes, label, &pipeline).map_err(js_error)?;
+        let (_, pipeline, predictions) = self
+            .inner
+            .predict(model_ref, &csv.json, opts.log.unwrap_or(false))
+            .map_err(|e| js_error(csv.locate(e)))?;
+        predictions_to_js(&predictions, &pipeline.classes)
+    }
+
     /// The fast path of `predict` for arrays of plain numeric records (see `packRecords`):
     /// `None` when the batch needs the JSON path.
     fn predict_packed(

@@ -437,3 +437,32 @@ fn regressors_return_values() {
     assert_eq!(json["reference_id"], "7");
     assert!(json.get("label").is_none());
 }
+
+#[test]
+fn csv_records_are_typed_by_signature_and_errors_name_the_csv_line() {
+    let mut reg = iris_registry();
+    let p = reg.train_model("iris", &TrainSpec::new("target")).unwrap();
+    reg.bind_model(&p, "m", "").unwrap();
+    let csv =
+        b"reference_id,sepal length (cm),petal length (cm)\r\n007,5.1,1.4\r\n\"x,2\",6.3,abc\r\n";
+    let records = mlops_lite::predict::records_from_csv(csv, "b.csv", &p).unwrap();
+    assert_eq!(records.lines, vec![2, 3], "CRLF lines counted right");
+    let e = reg.predict("m", &records.json, true).unwrap_err();
+    assert_eq!(
+        records.locate(e).to_string(),
+        "records[1] field \"petal length (cm)\": expected a number or null, found the string \"abc\" (line 3 of the CSV)"
+    );
+    assert_eq!(log_rows(&reg), 0);
+    let ok = mlops_lite::predict::records_from_csv(
+        b"reference_id,sepal length (cm)\n007,5.1\n",
+        "g.csv",
+        &p,
+    )
+    .unwrap();
+    let (_, _, out) = reg.predict("m", &ok.json, false).unwrap();
+    assert_eq!(
+        out[0].reference_id.as_deref(),
+        Some("007"),
+        "a reference id of digits stays text"
+    );
+}

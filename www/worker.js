@@ -101,134 +101,19 @@ function histograms(ref) {
 
 // ---- Batches from a file ------------------------------------------------------------------
 
-/**
- * RFC 4180 CSV: fields separated by commas, optionally quoted ("" inside quotes is a quote,
- * quoted fields may hold commas and newlines); lines end with \n or \r\n; empty lines are
- * skipped. Each record keeps the line it starts on.
- */
-function parseCsv(text) {
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const records = [];
-  let fields = [];
-  let field = "";
-  let quoted = false; // inside quotes
-  let line = 1;
-  let start = 1; // the line the current record starts on
-  let empty = true; // nothing read yet on this record
-  const endRecord = () => {
-    if (!(empty && fields.length === 0 && field === "")) {
-      fields.push(field);
-      records.push({ fields, line: start });
-    }
-    fields = [];
-    field = "";
-    empty = true;
-  };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (ch === "\n") line++;
-        field += ch;
-      }
-      continue;
-    }
-    if (ch === '"' && field === "") {
-      quoted = true;
-      empty = false;
-    } else if (ch === ",") {
-      fields.push(field);
-      field = "";
-      empty = false;
-    } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      endRecord();
-      line++;
-      start = line;
-    } else {
-      field += ch;
-      empty = false;
-    }
-  }
-  if (quoted) throw new Error(`line ${start}: a quoted field is not closed`);
-  endRecord();
-  return records;
-}
-
-const NULLS = new Set(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]);
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-
-/**
- * CSV records typed by the model's signature, as the core's `records_from_csv` does for the
- * CLI: string features and reference_id stay text, numeric features become numbers, boolean
- * features true/false; the usual null tokens are null. A cell that is not a number in a
- * numeric column (or an unknown column) stays text, so that the core's error names the
- * record and the field.
- */
-function csvRecords(text, signature) {
-  const [head, ...body] = parseCsv(text);
-  if (!head) throw new Error("the file is empty: a header of feature names is needed");
-  const header = head.fields;
-  const seen = new Set();
-  for (const name of header) {
-    if (seen.has(name)) throw new Error(`line 1: the column ${JSON.stringify(name)} appears twice in the header`);
-    seen.add(name);
-  }
-  const kinds = header.map((h) => (h === "reference_id" ? "reference_id" : signature.find((f) => f.name === h)?.dtype));
-  const records = body.map(({ fields, line }) => {
-    if (fields.length !== header.length) {
-      throw new Error(`line ${line}: this row has ${fields.length} fields but the header has ${header.length}`);
-    }
-    const record = {};
-    fields.forEach((cell, j) => {
-      const kind = kinds[j];
-      let value;
-      if (NULLS.has(cell)) value = null;
-      else if (kind === "Int64" || kind === "Float64") {
-        const t = cell.trim();
-        const x = NUMBER.test(t) ? Number(t) : NaN;
-        value = Number.isFinite(x) ? x : cell;
-      } else if (kind === "boolean") {
-        value = ["true", "True", "TRUE", "1"].includes(cell) ? true : ["false", "False", "FALSE", "0"].includes(cell) ? false : cell;
-      } else value = cell;
-      record[header[j]] = value;
-    });
-    return { record, line };
-  });
-  return records;
-}
-
 /** Predicts a CSV or JSON file's records (JSON: by extension, or text starting with [ or {). */
 async function predictFile(ref, file, options) {
   const r = current();
   const text = await file.text();
   const json = /\.json$/i.test(file.name) || (!/\.csv$/i.test(file.name) && /^\s*[[{]/.test(text));
-  let payload = text;
-  let lines = null;
   try {
-    if (!json) {
-      const { signature } = r.modelInfo(ref);
-      const records = csvRecords(text, signature);
-      if (records.length === 0) throw new Error("no records: the file has a header and no rows");
-      lines = records.map((x) => x.line);
-      payload = JSON.stringify(records.map((x) => x.record));
-    }
-    const predictions = r.predict(ref, payload, options);
+    // CSV is typed by the model's signature in the core (as the CLI does); its errors name
+    // the record and its line in the file.
+    const predictions = r.predict(ref, text, json ? options : { ...options, format: "csv", label: file.name });
     return { predictions, format: json ? "JSON" : "CSV" };
   } catch (e) {
-    let message = e instanceof Error ? e.message : String(e);
-    if (lines) {
-      // The position is in the JSON text made here, meaningless for the file: name its line.
-      message = message.replace(/ at line \d+ column \d+$/, "");
-      const m = /^records\[(\d+)\]/.exec(message);
-      if (m && lines[Number(m[1])] !== undefined) message += ` (line ${lines[Number(m[1])]} of the CSV)`;
-    }
-    throw new Error(`${file.name}: ${message}`);
+    const message = e instanceof Error ? e.message : String(e);
+    throw new Error(message.startsWith(`${file.name}: `) ? message : `${file.name}: ${message}`);
   }
 }
 

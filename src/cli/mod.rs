@@ -350,8 +350,17 @@ fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Predict(args) => {
             let mut reg = Registry::open_existing(&cli.db)?;
-            let records = read_records(&mut reg, &args)?;
-            let (_, pipeline, predictions) = reg.predict(&args.model, &records, args.log)?;
+            let (records, csv) = read_records(&mut reg, &args)?;
+            let (_, pipeline, predictions) =
+                match (reg.predict(&args.model, &records, args.log), csv) {
+                    (Err(e), Some((csv, label))) => {
+                        return Err(Error::InvalidArgument(format!(
+                            "{label}: {}",
+                            csv.locate(e)
+                        )))
+                    }
+                    (result, _) => result?,
+                };
             print_predictions(out, &pipeline, &predictions)?;
         }
         Command::Log(cmd) => {
@@ -603,7 +612,14 @@ fn train(reg: &mut Registry, args: &TrainArgs) -> Result<(BoundModel, Pipeline),
     Ok((bound, pipeline))
 }
 
-fn read_records(reg: &mut Registry, args: &PredictArgs) -> Result<Vec<u8>, Error> {
+/// CSV input: the converted records (with their lines) and how the file is named.
+type CsvInput = (mlops_lite::predict::CsvRecords, String);
+
+/// The records to predict: JSON bytes, and for CSV input the CSV's lines and its label.
+fn read_records(
+    reg: &mut Registry,
+    args: &PredictArgs,
+) -> Result<(Vec<u8>, Option<CsvInput>), Error> {
     use std::io::Read;
     let (bytes, label) = if args.input == "-" {
         let mut b = Vec::new();
@@ -621,12 +637,13 @@ fn read_records(reg: &mut Registry, args: &PredictArgs) -> Result<Vec<u8>, Error
         .or_else(|| Format::from_path(std::path::Path::new(&args.input)))
         .unwrap_or(Format::Json);
     match format {
-        Format::Json => Ok(bytes),
+        Format::Json => Ok((bytes, None)),
         // CSV cells are typed by the model's signature, not guessed: a string feature or a
         // reference_id of digits stays text.
         Format::Csv => {
             let (_, pipeline, _) = reg.pull_model(&args.model)?;
-            mlops_lite::predict::records_from_csv(&bytes, &label, &pipeline)
+            let csv = mlops_lite::predict::records_from_csv(&bytes, &label, &pipeline)?;
+            Ok((csv.json.clone(), Some((csv, label))))
         }
     }
 }
