@@ -38,7 +38,7 @@ fn records(n: usize) -> Vec<u8> {
 }
 
 fn file_bytes(reg: &Registry) -> i64 {
-    let c = reg.connection();
+    let c = reg.connection().unwrap();
     c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
         .unwrap();
     let pages: i64 = c.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();

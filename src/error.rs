@@ -30,6 +30,8 @@ pub enum ErrorKind {
     Database,
     /// Reading or writing a file failed.
     Io,
+    /// The database server could not be reached, or refused the connection or credentials.
+    Connection,
 }
 
 /// Where in an input file a problem is.
@@ -101,6 +103,16 @@ pub enum Error {
     },
     /// An error from SQLite.
     Database(rusqlite::Error),
+    /// An error from PostgreSQL (native builds only).
+    #[cfg(not(target_arch = "wasm32"))]
+    Postgres(postgres::Error),
+    /// The database server at `target` could not be reached or refused the connection.
+    Connect {
+        /// The server, as `postgres://user@host:port/database` (never with the password).
+        target: String,
+        /// What happened and what to do.
+        reason: String,
+    },
     /// A file could not be read or written.
     Io {
         /// The path involved.
@@ -121,6 +133,9 @@ impl Error {
             Error::NewerFormat { .. } => ErrorKind::NewerFormat,
             Error::Corrupt { .. } => ErrorKind::Corrupt,
             Error::Database(_) => ErrorKind::Database,
+            #[cfg(not(target_arch = "wasm32"))]
+            Error::Postgres(_) => ErrorKind::Database,
+            Error::Connect { .. } => ErrorKind::Connection,
             Error::Io { .. } => ErrorKind::Io,
         }
     }
@@ -177,6 +192,31 @@ impl fmt::Display for Error {
                 "{path} is damaged: {reason}; restore it from a copy (mlops-lite did not change it)"
             ),
             Error::Database(e) => write!(f, "database error: {e}"),
+            #[cfg(not(target_arch = "wasm32"))]
+            Error::Postgres(e) => {
+                if e.is_closed() {
+                    return write!(
+                        f,
+                        "the connection to PostgreSQL was lost ({e}); the operation's \
+                         transaction was not committed, so nothing of it was written: \
+                         check the server and run the command again"
+                    );
+                }
+                match e.as_db_error() {
+                    Some(db) => {
+                        write!(f, "PostgreSQL error {}: {}", db.code().code(), db.message())?;
+                        if let Some(d) = db.detail() {
+                            write!(f, " ({d})")?;
+                        }
+                        if let Some(h) = db.hint() {
+                            write!(f, "; hint: {h}")?;
+                        }
+                        Ok(())
+                    }
+                    None => write!(f, "PostgreSQL error: {e}"),
+                }
+            }
+            Error::Connect { target, reason } => write!(f, "cannot connect to {target}: {reason}"),
             Error::Io { path, source } => write!(f, "{path}: {source}"),
         }
     }
@@ -186,6 +226,8 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Database(e) => Some(e),
+            #[cfg(not(target_arch = "wasm32"))]
+            Error::Postgres(e) => Some(e),
             Error::Io { source, .. } => Some(source),
             _ => None,
         }
@@ -195,5 +237,12 @@ impl std::error::Error for Error {
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         Error::Database(e)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        Error::Postgres(e)
     }
 }

@@ -115,7 +115,7 @@ pub fn inspect_legacy(old: &Path) -> Result<PythonCounts> {
 
 /// The models imported from Python registries (not runnable), by id.
 pub fn list_legacy_models(registry: &Registry) -> Result<Vec<LegacyModelEntry>> {
-    store::list_legacy_models(registry.connection())
+    store::list_legacy_models(registry.connection()?)
 }
 
 /// Imports the Python registry `old` into `registry` in one transaction (see the module
@@ -124,7 +124,7 @@ pub fn import_legacy(old: &Path, registry: &mut Registry) -> Result<LegacyReport
     let src = store::open_python_registry(old)?;
     let found = src.counts()?;
     let target = registry.label().to_string();
-    let tx = Transaction::new_unchecked(registry.connection(), TransactionBehavior::Immediate)?;
+    let tx = Transaction::new_unchecked(registry.connection()?, TransactionBehavior::Immediate)?;
     let before = store::legacy_counts(&tx)?;
 
     // Datasets: legacy id -> dataset id here.
@@ -242,6 +242,7 @@ fn import_dataset(
         md5: &md5,
         source_format: Some("json"),
         source_fingerprint: None,
+        created_at: None,
     };
     let (dataset, outcome) = if let Some(existing) = store::find_dataset_by_md5(tx, &d.name, &md5)?
     {

@@ -31,6 +31,7 @@
 //!
 //! The file format is described in `docs/FORMAT.md`.
 
+pub mod copy;
 pub mod dataset;
 pub mod error;
 pub mod legacy;

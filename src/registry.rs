@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 use serde::Serialize;
 
 use std::collections::HashMap;
@@ -17,6 +17,7 @@ use crate::dataset::{ColumnInfo, Dataset};
 use crate::error::{Error, Result};
 use crate::pipeline::{self, Lineage, Pipeline, TrainSpec};
 use crate::predict::{self, Prediction};
+use crate::store::db::{self, Db};
 use crate::store::{self, DatasetEntry, LogFilter, LogRecord, ModelEntry, NewDataset, NewModel};
 
 /// Version of the rules that turn source bytes into a dataset; part of the source
@@ -25,7 +26,7 @@ const PARSER_VERSION: u32 = 1;
 
 /// An open registry.
 pub struct Registry {
-    conn: Connection,
+    db: Db,
     label: String,
     /// Pipelines already read and checked, by model id and artifact md5.
     models: HashMap<i64, (String, Rc<Pipeline>)>,
@@ -144,20 +145,29 @@ pub fn check_name(name: &str) -> Result<()> {
 
 impl Registry {
     /// Opens the registry file at `path`, creating it (and its tables) if it does not exist.
+    /// A `postgres://USER@HOST:PORT/DATABASE[?schema=NAME]` URL instead of a path opens (and
+    /// creates) the registry in that PostgreSQL database (native builds).
     pub fn open(path: impl AsRef<Path>) -> Result<Registry> {
-        let path = path.as_ref();
-        Ok(Registry {
-            conn: store::open_file(path, true)?,
-            label: path.display().to_string(),
-            models: HashMap::new(),
-        })
+        Registry::open_with(path.as_ref(), true)
     }
 
-    /// Opens the registry file at `path`, which must exist.
+    /// Opens the registry file (or PostgreSQL URL) at `path`, which must exist.
     pub fn open_existing(path: impl AsRef<Path>) -> Result<Registry> {
-        let path = path.as_ref();
+        Registry::open_with(path.as_ref(), false)
+    }
+
+    fn open_with(path: &Path, create: bool) -> Result<Registry> {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(url) = path.to_str().filter(|p| store::pg::is_url(p)) {
+            let pg = store::pg::open(url, create)?;
+            return Ok(Registry {
+                label: pg.label.clone(),
+                db: Db::Postgres(Box::new(pg)),
+                models: HashMap::new(),
+            });
+        }
         Ok(Registry {
-            conn: store::open_file(path, false)?,
+            db: Db::Sqlite(store::open_file(path, create)?),
             label: path.display().to_string(),
             models: HashMap::new(),
         })
@@ -166,7 +176,7 @@ impl Registry {
     /// A new, empty registry in memory.
     pub fn open_in_memory() -> Result<Registry> {
         Ok(Registry {
-            conn: store::open_memory()?,
+            db: Db::Sqlite(store::open_memory()?),
             label: "<memory>".into(),
             models: HashMap::new(),
         })
@@ -176,7 +186,7 @@ impl Registry {
     /// [`Registry::to_bytes`]). Empty bytes give a new, empty registry.
     pub fn from_bytes(bytes: &[u8]) -> Result<Registry> {
         Ok(Registry {
-            conn: store::open_bytes(bytes)?,
+            db: Db::Sqlite(store::open_bytes(bytes)?),
             label: "<bytes>".into(),
             models: HashMap::new(),
         })
@@ -184,7 +194,24 @@ impl Registry {
 
     /// The whole registry as the bytes of a database file.
     pub fn to_bytes(&mut self) -> Result<Vec<u8>> {
-        store::to_bytes(&mut self.conn)
+        let label = self.label.clone();
+        match self.db.sqlite_mut() {
+            Some(c) => store::to_bytes(c),
+            None => Err(db::sqlite_only(&label, "turning it into file bytes")),
+        }
+    }
+
+    /// Whether this registry lives in PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.db.is_postgres()
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub(crate) fn db_mut(&mut self) -> &mut Db {
+        &mut self.db
     }
 
     /// How messages name this registry (its path, `<memory>` or `<bytes>`).
@@ -212,8 +239,7 @@ impl Registry {
     ) -> Result<Bound> {
         check_name(name)?;
         let fingerprint = fingerprint(&input, format)?;
-        if let Some(existing) = store::find_dataset_by_fingerprint(&self.conn, name, &fingerprint)?
-        {
+        if let Some(existing) = self.db.find_dataset_by_fingerprint(name, &fingerprint)? {
             return Ok(Bound {
                 dataset: existing,
                 created: false,
@@ -239,40 +265,40 @@ impl Registry {
     ) -> Result<Bound> {
         check_name(name)?;
         let md5 = data.md5();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(existing) = store::find_dataset_by_md5(&tx, name, &md5)? {
-            return Ok(Bound {
-                dataset: existing,
-                created: false,
-            });
-        }
-        let new = NewDataset {
-            name,
-            description,
-            md5: &md5,
-            source_format,
-            source_fingerprint,
-        };
-        let entry = store::insert_dataset(&tx, &new, data, || data.column_info())?;
-        tx.commit()?;
-        Ok(Bound {
-            dataset: entry,
-            created: true,
+        self.db.write(|tx| {
+            tx.lock_name("dataset", name)?;
+            if let Some(existing) = tx.find_dataset_by_md5(name, &md5)? {
+                return Ok(Bound {
+                    dataset: existing,
+                    created: false,
+                });
+            }
+            let new = NewDataset {
+                name,
+                description,
+                md5: &md5,
+                source_format,
+                source_fingerprint,
+                created_at: None,
+            };
+            let entry = tx.insert_dataset(&new, data, None)?;
+            Ok(Bound {
+                dataset: entry,
+                created: true,
+            })
         })
     }
 
     /// Every dataset version, oldest first.
     pub fn list_datasets(&self) -> Result<Vec<DatasetEntry>> {
-        store::list_datasets(&self.conn)
+        self.db.list_datasets()
     }
 
     /// The dataset version a reference (`id`, `name`, `name@version`) names.
     pub fn dataset(&self, reference: &str) -> Result<DatasetEntry> {
         let found = match Reference::parse(reference)? {
-            Reference::Id(id) => store::dataset_by_id(&self.conn, id)?,
-            Reference::Name(name, version) => store::dataset_by_name(&self.conn, &name, version)?,
+            Reference::Id(id) => self.db.dataset_by_id(id)?,
+            Reference::Name(name, version) => self.db.dataset_by_name(&name, version)?,
         };
         found.ok_or_else(|| {
             Error::NotFound(format!(
@@ -285,14 +311,14 @@ impl Registry {
     /// Column summaries of a dataset: dtypes, null and unique counts, min, max, mean, std.
     pub fn info(&self, reference: &str) -> Result<Vec<ColumnInfo>> {
         let entry = self.dataset(reference)?;
-        store::column_infos(&self.conn, entry.id)
+        self.db.column_infos(entry.id)
     }
 
     /// The data of a dataset, exactly as bound. Its md5 is recomputed and must equal the
     /// stored one, else the registry is reported as damaged.
     pub fn pull_dataset(&self, reference: &str) -> Result<(DatasetEntry, Dataset)> {
         let entry = self.dataset(reference)?;
-        let data = store::read_dataset(&self.conn, &entry, &self.label)?;
+        let data = self.db.read_dataset(&entry, &self.label)?;
         let md5 = data.md5();
         if md5 != entry.md5 {
             return Err(Error::Corrupt {
@@ -334,21 +360,27 @@ impl Registry {
         pipeline.validate()?;
         let artifact = pipeline.to_artifact();
         let md5 = md5_hex(&artifact);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(existing) = store::find_model_by_md5(&tx, name, &md5)? {
+        let label = self.label.clone();
+        let (metrics, signature, classes) = (
+            json(&pipeline.metrics),
+            json(&pipeline.signature),
+            json(&pipeline.classes),
+        );
+        self.db.write(|tx| {
+        tx.lock_name("model", name)?;
+        if let Some(existing) = tx.find_model_by_md5(name, &md5)? {
             return Ok(BoundModel {
                 model: existing,
                 created: false,
             });
         }
         let d = &pipeline.dataset;
-        let dataset =
-            store::dataset_for_lineage(&tx, &d.name, d.version, &d.md5)?.ok_or_else(|| {
+        let dataset = tx
+            .dataset_for_lineage(&d.name, d.version, &d.md5)?
+            .ok_or_else(|| {
                 Error::NotFound(format!(
-                "the model's training dataset {}@{} (md5 {}) is not in {}; bind that dataset first",
-                d.name, d.version, d.md5, self.label
+                "the model's training dataset {}@{} (md5 {}) is not in {label}; bind that dataset first",
+                d.name, d.version, d.md5
             ))
             })?;
         let new = NewModel {
@@ -358,33 +390,35 @@ impl Registry {
             target: &pipeline.target,
             estimator_class: &pipeline.estimator_class,
             estimator_type: &pipeline.estimator_type,
-            metrics: &json(&pipeline.metrics),
-            signature: &json(&pipeline.signature),
-            classes: &json(&pipeline.classes),
+            metrics: &metrics,
+            signature: &signature,
+            classes: &classes,
             artifact: &artifact,
             artifact_md5: &md5,
             artifact_format: pipeline.artifact_format,
             mlops_lite_version: &pipeline.mlops_lite_version,
             smartcore_version: &pipeline.smartcore_version,
+            version: None,
+            created_at: None,
         };
-        let model = store::insert_model(&tx, &new)?;
-        tx.commit()?;
+        let model = tx.insert_model(&new)?;
         Ok(BoundModel {
             model,
             created: true,
+        })
         })
     }
 
     /// Every model version, oldest first.
     pub fn list_models(&self) -> Result<Vec<ModelEntry>> {
-        store::list_models(&self.conn)
+        self.db.list_models()
     }
 
     /// The model version a reference (`id`, `name`, `name@version`) names.
     pub fn model(&self, reference: &str) -> Result<ModelEntry> {
         let found = match Reference::parse(reference)? {
-            Reference::Id(id) => store::model_by_id(&self.conn, id)?,
-            Reference::Name(name, version) => store::model_by_name(&self.conn, &name, version)?,
+            Reference::Id(id) => self.db.model_by_id(id)?,
+            Reference::Name(name, version) => self.db.model_by_name(&name, version)?,
         };
         found.ok_or_else(|| {
             Error::NotFound(format!(
@@ -403,7 +437,9 @@ impl Registry {
     ) -> Result<(ModelEntry, Rc<Pipeline>, DatasetEntry)> {
         let entry = self.model(reference)?;
         let pipeline = self.load_pipeline(&entry)?;
-        let dataset = store::dataset_by_id(&self.conn, entry.dataset_registry_id)?
+        let dataset = self
+            .db
+            .dataset_by_id(entry.dataset_registry_id)?
             .filter(|d| d.md5 == pipeline.dataset.md5)
             .ok_or_else(|| Error::Corrupt {
                 path: self.label.clone(),
@@ -445,7 +481,7 @@ impl Registry {
                 return Ok(p.clone());
             }
         }
-        let bytes = store::model_artifact(&self.conn, entry.id)?;
+        let bytes = self.db.model_artifact(entry.id)?;
         let md5 = md5_hex(&bytes);
         let who = format!("model {}@{} (id {})", entry.name, entry.version, entry.id);
         if md5 != entry.artifact_md5 {
@@ -493,34 +529,34 @@ impl Registry {
         let predictions = predict::run(&pipeline, &batch)?;
         if log && !predictions.is_empty() {
             let latency = elapsed_us(started);
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            store::insert_prediction_log(
-                &tx,
-                entry.id,
-                entry.dataset_registry_id,
-                latency,
-                predictions.len(),
-                |i, inputs, outputs| {
-                    predict::inputs_json(&batch, i, inputs);
-                    predict::outputs_json(&predictions[i].output, outputs);
-                    predictions[i].reference_id.as_deref()
-                },
-            )?;
-            tx.commit()?;
+            self.db.write(|tx| {
+                tx.insert_prediction_log(
+                    entry.id,
+                    entry.dataset_registry_id,
+                    latency,
+                    predictions.len(),
+                    |i, inputs, outputs| {
+                        predict::inputs_json(&batch, i, inputs);
+                        predict::outputs_json(&predictions[i].output, outputs);
+                        predictions[i].reference_id.as_deref()
+                    },
+                )
+            })?;
         }
         Ok((entry, pipeline, predictions))
     }
 
     /// Logged prediction records matching `filter`, oldest first.
     pub fn log(&self, filter: &LogFilter) -> Result<Vec<LogRecord>> {
-        store::query_log(&self.conn, filter)
+        self.db.query_log(filter)
     }
 
-    /// The underlying SQLite connection, for reading with plain SQL.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// The underlying SQLite connection, for reading with plain SQL. A PostgreSQL registry
+    /// has none (use `psql` on its URL): that is an error.
+    pub fn connection(&self) -> Result<&Connection> {
+        self.db
+            .sqlite()
+            .ok_or_else(|| db::sqlite_only(&self.label, "this SQLite connection"))
     }
 }
 
@@ -676,6 +712,7 @@ mod tests {
         // Someone made a table where the next version's data table would go: the bind fails
         // half way (after the datasets row was inserted) and must roll back entirely.
         reg.connection()
+            .unwrap()
             .execute_batch("CREATE TABLE data_2 (z)")
             .unwrap();
         let before = reg.to_bytes().unwrap();
@@ -747,6 +784,7 @@ mod tests {
         }
 
         reg.connection()
+            .unwrap()
             .pragma_update(None, "user_version", 99)
             .unwrap();
         let e = Registry::from_bytes(&reg.to_bytes().unwrap())
@@ -770,6 +808,7 @@ mod tests {
         let (_, iris) = samples::sample("iris").unwrap();
         reg.bind_dataset(&iris, "iris", "").unwrap();
         reg.connection()
+            .unwrap()
             .execute_batch("UPDATE data_1 SET \"sepal width (cm)\" = 3.6 WHERE rowid = 1")
             .unwrap();
         let e = reg.pull_dataset("iris").unwrap_err();
@@ -780,6 +819,7 @@ mod tests {
             "{e}"
         );
         reg.connection()
+            .unwrap()
             .execute_batch("UPDATE data_1 SET \"sepal width (cm)\" = 'wide' WHERE rowid = 7")
             .unwrap();
         let e = reg.pull_dataset("iris").unwrap_err();

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::pipeline::preprocess::{RowInput, Scratch};
 use crate::pipeline::{self, Lineage, Output, Pipeline};
 use crate::registry::{md5_hex, Registry};
-use crate::store::{self, LogFilter};
+use crate::store::LogFilter;
 
 /// One failed check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -108,7 +108,7 @@ impl Registry {
                 "dataset {}@{} (id {}, table {})",
                 d.name, d.version, d.id, d.data_table
             );
-            let data = match store::read_dataset(self.connection(), &d, self.label()) {
+            let data = match self.db().read_dataset(&d, self.label()) {
                 Ok(data) => data,
                 Err(e) => {
                     problem(&mut report, "dataset", item, e.to_string());
@@ -129,7 +129,7 @@ impl Registry {
                 );
                 continue;
             }
-            let stored = store::column_infos(self.connection(), d.id)?;
+            let stored = self.db().column_infos(d.id)?;
             let fresh = data.column_info();
             let mut ok = true;
             for (s, f) in stored.iter().zip(&fresh) {
@@ -275,7 +275,7 @@ impl Registry {
     /// For a dataset whose content md5 changed: the rows whose stored row hashes (when the
     /// registry has them) no longer match, as text for the report.
     fn differing_rows(&self, dataset_id: i64, data: &crate::dataset::Dataset) -> Result<String> {
-        let Some((size, stored)) = store::row_hashes(self.connection(), dataset_id)? else {
+        let Some((size, stored)) = self.db().row_hashes(dataset_id)? else {
             return Ok(
                 "; it was bound before format 4, without row hashes, so the rows cannot be named"
                     .into(),

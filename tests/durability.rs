@@ -63,6 +63,7 @@ fn returned_logged_predictions_survive_kill_9() {
     let reg = Registry::open(&path).unwrap();
     let logged: i64 = reg
         .connection()
+        .unwrap()
         .query_row("SELECT count(*) FROM prediction_records", [], |r| r.get(0))
         .unwrap();
     assert!(

@@ -22,6 +22,7 @@ fn schema_block_matches_a_new_registry() {
     let reg = Registry::open_in_memory().unwrap();
     let mut stmt = reg
         .connection()
+        .unwrap()
         .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid")
         .unwrap();
     let actual: Vec<String> = stmt
@@ -47,7 +48,7 @@ fn pragma_values_are_documented() {
     )));
     assert!(doc.contains(&format!("`{APPLICATION_ID}` (`0x{APPLICATION_ID:08X}`")));
     let reg = Registry::open_in_memory().unwrap();
-    let c = reg.connection();
+    let c = reg.connection().unwrap();
     let v: i64 = c
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();

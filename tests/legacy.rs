@@ -106,6 +106,7 @@ fn small(name: &str) -> Dataset {
 
 fn sql_count(reg: &Registry, table: &str) -> i64 {
     reg.connection()
+        .unwrap()
         .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
 }
@@ -220,7 +221,7 @@ fn imports_datasets_models_and_log_and_never_touches_the_python_file() {
     assert_eq!(m.dataset_id, Some(entry.id));
 
     // The log, with plain SQL.
-    let c = reg.connection();
+    let c = reg.connection().unwrap();
     let call: (i64, String, i64, i64) = c
         .query_row(
             "SELECT c.id, c.created_at, c.n_records, m.id FROM legacy_prediction_calls c \
@@ -583,6 +584,7 @@ fn older_python_files_without_created_at_and_other_json_encodings_import() {
     assert_eq!(r.models[0].model.created_at, None);
     let created: Option<String> = reg
         .connection()
+        .unwrap()
         .query_row("SELECT created_at FROM legacy_datasets", [], |r| r.get(0))
         .unwrap();
     assert_eq!(created, None);
@@ -667,6 +669,7 @@ fn a_format_2_registry_migrates_to_the_current_format_and_keeps_models_and_log()
     let mut reg = Registry::open(&path).unwrap();
     let v: i64 = reg
         .connection()
+        .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(v, SCHEMA_VERSION);
@@ -688,7 +691,7 @@ fn a_format_2_registry_migrates_to_the_current_format_and_keeps_models_and_log()
     assert_eq!(reg.log(&Default::default()).unwrap().len(), 2);
     assert_eq!(legacy::list_legacy_models(&reg).unwrap().len(), 1);
     // Bound before format 4: no row hashes, and verify says so when its rows change.
-    reg.connection()
+    reg.connection().unwrap()
         .execute_batch("PRAGMA foreign_keys = OFF; UPDATE data_1 SET \"sepal width (cm)\" = 3.6 WHERE rowid = 7")
         .unwrap();
     let mut reg = reg;

@@ -28,6 +28,7 @@ fn format_1_registry_migrates_and_keeps_its_datasets() {
     let mut reg = Registry::open(&path).unwrap();
     let v: i64 = reg
         .connection()
+        .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(v, SCHEMA_VERSION);

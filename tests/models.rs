@@ -22,6 +22,7 @@ fn iris_registry() -> Registry {
 
 fn log_rows(reg: &Registry) -> i64 {
     reg.connection()
+        .unwrap()
         .query_row("SELECT count(*) FROM prediction_records", [], |r| r.get(0))
         .unwrap()
 }
@@ -78,7 +79,7 @@ fn predictions_have_the_python_shape_and_are_logged() {
     assert!(json["results"]["setosa"].is_f64());
     assert!(json["label"].is_string());
     // Logged: one call, two records, readable with json_extract.
-    let c = reg.connection();
+    let c = reg.connection().unwrap();
     let (n, calls): (i64, i64) = c
         .query_row(
             "SELECT count(*), count(DISTINCT call_id) FROM prediction_records",
@@ -179,7 +180,7 @@ fn tampered_truncated_and_newer_artifacts_are_refused() {
     let p = reg.train_model("iris", &TrainSpec::new("target")).unwrap();
     reg.bind_model(&p, "m", "").unwrap();
     let artifact = p.to_artifact();
-    let c = reg.connection();
+    let c = reg.connection().unwrap();
     // Flip one byte: the md5 no longer matches.
     let mut flipped = artifact.clone();
     let k = flipped.len() / 2;
@@ -203,7 +204,7 @@ fn tampered_truncated_and_newer_artifacts_are_refused() {
         vec![0xff; 64],
     ] {
         let md5 = mlops_lite::registry::md5_hex(&bad);
-        let c = reg.connection();
+        let c = reg.connection().unwrap();
         c.execute(
             "UPDATE models SET artifact = ?1, artifact_md5 = ?2",
             rusqlite::params![bad, md5],
@@ -222,6 +223,7 @@ fn tampered_truncated_and_newer_artifacts_are_refused() {
         .into_bytes();
     let md5 = mlops_lite::registry::md5_hex(&newer);
     reg.connection()
+        .unwrap()
         .execute(
             "UPDATE models SET artifact = ?1, artifact_md5 = ?2",
             rusqlite::params![newer, md5],

@@ -38,6 +38,7 @@ fn registry_workflow_in_wasm() {
     let back = Registry::from_bytes(&bytes).unwrap();
     let n: i64 = back
         .connection()
+        .unwrap()
         .query_row("SELECT count(*) FROM prediction_records", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 2);

@@ -73,6 +73,27 @@ enum Command {
         /// The model: an id, a name or name@version.
         model: String,
     },
+    /// Copy a whole registry, or chosen datasets and models (each with its training dataset)
+    /// and optionally their log, between registries: files and postgres:// URLs, both ways.
+    /// Names, versions, md5s and lineage are kept; one transaction on the target, where every
+    /// md5 is recomputed before it commits.
+    Copy {
+        /// The registry to copy from (a file or a postgres:// URL; it is only read).
+        #[arg(long, value_name = "FILE|URL")]
+        from: PathBuf,
+        /// The registry to copy into (created when missing).
+        #[arg(long, value_name = "FILE|URL")]
+        to: PathBuf,
+        /// A dataset to copy (id, name or name@version); repeatable.
+        #[arg(long = "dataset", value_name = "REF")]
+        datasets: Vec<String>,
+        /// A model to copy, with its training dataset; repeatable.
+        #[arg(long = "model", value_name = "REF")]
+        models: Vec<String>,
+        /// Also copy the prediction log of the copied models.
+        #[arg(long)]
+        with_log: bool,
+    },
     /// Serve the browser page on 127.0.0.1: www/ at /, the npm package at /npm/, data/ at
     /// /data/ (static files, GET and HEAD only); Ctrl-C stops it.
     Serve {
@@ -437,6 +458,39 @@ fn run(cli: Cli) -> Result<(), Error> {
                 )));
             }
         }
+        Command::Copy {
+            from,
+            to,
+            datasets,
+            models,
+            with_log,
+        } => {
+            if from == to {
+                return Err(Error::InvalidArgument(format!(
+                    "--from and --to are the same registry ({}); name another target",
+                    from.display()
+                )));
+            }
+            let mut source = Registry::open_existing(&from)?;
+            let existed = to.exists();
+            let selection = mlops_lite::copy::Selection {
+                datasets,
+                models,
+                with_log,
+            };
+            let report = Registry::open(&to).and_then(|mut target| {
+                mlops_lite::copy::copy(&mut source, &mut target, &selection)
+            });
+            if report.is_err() && !existed {
+                remove_db_files(&to);
+            }
+            let report = report?;
+            if cli.json {
+                print_json(out, &report)?;
+            } else {
+                write_out(out, &copy_report_text(&report))?;
+            }
+        }
         Command::ImportLegacy { old } => {
             // The Python file is checked before the target is created or migrated.
             mlops_lite::legacy::inspect_legacy(&old)?;
@@ -457,8 +511,42 @@ fn run(cli: Cli) -> Result<(), Error> {
     Ok(())
 }
 
-/// Removes a registry file and its WAL companions (after a failed first bind).
+/// What `copy` did, one line per dataset and model version.
+fn copy_report_text(r: &mlops_lite::copy::CopyReport) -> String {
+    let mut s = format!("copied from {} to {}\n", r.from, r.to);
+    let items = r
+        .datasets
+        .iter()
+        .map(|i| ("dataset", i))
+        .chain(r.models.iter().map(|i| ("model", i)));
+    for (what, i) in items {
+        let done = if i.written {
+            "written"
+        } else {
+            "already there"
+        };
+        s.push_str(&format!(
+            "{what} {}@{} (md5 {}): {done}, id {} -> {}\n",
+            i.name, i.version, i.md5, i.from_id, i.to_id
+        ));
+    }
+    s.push_str(&format!(
+        "log: {} calls ({} records) written, {} already there\n",
+        r.calls_written, r.records_written, r.calls_already_there
+    ));
+    s.push_str(&format!(
+        "verified: {} md5s recomputed in the target matched before the commit\n",
+        r.md5s_verified
+    ));
+    s
+}
+
+/// Removes a registry file and its WAL companions (after a failed first bind); nothing for a
+/// PostgreSQL URL.
 fn remove_db_files(db: &std::path::Path) {
+    if db.to_str().is_some_and(mlops_lite::store::pg::is_url) {
+        return;
+    }
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let mut p = db.as_os_str().to_owned();
         p.push(suffix);

@@ -10,11 +10,15 @@
 use std::path::Path;
 
 use rusqlite::types::{Null, ValueRef};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
 
 use crate::dataset::{Column, ColumnInfo, DType, Dataset, Values};
 use crate::error::{Error, Result};
+
+pub mod db;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod pg;
 
 /// The newest registry format this build reads and writes.
 pub const SCHEMA_VERSION: i64 = 4;
@@ -53,7 +57,7 @@ pub struct DatasetEntry {
     pub data_table: String,
 }
 
-const DATASET_COLUMNS: &str =
+pub(crate) const DATASET_COLUMNS: &str =
     "id, name, version, size_cols, size_rows, description, created_at, md5, data_table";
 
 fn dataset_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<DatasetEntry> {
@@ -457,13 +461,15 @@ pub struct NewDataset<'a> {
     pub source_format: Option<&'a str>,
     /// Fingerprint of the raw source bytes, for the fast re-bind check.
     pub source_fingerprint: Option<&'a str>,
+    /// When it was bound (kept by `copy`); `None` for now.
+    pub created_at: Option<&'a str>,
 }
 
 /// Inserts a new version of a dataset inside `tx`: the `datasets` row, its data table with
 /// every row, and its column summaries (computed by `stats`, which runs on another thread
 /// while the rows are inserted, natively).
 pub fn insert_dataset(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     new: &NewDataset<'_>,
     data: &Dataset,
     stats: impl FnOnce() -> Vec<ColumnInfo> + Send,
@@ -480,7 +486,7 @@ pub fn insert_dataset(
 /// registries keeps their versions). A version already taken under that name is refused by
 /// the `UNIQUE (name, version)` constraint.
 pub fn insert_dataset_version(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     new: &NewDataset<'_>,
     data: &Dataset,
     stats: impl FnOnce() -> Vec<ColumnInfo> + Send,
@@ -491,8 +497,8 @@ pub fn insert_dataset_version(
     })?;
     let table = format!("data_{id}");
     tx.execute(
-        "INSERT INTO datasets (id, name, version, description, size_rows, size_cols, md5, data_table, source_format, source_fingerprint) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO datasets (id, name, version, description, size_rows, size_cols, md5, data_table, source_format, source_fingerprint, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, strftime('%Y-%m-%d %H:%M:%S', 'now')))",
         params![
             id,
             new.name,
@@ -503,7 +509,8 @@ pub fn insert_dataset_version(
             new.md5,
             table,
             new.source_format,
-            new.source_fingerprint
+            new.source_fingerprint,
+            new.created_at
         ],
     )?;
     let defs: Vec<String> = data
@@ -554,7 +561,7 @@ pub fn insert_dataset_version(
 
 /// Runs `side` on another thread (natively) while `main` runs here; returns `side`'s result
 /// once `main` succeeded.
-fn run_beside<T: Send>(
+pub(crate) fn run_beside<T: Send>(
     side: impl FnOnce() -> T + Send,
     main: impl FnOnce() -> Result<()>,
 ) -> Result<T> {
@@ -573,7 +580,7 @@ fn run_beside<T: Send>(
     }
 }
 
-fn insert_rows(tx: &Transaction<'_>, table: &str, data: &Dataset) -> Result<()> {
+fn insert_rows(tx: &Connection, table: &str, data: &Dataset) -> Result<()> {
     let n = data.columns().len();
     let placeholders = vec!["?"; n].join(", ");
     let mut stmt = tx.prepare(&format!(
@@ -725,7 +732,7 @@ pub struct ModelEntry {
     pub artifact_md5: String,
 }
 
-const MODEL_COLUMNS: &str = "id, name, version, dataset_id, estimator_class, estimator_type, description, metrics, created_at, target, artifact_md5";
+pub(crate) const MODEL_COLUMNS: &str = "id, name, version, dataset_id, estimator_class, estimator_type, description, metrics, created_at, target, artifact_md5";
 
 fn model_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<ModelEntry> {
     let metrics: String = row.get(7)?;
@@ -804,19 +811,26 @@ pub struct NewModel<'a> {
     pub mlops_lite_version: &'a str,
     /// smartcore version.
     pub smartcore_version: &'a str,
+    /// The version to write (kept by `copy`); `None` for the next one.
+    pub version: Option<i64>,
+    /// When it was bound (kept by `copy`); `None` for now.
+    pub created_at: Option<&'a str>,
 }
 
 /// Inserts the next version of model `new.name`.
-pub fn insert_model(tx: &Transaction<'_>, new: &NewModel<'_>) -> Result<ModelEntry> {
-    let version: i64 = tx.query_row(
-        "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?1",
-        [new.name],
-        |r| r.get(0),
-    )?;
+pub fn insert_model(tx: &Connection, new: &NewModel<'_>) -> Result<ModelEntry> {
+    let version: i64 = match new.version {
+        Some(v) => v,
+        None => tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = ?1",
+            [new.name],
+            |r| r.get(0),
+        )?,
+    };
     tx.execute(
         "INSERT INTO models (name, version, dataset_id, target, estimator_class, estimator_type, description, \
-         metrics, signature, classes, artifact, artifact_md5, artifact_format, mlops_lite_version, smartcore_version) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+         metrics, signature, classes, artifact, artifact_md5, artifact_format, mlops_lite_version, smartcore_version, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, COALESCE(?16, strftime('%Y-%m-%d %H:%M:%S', 'now')))",
         params![
             new.name,
             version,
@@ -832,7 +846,8 @@ pub fn insert_model(tx: &Transaction<'_>, new: &NewModel<'_>) -> Result<ModelEnt
             new.artifact_md5,
             new.artifact_format,
             new.mlops_lite_version,
-            new.smartcore_version
+            new.smartcore_version,
+            new.created_at
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -897,7 +912,7 @@ pub fn model_artifact(conn: &Connection, id: i64) -> Result<Vec<u8>> {
 /// `record(i, inputs, outputs)` writes record `i`'s inputs and outputs JSON into the two
 /// (reused) buffers and returns its reference id.
 pub fn insert_prediction_log<'p>(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     model_id: i64,
     dataset_id: i64,
     latency_us: i64,
@@ -1048,6 +1063,156 @@ pub fn query_log(conn: &Connection, filter: &LogFilter) -> Result<Vec<LogRecord>
     let mut all: Vec<LogRecord> = rows.collect::<rusqlite::Result<_>>()?;
     all.reverse();
     Ok(all)
+}
+
+/// Every stored field of a model version, as stored (what `copy` carries over).
+#[derive(Debug, Clone)]
+pub struct ModelRow {
+    /// The model's row.
+    pub entry: ModelEntry,
+    /// Metrics JSON, as stored.
+    pub metrics: String,
+    /// Signature JSON, as stored.
+    pub signature: String,
+    /// Classes JSON, as stored.
+    pub classes: String,
+    /// The artifact bytes.
+    pub artifact: Vec<u8>,
+    /// Artifact format version.
+    pub artifact_format: i64,
+    /// Writer version.
+    pub mlops_lite_version: String,
+    /// smartcore version.
+    pub smartcore_version: String,
+}
+
+/// One logged prediction call with its records, as stored (what `copy --with-log` carries).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedCall {
+    /// When it was logged.
+    pub created_at: String,
+    /// Number of records.
+    pub n_records: i64,
+    /// Latency of the call, microseconds.
+    pub latency_us: i64,
+    /// Its records, by position.
+    pub records: Vec<LoggedRecord>,
+}
+
+/// One logged record, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedRecord {
+    /// Position in the batch.
+    pub position: i64,
+    /// Reference id.
+    pub reference_id: Option<String>,
+    /// Inputs JSON text.
+    pub inputs: String,
+    /// Outputs JSON text.
+    pub outputs: String,
+}
+
+/// The source format and fingerprint of dataset `id`.
+pub fn dataset_source(conn: &Connection, id: i64) -> Result<(Option<String>, Option<String>)> {
+    Ok(conn.query_row(
+        "SELECT source_format, source_fingerprint FROM datasets WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// Every stored field of model `id`.
+pub fn model_row(conn: &Connection, id: i64) -> Result<ModelRow> {
+    let entry = model_by_id(conn, id)?
+        .ok_or_else(|| Error::NotFound(format!("model id {id} is not there")))?;
+    Ok(conn.query_row(
+        "SELECT metrics, signature, classes, artifact, artifact_format, mlops_lite_version, smartcore_version \
+         FROM models WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(ModelRow {
+                entry: entry.clone(),
+                metrics: r.get(0)?,
+                signature: r.get(1)?,
+                classes: r.get(2)?,
+                artifact: match r.get_ref(3)? {
+                    ValueRef::Blob(b) | ValueRef::Text(b) => b.to_vec(),
+                    _ => Vec::new(),
+                },
+                artifact_format: r.get(4)?,
+                mlops_lite_version: r.get(5)?,
+                smartcore_version: r.get(6)?,
+            })
+        },
+    )?)
+}
+
+/// The logged calls of model `model_id` with their records, oldest first.
+pub fn logged_calls(conn: &Connection, model_id: i64) -> Result<Vec<LoggedCall>> {
+    let mut stmt = conn.prepare(
+        "SELECT c.id, c.created_at, c.n_records, c.latency_us, r.position, r.reference_id, r.inputs, r.outputs \
+         FROM prediction_calls c JOIN prediction_records r ON r.call_id = c.id \
+         WHERE c.model_id = ?1 ORDER BY c.id, r.position",
+    )?;
+    let mut rows = stmt.query([model_id])?;
+    let mut calls: Vec<(i64, LoggedCall)> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        if calls.last().map(|(i, _)| *i) != Some(id) {
+            calls.push((
+                id,
+                LoggedCall {
+                    created_at: r.get(1)?,
+                    n_records: r.get(2)?,
+                    latency_us: r.get(3)?,
+                    records: Vec::new(),
+                },
+            ));
+        }
+        if let Some((_, call)) = calls.last_mut() {
+            call.records.push(LoggedRecord {
+                position: r.get(4)?,
+                reference_id: r.get(5)?,
+                inputs: r.get(6)?,
+                outputs: r.get(7)?,
+            });
+        }
+    }
+    Ok(calls.into_iter().map(|(_, c)| c).collect())
+}
+
+/// Whether model `model_id` already has a logged call like `call` (same time, size, latency).
+pub fn find_logged_call(conn: &Connection, model_id: i64, call: &LoggedCall) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM prediction_calls WHERE model_id = ?1 AND created_at = ?2 \
+             AND n_records = ?3 AND latency_us = ?4 LIMIT 1",
+            params![model_id, call.created_at, call.n_records, call.latency_us],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Writes a logged call as stored elsewhere (its time kept) for model `model_id`.
+pub fn insert_logged_call(
+    conn: &Connection,
+    model_id: i64,
+    dataset_id: i64,
+    call: &LoggedCall,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO prediction_calls (model_id, dataset_id, created_at, n_records, latency_us) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![model_id, dataset_id, call.created_at, call.n_records, call.latency_us],
+    )?;
+    let id = conn.last_insert_rowid();
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO prediction_records (call_id, position, reference_id, inputs, outputs) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for r in &call.records {
+        stmt.execute(params![id, r.position, r.reference_id, r.inputs, r.outputs])?;
+    }
+    Ok(id)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,235 @@
+//! `copy`: datasets, models and their logs from one registry into another, across backends
+//! (a SQLite file and PostgreSQL, in both directions).
+//!
+//! Ids may change; names, versions, md5s, descriptions, creation times and lineage are kept.
+//! Everything is written in one transaction on the target, and before it commits every copied
+//! dataset is read back and re-hashed and every artifact re-hashed: a copy that fails, or is
+//! interrupted (a lost connection, a killed process), leaves the target exactly as it was.
+//! What is already in the target under the same name, version and md5 is not written again,
+//! so a copy can be repeated; the same name and version with other content is refused.
+//! The `legacy_*` tables of imported Python registries are not copied (their models are not
+//! runnable; their datasets are ordinary datasets and are).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::registry::Registry;
+use crate::store::{DatasetEntry, ModelEntry, NewDataset, NewModel};
+
+/// What to copy. Empty `datasets` and `models` copy the whole registry.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Dataset references (`id`, `name`, `name@version`).
+    pub datasets: Vec<String>,
+    /// Model references; each brings its training dataset.
+    pub models: Vec<String>,
+    /// Also copy the prediction log of the copied models.
+    pub with_log: bool,
+}
+
+/// One dataset or model version and what the copy did with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CopiedItem {
+    /// Name.
+    pub name: String,
+    /// Version (the same in both registries).
+    pub version: i64,
+    /// md5 of the content (datasets) or artifact (models), recomputed in the target.
+    pub md5: String,
+    /// Its id in the source.
+    pub from_id: i64,
+    /// Its id in the target.
+    pub to_id: i64,
+    /// False when the target already held it (same name, version and md5).
+    pub written: bool,
+}
+
+/// What a copy did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CopyReport {
+    /// The source registry.
+    pub from: String,
+    /// The target registry.
+    pub to: String,
+    /// Dataset versions, by source id.
+    pub datasets: Vec<CopiedItem>,
+    /// Model versions, by source id.
+    pub models: Vec<CopiedItem>,
+    /// Logged calls written.
+    pub calls_written: u64,
+    /// Logged records written.
+    pub records_written: u64,
+    /// Logged calls the target already held.
+    pub calls_already_there: u64,
+    /// md5s recomputed in the target and matched before the commit.
+    pub md5s_verified: u64,
+}
+
+/// Copies `selection` from `from` into `to`; see the module docs.
+pub fn copy(from: &mut Registry, to: &mut Registry, selection: &Selection) -> Result<CopyReport> {
+    // What to copy, by source id (so versions go in in their order).
+    let mut datasets: BTreeMap<i64, DatasetEntry> = BTreeMap::new();
+    let mut models: BTreeMap<i64, ModelEntry> = BTreeMap::new();
+    if selection.datasets.is_empty() && selection.models.is_empty() {
+        datasets.extend(from.list_datasets()?.into_iter().map(|d| (d.id, d)));
+        models.extend(from.list_models()?.into_iter().map(|m| (m.id, m)));
+    } else {
+        for r in &selection.datasets {
+            let d = from.dataset(r)?;
+            datasets.insert(d.id, d);
+        }
+        for r in &selection.models {
+            let m = from.model(r)?;
+            models.insert(m.id, m);
+        }
+    }
+    // Each model brings its training dataset; each is checked (md5, format, lineage) first.
+    for m in models.values() {
+        let (_, _, d) = from.pull_model(&m.id.to_string())?;
+        datasets.insert(d.id, d);
+    }
+    let from_label = from.label().to_string();
+    let to_label = to.label().to_string();
+    let source = &*from;
+    let conflict = |what: &str, name: &str, version: i64, theirs: &str, ours: &str| {
+        Error::InvalidArgument(format!(
+            "cannot copy {what} {name}@{version}: {to_label} already holds {name}@{version} with \
+             other content (md5 {theirs}; the copy's is {ours}); nothing was copied. Copy into \
+             another registry, or leave that {what} out"
+        ))
+    };
+
+    to.db_mut().write(|tx| {
+        let mut report = CopyReport {
+            from: from_label.clone(),
+            to: to_label.clone(),
+            datasets: Vec::new(),
+            models: Vec::new(),
+            calls_written: 0,
+            records_written: 0,
+            calls_already_there: 0,
+            md5s_verified: 0,
+        };
+        let mut dataset_ids: BTreeMap<i64, i64> = BTreeMap::new();
+        for d in datasets.values() {
+            tx.lock_name("dataset", &d.name)?;
+            let (to_id, written) = match tx.dataset_by_name(&d.name, Some(d.version))? {
+                Some(there) if there.md5 == d.md5 => (there.id, false),
+                Some(there) => {
+                    return Err(conflict("dataset", &d.name, d.version, &there.md5, &d.md5))
+                }
+                None => {
+                    let (_, data) = source.pull_dataset(&d.id.to_string())?;
+                    let (format, fingerprint) = source.db().dataset_source(d.id)?;
+                    let new = NewDataset {
+                        name: &d.name,
+                        description: &d.description,
+                        md5: &d.md5,
+                        source_format: format.as_deref(),
+                        source_fingerprint: fingerprint.as_deref(),
+                        created_at: Some(&d.created_at),
+                    };
+                    let entry = tx.insert_dataset(&new, &data, Some(d.version))?;
+                    drop(data);
+                    // Read back and re-hash before the commit.
+                    let back = tx.read_dataset(&entry, &to_label)?;
+                    let md5 = back.md5();
+                    if md5 != d.md5 {
+                        return Err(Error::Corrupt {
+                            path: to_label.clone(),
+                            reason: format!(
+                                "dataset {}@{} read back with md5 {md5} instead of {}; the copy \
+                                 was rolled back",
+                                d.name, d.version, d.md5
+                            ),
+                        });
+                    }
+                    report.md5s_verified += 1;
+                    (entry.id, true)
+                }
+            };
+            dataset_ids.insert(d.id, to_id);
+            report.datasets.push(CopiedItem {
+                name: d.name.clone(),
+                version: d.version,
+                md5: d.md5.clone(),
+                from_id: d.id,
+                to_id,
+                written,
+            });
+        }
+        for m in models.values() {
+            tx.lock_name("model", &m.name)?;
+            let to_dataset = dataset_ids[&m.dataset_registry_id];
+            let (to_id, written) = match tx.model_by_name(&m.name, Some(m.version))? {
+                Some(there) if there.artifact_md5 == m.artifact_md5 => (there.id, false),
+                Some(there) => {
+                    return Err(conflict(
+                        "model",
+                        &m.name,
+                        m.version,
+                        &there.artifact_md5,
+                        &m.artifact_md5,
+                    ))
+                }
+                None => {
+                    let row = source.db().model_row(m.id)?;
+                    let new = NewModel {
+                        name: &m.name,
+                        description: &m.description,
+                        dataset_id: to_dataset,
+                        target: &m.target,
+                        estimator_class: &m.estimator_class,
+                        estimator_type: &m.estimator_type,
+                        metrics: &row.metrics,
+                        signature: &row.signature,
+                        classes: &row.classes,
+                        artifact: &row.artifact,
+                        artifact_md5: &m.artifact_md5,
+                        artifact_format: row.artifact_format as u32,
+                        mlops_lite_version: &row.mlops_lite_version,
+                        smartcore_version: &row.smartcore_version,
+                        version: Some(m.version),
+                        created_at: Some(&m.created_at),
+                    };
+                    let entry = tx.insert_model(&new)?;
+                    let md5 = crate::registry::md5_hex(&tx.model_artifact(entry.id)?);
+                    if md5 != m.artifact_md5 {
+                        return Err(Error::Corrupt {
+                            path: to_label.clone(),
+                            reason: format!(
+                                "model {}@{}'s artifact read back with md5 {md5} instead of {}; \
+                                 the copy was rolled back",
+                                m.name, m.version, m.artifact_md5
+                            ),
+                        });
+                    }
+                    report.md5s_verified += 1;
+                    (entry.id, true)
+                }
+            };
+            if selection.with_log {
+                for call in source.db().logged_calls(m.id)? {
+                    if tx.find_logged_call(to_id, &call)? {
+                        report.calls_already_there += 1;
+                    } else {
+                        tx.insert_logged_call(to_id, to_dataset, &call)?;
+                        report.calls_written += 1;
+                        report.records_written += call.records.len() as u64;
+                    }
+                }
+            }
+            report.models.push(CopiedItem {
+                name: m.name.clone(),
+                version: m.version,
+                md5: m.artifact_md5.clone(),
+                from_id: m.id,
+                to_id,
+                written,
+            });
+        }
+        Ok(report)
+    })
+}

@@ -1,0 +1,372 @@
+//! One interface over the two stores: [`Db`] is an open registry database, SQLite (file,
+//! memory or bytes; every build) or PostgreSQL (native builds), and [`Tx`] one write
+//! transaction on it. The registry API calls these; each method runs the same statement in
+//! the dialect of its backend ([`super`] for SQLite, [`super::pg`] for PostgreSQL).
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::{
+    DatasetEntry, LogFilter, LogRecord, LoggedCall, ModelEntry, ModelRow, NewDataset, NewModel,
+};
+use crate::dataset::{ColumnInfo, Dataset};
+use crate::error::{Error, Result};
+
+#[cfg(not(target_arch = "wasm32"))]
+use super::pg;
+
+/// An open registry database.
+pub enum Db {
+    /// A SQLite database: a file, or in memory.
+    Sqlite(Connection),
+    /// A schema of a PostgreSQL database.
+    #[cfg(not(target_arch = "wasm32"))]
+    Postgres(Box<pg::PgStore>),
+}
+
+/// Runs `$f` of the matching store with the connection first, then the arguments.
+macro_rules! on {
+    ($db:expr, $f:ident ( $($a:expr),* )) => {
+        match $db {
+            Db::Sqlite(c) => super::$f(c, $($a),*),
+            #[cfg(not(target_arch = "wasm32"))]
+            Db::Postgres(p) => pg::$f(&mut p.client.borrow_mut(), $($a),*),
+        }
+    };
+}
+
+/// Like `on!`, inside a transaction.
+macro_rules! on_tx {
+    ($tx:expr, $f:ident ( $($a:expr),* )) => {
+        match $tx {
+            Tx::Sqlite(t) => super::$f(t, $($a),*),
+            #[cfg(not(target_arch = "wasm32"))]
+            Tx::Postgres(t) => pg::$f(&mut t.store.client.borrow_mut(), $($a),*),
+        }
+    };
+}
+
+/// How many times a write that lost a race (unique constraint, deadlock) is retried.
+#[cfg(not(target_arch = "wasm32"))]
+const RETRIES: usize = 8;
+
+impl Db {
+    /// Whether this is a PostgreSQL registry.
+    pub fn is_postgres(&self) -> bool {
+        !matches!(self, Db::Sqlite(_))
+    }
+
+    /// The SQLite connection, if this is SQLite.
+    pub fn sqlite(&self) -> Option<&Connection> {
+        match self {
+            Db::Sqlite(c) => Some(c),
+            #[cfg(not(target_arch = "wasm32"))]
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// The SQLite connection, mutably, if this is SQLite.
+    pub fn sqlite_mut(&mut self) -> Option<&mut Connection> {
+        match self {
+            Db::Sqlite(c) => Some(c),
+            #[cfg(not(target_arch = "wasm32"))]
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// Starts a write transaction (SQLite: `BEGIN IMMEDIATE`, so writers queue on the busy
+    /// timeout instead of failing later).
+    pub fn begin(&mut self) -> Result<Tx<'_>> {
+        match self {
+            Db::Sqlite(c) => Ok(Tx::Sqlite(
+                c.transaction_with_behavior(TransactionBehavior::Immediate)?,
+            )),
+            #[cfg(not(target_arch = "wasm32"))]
+            Db::Postgres(p) => {
+                p.client.borrow_mut().batch_execute("BEGIN")?;
+                Ok(Tx::Postgres(PgTx {
+                    store: p,
+                    open: true,
+                }))
+            }
+        }
+    }
+
+    /// Runs `work` in one transaction and commits it. On PostgreSQL a transaction that lost a
+    /// race with another writer (a unique constraint, a deadlock) is rolled back and run again.
+    pub fn write<T>(&mut self, mut work: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        #[cfg(not(target_arch = "wasm32"))]
+        let mut attempt = 0;
+        loop {
+            let result = (|| {
+                let mut tx = self.begin()?;
+                let value = work(&mut tx)?;
+                tx.commit()?;
+                Ok(value)
+            })();
+            match result {
+                #[cfg(not(target_arch = "wasm32"))]
+                Err(e) if self.is_postgres() && attempt < RETRIES && pg::is_retryable(&e) => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(5 * attempt as u64));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// See [`super::find_dataset_by_fingerprint`].
+    pub fn find_dataset_by_fingerprint(
+        &self,
+        name: &str,
+        fingerprint: &str,
+    ) -> Result<Option<DatasetEntry>> {
+        on!(self, find_dataset_by_fingerprint(name, fingerprint))
+    }
+
+    /// See [`super::list_datasets`].
+    pub fn list_datasets(&self) -> Result<Vec<DatasetEntry>> {
+        on!(self, list_datasets())
+    }
+
+    /// See [`super::dataset_by_id`].
+    pub fn dataset_by_id(&self, id: i64) -> Result<Option<DatasetEntry>> {
+        on!(self, dataset_by_id(id))
+    }
+
+    /// See [`super::dataset_by_name`].
+    pub fn dataset_by_name(
+        &self,
+        name: &str,
+        version: Option<i64>,
+    ) -> Result<Option<DatasetEntry>> {
+        on!(self, dataset_by_name(name, version))
+    }
+
+    /// See [`super::dataset_source`].
+    pub fn dataset_source(&self, id: i64) -> Result<(Option<String>, Option<String>)> {
+        on!(self, dataset_source(id))
+    }
+
+    /// See [`super::column_infos`].
+    pub fn column_infos(&self, id: i64) -> Result<Vec<ColumnInfo>> {
+        on!(self, column_infos(id))
+    }
+
+    /// See [`super::read_dataset`].
+    pub fn read_dataset(&self, entry: &DatasetEntry, label: &str) -> Result<Dataset> {
+        on!(self, read_dataset(entry, label))
+    }
+
+    /// See [`super::row_hashes`].
+    pub fn row_hashes(&self, id: i64) -> Result<Option<(usize, Vec<u64>)>> {
+        on!(self, row_hashes(id))
+    }
+
+    /// See [`super::list_models`].
+    pub fn list_models(&self) -> Result<Vec<ModelEntry>> {
+        on!(self, list_models())
+    }
+
+    /// See [`super::model_by_id`].
+    pub fn model_by_id(&self, id: i64) -> Result<Option<ModelEntry>> {
+        on!(self, model_by_id(id))
+    }
+
+    /// See [`super::model_by_name`].
+    pub fn model_by_name(&self, name: &str, version: Option<i64>) -> Result<Option<ModelEntry>> {
+        on!(self, model_by_name(name, version))
+    }
+
+    /// See [`super::model_artifact`].
+    pub fn model_artifact(&self, id: i64) -> Result<Vec<u8>> {
+        on!(self, model_artifact(id))
+    }
+
+    /// See [`super::model_row`].
+    pub fn model_row(&self, id: i64) -> Result<ModelRow> {
+        on!(self, model_row(id))
+    }
+
+    /// See [`super::logged_calls`].
+    pub fn logged_calls(&self, model_id: i64) -> Result<Vec<LoggedCall>> {
+        on!(self, logged_calls(model_id))
+    }
+
+    /// See [`super::query_log`].
+    pub fn query_log(&self, filter: &LogFilter) -> Result<Vec<LogRecord>> {
+        on!(self, query_log(filter))
+    }
+}
+
+/// One write transaction. Dropped without [`Tx::commit`], it is rolled back.
+pub enum Tx<'a> {
+    /// On SQLite.
+    Sqlite(rusqlite::Transaction<'a>),
+    /// On PostgreSQL.
+    #[cfg(not(target_arch = "wasm32"))]
+    Postgres(PgTx<'a>),
+}
+
+/// A PostgreSQL transaction: `BEGIN` was sent on the store's connection.
+#[cfg(not(target_arch = "wasm32"))]
+pub struct PgTx<'a> {
+    store: &'a pg::PgStore,
+    /// Not yet committed.
+    open: bool,
+}
+
+impl Tx<'_> {
+    /// Commits.
+    pub fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => Ok(t.commit()?),
+            #[cfg(not(target_arch = "wasm32"))]
+            Tx::Postgres(mut t) => {
+                t.open = false;
+                t.store.client.borrow_mut().batch_execute("COMMIT")?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Serialises writers of one dataset or model name (`kind` is `dataset` or `model`) until
+    /// the end of the transaction. SQLite's `BEGIN IMMEDIATE` already serialises all writers.
+    pub fn lock_name(&mut self, kind: &str, name: &str) -> Result<()> {
+        match self {
+            Tx::Sqlite(_) => {
+                let _ = (kind, name);
+                Ok(())
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            Tx::Postgres(t) => pg::lock_name(&mut t.store.client.borrow_mut(), kind, name),
+        }
+    }
+
+    /// See [`super::find_dataset_by_md5`].
+    pub fn find_dataset_by_md5(&mut self, name: &str, md5: &str) -> Result<Option<DatasetEntry>> {
+        on_tx!(self, find_dataset_by_md5(name, md5))
+    }
+
+    /// See [`super::dataset_by_name`].
+    pub fn dataset_by_name(
+        &mut self,
+        name: &str,
+        version: Option<i64>,
+    ) -> Result<Option<DatasetEntry>> {
+        on_tx!(self, dataset_by_name(name, version))
+    }
+
+    /// See [`super::dataset_for_lineage`].
+    pub fn dataset_for_lineage(
+        &mut self,
+        name: &str,
+        version: i64,
+        md5: &str,
+    ) -> Result<Option<DatasetEntry>> {
+        on_tx!(self, dataset_for_lineage(name, version, md5))
+    }
+
+    /// Inserts a dataset version: the next one, or `version` (kept by `copy`).
+    pub fn insert_dataset(
+        &mut self,
+        new: &NewDataset<'_>,
+        data: &Dataset,
+        version: Option<i64>,
+    ) -> Result<DatasetEntry> {
+        let stats = || data.column_info();
+        match self {
+            Tx::Sqlite(t) => match version {
+                Some(v) => super::insert_dataset_version(t, new, data, stats, v),
+                None => super::insert_dataset(t, new, data, stats),
+            },
+            #[cfg(not(target_arch = "wasm32"))]
+            Tx::Postgres(t) => pg::insert_dataset_version(
+                &mut t.store.client.borrow_mut(),
+                new,
+                data,
+                stats,
+                version,
+            ),
+        }
+    }
+
+    /// See [`super::read_dataset`].
+    pub fn read_dataset(&mut self, entry: &DatasetEntry, label: &str) -> Result<Dataset> {
+        on_tx!(self, read_dataset(entry, label))
+    }
+
+    /// See [`super::model_artifact`].
+    pub fn model_artifact(&mut self, id: i64) -> Result<Vec<u8>> {
+        on_tx!(self, model_artifact(id))
+    }
+
+    /// See [`super::find_model_by_md5`].
+    pub fn find_model_by_md5(&mut self, name: &str, md5: &str) -> Result<Option<ModelEntry>> {
+        on_tx!(self, find_model_by_md5(name, md5))
+    }
+
+    /// See [`super::model_by_name`].
+    pub fn model_by_name(
+        &mut self,
+        name: &str,
+        version: Option<i64>,
+    ) -> Result<Option<ModelEntry>> {
+        on_tx!(self, model_by_name(name, version))
+    }
+
+    /// See [`super::insert_model`].
+    pub fn insert_model(&mut self, new: &NewModel<'_>) -> Result<ModelEntry> {
+        on_tx!(self, insert_model(new))
+    }
+
+    /// See [`super::insert_prediction_log`].
+    pub fn insert_prediction_log<'p>(
+        &mut self,
+        model_id: i64,
+        dataset_id: i64,
+        latency_us: i64,
+        n: usize,
+        record: impl FnMut(usize, &mut String, &mut String) -> Option<&'p str>,
+    ) -> Result<i64> {
+        on_tx!(
+            self,
+            insert_prediction_log(model_id, dataset_id, latency_us, n, record)
+        )
+    }
+
+    /// See [`super::find_logged_call`].
+    pub fn find_logged_call(&mut self, model_id: i64, call: &LoggedCall) -> Result<bool> {
+        on_tx!(self, find_logged_call(model_id, call))
+    }
+
+    /// See [`super::insert_logged_call`].
+    pub fn insert_logged_call(
+        &mut self,
+        model_id: i64,
+        dataset_id: i64,
+        call: &LoggedCall,
+    ) -> Result<i64> {
+        on_tx!(self, insert_logged_call(model_id, dataset_id, call))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Drop for PgTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // A lost connection cannot roll back, and needs not: the server discards the
+            // transaction of a closed session.
+            if let Ok(mut c) = self.store.client.try_borrow_mut() {
+                let _ = c.batch_execute("ROLLBACK");
+            }
+        }
+    }
+}
+
+/// An error for what only a SQLite registry can do.
+pub fn sqlite_only(label: &str, what: &str) -> Error {
+    Error::InvalidArgument(format!(
+        "{label} is a PostgreSQL registry; {what} needs a SQLite registry file: copy it into \
+         one first (`mlops-lite copy --from '{label}' --to registry.db`)"
+    ))
+}

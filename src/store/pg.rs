@@ -1,0 +1,986 @@
+//! The PostgreSQL store (native builds only): the same registry tables as the SQLite file,
+//! in one schema of a PostgreSQL database, and the SQL that reads and writes them.
+//!
+//! A URL `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]` names the registry.
+//! Without `schema` the tables live in the connection's current schema (normally `public`);
+//! with it, in that schema, created when missing. A schema that holds other tables is refused
+//! before anything is written. Data tables are bulk loaded with binary `COPY`; each keeps its
+//! row order in a first column (`mlops_row`) because PostgreSQL tables have none.
+//!
+//! Writers: each write is one transaction (`BEGIN` ... `COMMIT`, rolled back on any error or a
+//! lost connection). Writers of the same dataset or model name serialise on a transaction-level
+//! advisory lock, so versions are consecutive; the `UNIQUE (name, version)` constraints remain
+//! the last word, and [`crate::store::db`] retries a write that lost a race to them.
+
+use std::cell::RefCell;
+use std::str::FromStr;
+use std::time::Duration;
+
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::error::SqlState;
+use postgres::types::{ToSql, Type};
+use postgres::{Client, Config, NoTls, Row};
+
+use super::{
+    quote_ident, DatasetEntry, LogFilter, LogRecord, LoggedCall, LoggedRecord, ModelEntry,
+    ModelRow, NewDataset, NewModel, DATASET_COLUMNS, MODEL_COLUMNS, SCHEMA_VERSION,
+};
+use crate::dataset::{Column, ColumnInfo, DType, Dataset, Values};
+use crate::error::{Error, Result};
+
+const SCHEMA: &str = include_str!("pg_schema.sql");
+
+/// Advisory lock key of "creating or checking the registry tables".
+const INIT_LOCK: i64 = 0x4d4c_4f50_0000_0001;
+
+/// Whether `target` names a PostgreSQL registry rather than a file.
+pub fn is_url(target: &str) -> bool {
+    target.starts_with("postgres://") || target.starts_with("postgresql://")
+}
+
+/// An open PostgreSQL registry.
+pub struct PgStore {
+    /// The connection; a `RefCell` because reads take `&self` in the registry API.
+    pub client: RefCell<Client>,
+    /// How messages name it: the URL without its password.
+    pub label: String,
+}
+
+/// The URL without the password, for messages.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth_host, tail) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match auth_host.rsplit_once('@') {
+        Some((auth, host)) => {
+            let user = auth.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}@{host}{tail}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// Splits our own `schema=NAME` parameter off the URL (the driver does not know it).
+fn split_schema(url: &str) -> Result<(String, Option<String>)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), None));
+    };
+    let mut schema = None;
+    let mut rest = Vec::new();
+    for part in query.split('&').filter(|p| !p.is_empty()) {
+        match part.strip_prefix("schema=") {
+            Some(name) => {
+                let ok = !name.is_empty()
+                    && name.len() <= 63
+                    && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    && !name.as_bytes()[0].is_ascii_digit();
+                if !ok {
+                    return Err(Error::InvalidArgument(format!(
+                        "{}: schema {name:?} is not a plain PostgreSQL name; use letters, \
+                         digits and '_' (up to 63), not starting with a digit",
+                        redact(url)
+                    )));
+                }
+                schema = Some(name.to_string());
+            }
+            None => rest.push(part),
+        }
+    }
+    let base = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((base, schema))
+}
+
+/// Connects to the registry at `url`; creates its tables in an empty schema when `create`.
+pub fn open(url: &str, create: bool) -> Result<PgStore> {
+    let label = redact(url);
+    let (driver_url, schema) = split_schema(url)?;
+    let mut config = Config::from_str(&driver_url).map_err(|e| {
+        Error::InvalidArgument(format!(
+            "malformed PostgreSQL URL {label}: {e}; write it as \
+             postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]"
+        ))
+    })?;
+    if config.get_hosts().is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "malformed PostgreSQL URL {label}: it names no host; write it as \
+             postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]"
+        )));
+    }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("mlops-lite");
+    }
+    let mut client = config
+        .connect(NoTls)
+        .map_err(|e| connect_error(&label, &config, e))?;
+    if let Some(s) = &schema {
+        // Creating a schema races with another process doing the same: take the lock first.
+        client.batch_execute(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({INIT_LOCK}); \
+             CREATE SCHEMA IF NOT EXISTS {q}; COMMIT; SET search_path TO {q}",
+            q = quote_ident(s)
+        ))?;
+    }
+    prepare(&mut client, &label, create)?;
+    Ok(PgStore {
+        client: RefCell::new(client),
+        label,
+    })
+}
+
+fn connect_error(label: &str, config: &Config, e: postgres::Error) -> Error {
+    let user = config.get_user().unwrap_or("(none)");
+    let db = config.get_dbname().unwrap_or(user);
+    let reason = match e.code() {
+        Some(c) if *c == SqlState::INVALID_PASSWORD => format!(
+            "the server refused the password of user {user:?} ({e}); check the user and password in the URL"
+        ),
+        Some(c) if *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => format!(
+            "the server refused user {user:?} ({e}); check the user name in the URL, or create \
+             the role (`createuser {user}`)"
+        ),
+        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => format!(
+            "database {db:?} does not exist ({e}); create it (`createdb {db}`) or fix the URL"
+        ),
+        Some(_) => format!("the server refused the connection: {e}"),
+        None => format!(
+            "the server is not reachable ({e}); is PostgreSQL running there? Start it \
+             (e.g. `sudo service postgresql start`) or fix the host and port in the URL"
+        ),
+    };
+    Error::Connect {
+        target: label.to_string(),
+        reason,
+    }
+}
+
+/// Checks that the schema is an mlops-lite registry (or empty), and creates the tables.
+fn prepare(client: &mut Client, label: &str, create: bool) -> Result<()> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INIT_LOCK])?;
+    let schema: Option<String> = tx.query_one("SELECT current_schema()", &[])?.get(0);
+    let Some(schema) = schema else {
+        return Err(Error::NotARegistry {
+            path: label.into(),
+            reason: "its search_path names no existing schema; add ?schema=NAME to the URL \
+                     (mlops-lite creates it)"
+                .into(),
+        });
+    };
+    let tables: Vec<String> = tx
+        .query(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = current_schema() ORDER BY 1",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if tables.iter().any(|t| t == "mlops_meta") {
+        let row = tx.query_opt(
+            "SELECT value FROM mlops_meta WHERE key = 'format_version'",
+            &[],
+        )?;
+        let version: Option<i64> = row.and_then(|r| r.get::<_, String>(0).parse().ok());
+        return match version {
+            Some(v) if v > SCHEMA_VERSION => Err(Error::NewerFormat {
+                path: label.into(),
+                found: v,
+                supported: SCHEMA_VERSION,
+            }),
+            Some(v) if v == SCHEMA_VERSION => Ok(()),
+            _ => Err(Error::NotARegistry {
+                path: label.into(),
+                reason: format!(
+                    "schema {schema:?} has an mlops_meta table without a format_version this \
+                     build knows; use another schema (?schema=NAME)"
+                ),
+            }),
+        };
+    }
+    if !tables.is_empty() {
+        let shown: Vec<&str> = tables.iter().take(5).map(String::as_str).collect();
+        return Err(Error::NotARegistry {
+            path: label.into(),
+            reason: format!(
+                "schema {schema:?} holds other tables ({}{}); mlops-lite only writes into a \
+                 schema of its own: add ?schema=NAME to the URL (it is created) or use another \
+                 database",
+                shown.join(", "),
+                if tables.len() > 5 { ", ..." } else { "" }
+            ),
+        });
+    }
+    if !create {
+        return Err(Error::NotFound(format!(
+            "{label} holds no registry yet (schema {schema:?} is empty); bind a dataset first \
+             (`mlops-lite --db '{label}' dataset add --sample iris`) or check the URL"
+        )));
+    }
+    tx.batch_execute(SCHEMA)?;
+    tx.execute(
+        "INSERT INTO mlops_meta (key, value) VALUES ('format', 'mlops-lite registry'), \
+         ('format_version', $1), ('written_by', $2)",
+        &[
+            &SCHEMA_VERSION.to_string(),
+            &concat!("mlops-lite ", env!("CARGO_PKG_VERSION")),
+        ],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A lock key for writers of one dataset or model name.
+pub fn name_lock(kind: &str, name: &str) -> i64 {
+    let mut bytes = kind.as_bytes().to_vec();
+    bytes.push(0);
+    bytes.extend_from_slice(name.as_bytes());
+    xxhash_rust::xxh3::xxh3_64(&bytes) as i64
+}
+
+/// Takes the transaction-level lock of `kind` `name` (released at commit or rollback).
+pub fn lock_name(c: &mut Client, kind: &str, name: &str) -> Result<()> {
+    c.execute(
+        "SELECT pg_advisory_xact_lock($1)",
+        &[&name_lock(kind, name)],
+    )?;
+    Ok(())
+}
+
+/// Whether a failed write lost a race and may be retried.
+pub fn is_retryable(e: &Error) -> bool {
+    match e {
+        Error::Postgres(p) => matches!(
+            p.code(),
+            Some(c) if *c == SqlState::UNIQUE_VIOLATION
+                || *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED
+        ),
+        _ => false,
+    }
+}
+
+fn dataset_entry(r: &Row) -> DatasetEntry {
+    DatasetEntry {
+        id: r.get(0),
+        name: r.get(1),
+        version: r.get(2),
+        size_cols: r.get(3),
+        size_rows: r.get(4),
+        description: r.get(5),
+        created_at: r.get(6),
+        md5: r.get(7),
+        data_table: r.get(8),
+    }
+}
+
+fn model_entry(r: &Row) -> ModelEntry {
+    let metrics: String = r.get(7);
+    ModelEntry {
+        id: r.get(0),
+        name: r.get(1),
+        version: r.get(2),
+        dataset_registry_id: r.get(3),
+        estimator_class: r.get(4),
+        estimator_type: r.get(5),
+        description: r.get(6),
+        metrics: serde_json::from_str(&metrics).unwrap_or(serde_json::Value::Null),
+        created_at: r.get(8),
+        target: r.get(9),
+        artifact_md5: r.get(10),
+    }
+}
+
+fn one_dataset(
+    c: &mut Client,
+    filter: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Option<DatasetEntry>> {
+    let sql = format!("SELECT {DATASET_COLUMNS} FROM datasets WHERE {filter} LIMIT 1");
+    Ok(c.query_opt(&sql, params)?.as_ref().map(dataset_entry))
+}
+
+fn one_model(
+    c: &mut Client,
+    filter: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Option<ModelEntry>> {
+    let sql = format!("SELECT {MODEL_COLUMNS} FROM models WHERE {filter} LIMIT 1");
+    Ok(c.query_opt(&sql, params)?.as_ref().map(model_entry))
+}
+
+/// See [`super::find_dataset_by_md5`].
+pub fn find_dataset_by_md5(c: &mut Client, name: &str, md5: &str) -> Result<Option<DatasetEntry>> {
+    one_dataset(c, "name = $1 AND md5 = $2 ORDER BY version", &[&name, &md5])
+}
+
+/// See [`super::find_dataset_by_fingerprint`].
+pub fn find_dataset_by_fingerprint(
+    c: &mut Client,
+    name: &str,
+    fingerprint: &str,
+) -> Result<Option<DatasetEntry>> {
+    one_dataset(
+        c,
+        "name = $1 AND source_fingerprint = $2 ORDER BY version",
+        &[&name, &fingerprint],
+    )
+}
+
+/// See [`super::list_datasets`].
+pub fn list_datasets(c: &mut Client) -> Result<Vec<DatasetEntry>> {
+    let sql = format!("SELECT {DATASET_COLUMNS} FROM datasets ORDER BY id");
+    Ok(c.query(&sql, &[])?.iter().map(dataset_entry).collect())
+}
+
+/// See [`super::dataset_by_id`].
+pub fn dataset_by_id(c: &mut Client, id: i64) -> Result<Option<DatasetEntry>> {
+    one_dataset(c, "id = $1", &[&id])
+}
+
+/// See [`super::dataset_by_name`].
+pub fn dataset_by_name(
+    c: &mut Client,
+    name: &str,
+    version: Option<i64>,
+) -> Result<Option<DatasetEntry>> {
+    match version {
+        Some(v) => one_dataset(c, "name = $1 AND version = $2", &[&name, &v]),
+        None => one_dataset(c, "name = $1 ORDER BY version DESC", &[&name]),
+    }
+}
+
+/// See [`super::dataset_source`].
+pub fn dataset_source(c: &mut Client, id: i64) -> Result<(Option<String>, Option<String>)> {
+    let r = c.query_one(
+        "SELECT source_format, source_fingerprint FROM datasets WHERE id = $1",
+        &[&id],
+    )?;
+    Ok((r.get(0), r.get(1)))
+}
+
+/// See [`super::column_infos`].
+pub fn column_infos(c: &mut Client, id: i64) -> Result<Vec<ColumnInfo>> {
+    let rows = c.query(
+        "SELECT column_name, original_dtype, converted_dtype, null_count, unique_count, \
+         min_value_num, max_value_num, mean, std FROM dataset_columns WHERE dataset_id = $1 ORDER BY position",
+        &[&id],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| ColumnInfo {
+            column_name: r.get(0),
+            original_dtype: r.get(1),
+            converted_dtype: r.get(2),
+            null_count: r.get::<_, i64>(3) as u64,
+            unique_count: r.get::<_, i64>(4) as u64,
+            min_value_num: r.get(5),
+            max_value_num: r.get(6),
+            mean: r.get(7),
+            std: r.get(8),
+        })
+        .collect())
+}
+
+/// The names of a data table's columns: the row-order column, then the dataset's columns
+/// (cut to PostgreSQL's 63-byte identifiers when longer, keeping them distinct).
+fn physical_columns(data: &Dataset) -> (String, Vec<String>) {
+    let mut names: Vec<String> = Vec::new();
+    for (i, c) in data.columns().iter().enumerate() {
+        let name = if c.name.len() <= 63 {
+            c.name.clone()
+        } else {
+            let suffix = format!("_{i}");
+            let mut end = 63 - suffix.len();
+            while !c.name.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!("{}{suffix}", &c.name[..end])
+        };
+        names.push(name);
+    }
+    let mut row = "mlops_row".to_string();
+    while names.contains(&row) {
+        row.push('_');
+    }
+    (row, names)
+}
+
+fn pg_type(t: DType) -> (&'static str, Type) {
+    match t {
+        DType::Integer => ("BIGINT", Type::INT8),
+        DType::Float => ("DOUBLE PRECISION", Type::FLOAT8),
+        DType::Boolean => ("BOOLEAN", Type::BOOL),
+        DType::String => ("TEXT", Type::TEXT),
+    }
+}
+
+/// One value on its way into a binary COPY.
+enum Cell<'a> {
+    I(Option<i64>),
+    F(Option<f64>),
+    B(Option<bool>),
+    S(Option<&'a str>),
+}
+
+impl Cell<'_> {
+    fn sql(&self) -> &(dyn ToSql + Sync) {
+        match self {
+            Cell::I(v) => v,
+            Cell::F(v) => v,
+            Cell::B(v) => v,
+            Cell::S(v) => v,
+        }
+    }
+}
+
+/// Inserts a dataset at `version` inside the caller's transaction; see
+/// [`super::insert_dataset_version`]. The rows go in with one binary `COPY`, while another
+/// thread computes the column summaries and row hashes.
+pub fn insert_dataset_version(
+    c: &mut Client,
+    new: &NewDataset<'_>,
+    data: &Dataset,
+    stats: impl FnOnce() -> Vec<ColumnInfo> + Send,
+    version: Option<i64>,
+) -> Result<DatasetEntry> {
+    for col in data.columns() {
+        if let Values::String(v) = &col.values {
+            if let Some(r) = v
+                .iter()
+                .position(|s| s.as_deref().is_some_and(|s| s.contains('\0')))
+            {
+                return Err(Error::InvalidArgument(format!(
+                    "dataset {:?}: row {}, column {:?} holds a NUL character, which PostgreSQL \
+                     text cannot store; remove it from the data or keep this dataset in a \
+                     SQLite registry file",
+                    new.name,
+                    r + 1,
+                    col.name
+                )));
+            }
+        }
+    }
+    let version = match version {
+        Some(v) => v,
+        None => c
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM datasets WHERE name = $1",
+                &[&new.name],
+            )?
+            .get(0),
+    };
+    let id: i64 = c
+        .query_one(
+            "SELECT nextval(pg_get_serial_sequence('datasets', 'id'))",
+            &[],
+        )?
+        .get(0);
+    let table = format!("data_{id}");
+    c.execute(
+        "INSERT INTO datasets (id, name, version, description, size_rows, size_cols, md5, data_table, \
+         source_format, source_fingerprint, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+         COALESCE($11, to_char(timezone('UTC', clock_timestamp()), 'YYYY-MM-DD HH24:MI:SS')))",
+        &[
+            &id,
+            &new.name,
+            &version,
+            &new.description,
+            &(data.rows() as i64),
+            &(data.columns().len() as i64),
+            &new.md5,
+            &table,
+            &new.source_format,
+            &new.source_fingerprint,
+            &new.created_at,
+        ],
+    )?;
+    let (row_col, names) = physical_columns(data);
+    let mut defs = vec![format!("{} BIGINT NOT NULL", quote_ident(&row_col))];
+    let mut types = vec![Type::INT8];
+    for (name, col) in names.iter().zip(data.columns()) {
+        let (sql, t) = pg_type(col.values.dtype());
+        defs.push(format!("{} {sql}", quote_ident(name)));
+        types.push(t);
+    }
+    c.batch_execute(&format!(
+        "CREATE TABLE {} ({})",
+        quote_ident(&table),
+        defs.join(", ")
+    ))?;
+    let (infos, (block_size, hashes)) = super::run_beside(
+        || (stats(), data.row_hashes()),
+        || copy_rows(c, &table, &types, data),
+    )?;
+    if !hashes.is_empty() {
+        let blocks: Vec<i64> = (0..hashes.len() as i64).collect();
+        let values: Vec<i64> = hashes.iter().map(|h| *h as i64).collect();
+        c.execute(
+            "INSERT INTO dataset_row_hashes (dataset_id, block, block_size, xxh3) \
+             SELECT $1, b, $2, h FROM unnest($3::bigint[], $4::bigint[]) AS t(b, h)",
+            &[&id, &(block_size as i64), &blocks, &values],
+        )?;
+    }
+    let stmt = c.prepare(
+        "INSERT INTO dataset_columns (dataset_id, position, column_name, original_dtype, converted_dtype, \
+         null_count, unique_count, min_value_num, max_value_num, mean, std) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )?;
+    for (i, info) in infos.iter().enumerate() {
+        c.execute(
+            &stmt,
+            &[
+                &id,
+                &(i as i64),
+                &info.column_name,
+                &info.original_dtype,
+                &info.converted_dtype,
+                &(info.null_count as i64),
+                &(info.unique_count as i64),
+                &info.min_value_num,
+                &info.max_value_num,
+                &info.mean,
+                &info.std,
+            ],
+        )?;
+    }
+    dataset_by_id(c, id)?.ok_or_else(|| Error::NotFound(format!("dataset id {id} vanished")))
+}
+
+fn copy_rows(c: &mut Client, table: &str, types: &[Type], data: &Dataset) -> Result<()> {
+    let sink = c.copy_in(&format!(
+        "COPY {} FROM STDIN (FORMAT binary)",
+        quote_ident(table)
+    ))?;
+    let mut w = BinaryCopyInWriter::new(sink, types);
+    let mut cells: Vec<Cell<'_>> = Vec::with_capacity(types.len());
+    for r in 0..data.rows() {
+        cells.clear();
+        cells.push(Cell::I(Some(r as i64)));
+        for col in data.columns() {
+            cells.push(match &col.values {
+                Values::Integer(v) => Cell::I(v[r]),
+                Values::Float(v) => Cell::F(Some(v[r]).filter(|x| !x.is_nan())),
+                Values::Boolean(v) => Cell::B(v[r]),
+                Values::String(v) => Cell::S(v[r].as_deref()),
+            });
+        }
+        let refs: Vec<&(dyn ToSql + Sync)> = cells.iter().map(Cell::sql).collect();
+        w.write(&refs)?;
+    }
+    w.finish()?;
+    Ok(())
+}
+
+/// See [`super::read_dataset`]: the rows in their recorded order, typed by the column metadata.
+pub fn read_dataset(c: &mut Client, entry: &DatasetEntry, label: &str) -> Result<Dataset> {
+    let infos = column_infos(c, entry.id)?;
+    let damaged = |reason: String| Error::Corrupt {
+        path: label.to_string(),
+        reason: format!(
+            "dataset {}@{} (table {}): {reason}",
+            entry.name, entry.version, entry.data_table
+        ),
+    };
+    let mut types = Vec::with_capacity(infos.len());
+    for i in &infos {
+        types.push(DType::from_name(&i.converted_dtype).ok_or_else(|| {
+            damaged(format!(
+                "column {:?} has unknown dtype {:?}",
+                i.column_name, i.converted_dtype
+            ))
+        })?);
+    }
+    let rows = entry.size_rows.max(0) as usize;
+    let mut cols: Vec<Values> = types
+        .iter()
+        .map(|t| match t {
+            DType::Integer => Values::Integer(Vec::with_capacity(rows)),
+            DType::Float => Values::Float(Vec::with_capacity(rows)),
+            DType::Boolean => Values::Boolean(Vec::with_capacity(rows)),
+            DType::String => Values::String(Vec::with_capacity(rows)),
+        })
+        .collect();
+    let sql = format!(
+        "SELECT * FROM {} ORDER BY 1",
+        quote_ident(&entry.data_table)
+    );
+    let mut it = c
+        .query_raw(&sql, std::iter::empty::<i64>())
+        .map_err(|e| damaged(format!("cannot read it: {e}")))?;
+    let mut r = 0usize;
+    use postgres::fallible_iterator::FallibleIterator;
+    while let Some(row) = it.next()? {
+        r += 1;
+        if row.len() != cols.len() + 1 {
+            return Err(damaged(format!(
+                "it has {} columns but the registry recorded {} (plus the row-order column)",
+                row.len(),
+                cols.len()
+            )));
+        }
+        for (i, col) in cols.iter_mut().enumerate() {
+            let bad = |e: postgres::Error| {
+                damaged(format!(
+                    "row {r}, column {:?}: {e} (expected {})",
+                    infos[i].column_name,
+                    types[i].name()
+                ))
+            };
+            let k = i + 1;
+            match col {
+                Values::Integer(v) => v.push(row.try_get(k).map_err(bad)?),
+                Values::Float(v) => v.push(
+                    row.try_get::<_, Option<f64>>(k)
+                        .map_err(bad)?
+                        .unwrap_or(f64::NAN),
+                ),
+                Values::Boolean(v) => v.push(row.try_get(k).map_err(bad)?),
+                Values::String(v) => v.push(row.try_get(k).map_err(bad)?),
+            }
+        }
+    }
+    if r != rows {
+        return Err(damaged(format!(
+            "it has {r} rows but the registry recorded {rows}"
+        )));
+    }
+    let columns: Vec<Column> = infos
+        .into_iter()
+        .zip(cols)
+        .map(|(i, v)| Column::new(i.column_name, v))
+        .collect();
+    Dataset::new(columns).map_err(|e| damaged(e.to_string()))
+}
+
+/// See [`super::row_hashes`].
+pub fn row_hashes(c: &mut Client, id: i64) -> Result<Option<(usize, Vec<u64>)>> {
+    let rows = c.query(
+        "SELECT block_size, xxh3 FROM dataset_row_hashes WHERE dataset_id = $1 ORDER BY block",
+        &[&id],
+    )?;
+    Ok(rows.first().map(|first| {
+        (
+            first.get::<_, i64>(0) as usize,
+            rows.iter().map(|r| r.get::<_, i64>(1) as u64).collect(),
+        )
+    }))
+}
+
+/// See [`super::dataset_for_lineage`].
+pub fn dataset_for_lineage(
+    c: &mut Client,
+    name: &str,
+    version: i64,
+    md5: &str,
+) -> Result<Option<DatasetEntry>> {
+    one_dataset(
+        c,
+        "md5 = $3 ORDER BY (name = $1 AND version = $2) DESC, id",
+        &[&name, &version, &md5],
+    )
+}
+
+/// See [`super::find_model_by_md5`].
+pub fn find_model_by_md5(c: &mut Client, name: &str, md5: &str) -> Result<Option<ModelEntry>> {
+    one_model(
+        c,
+        "name = $1 AND artifact_md5 = $2 ORDER BY version",
+        &[&name, &md5],
+    )
+}
+
+/// See [`super::insert_model`].
+pub fn insert_model(c: &mut Client, new: &NewModel<'_>) -> Result<ModelEntry> {
+    let version: i64 = match new.version {
+        Some(v) => v,
+        None => c
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE name = $1",
+                &[&new.name],
+            )?
+            .get(0),
+    };
+    let id: i64 = c
+        .query_one(
+            "INSERT INTO models (name, version, dataset_id, target, estimator_class, estimator_type, description, \
+             metrics, signature, classes, artifact, artifact_md5, artifact_format, mlops_lite_version, smartcore_version, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+             COALESCE($16, to_char(timezone('UTC', clock_timestamp()), 'YYYY-MM-DD HH24:MI:SS'))) RETURNING id",
+            &[
+                &new.name,
+                &version,
+                &new.dataset_id,
+                &new.target,
+                &new.estimator_class,
+                &new.estimator_type,
+                &new.description,
+                &new.metrics,
+                &new.signature,
+                &new.classes,
+                &new.artifact,
+                &new.artifact_md5,
+                &(new.artifact_format as i64),
+                &new.mlops_lite_version,
+                &new.smartcore_version,
+                &new.created_at,
+            ],
+        )?
+        .get(0);
+    model_by_id(c, id)?.ok_or_else(|| Error::NotFound(format!("model id {id} vanished")))
+}
+
+/// See [`super::list_models`].
+pub fn list_models(c: &mut Client) -> Result<Vec<ModelEntry>> {
+    let sql = format!("SELECT {MODEL_COLUMNS} FROM models ORDER BY id");
+    Ok(c.query(&sql, &[])?.iter().map(model_entry).collect())
+}
+
+/// See [`super::model_by_id`].
+pub fn model_by_id(c: &mut Client, id: i64) -> Result<Option<ModelEntry>> {
+    one_model(c, "id = $1", &[&id])
+}
+
+/// See [`super::model_by_name`].
+pub fn model_by_name(
+    c: &mut Client,
+    name: &str,
+    version: Option<i64>,
+) -> Result<Option<ModelEntry>> {
+    match version {
+        Some(v) => one_model(c, "name = $1 AND version = $2", &[&name, &v]),
+        None => one_model(c, "name = $1 ORDER BY version DESC", &[&name]),
+    }
+}
+
+/// See [`super::model_artifact`].
+pub fn model_artifact(c: &mut Client, id: i64) -> Result<Vec<u8>> {
+    Ok(
+        c.query_one("SELECT artifact FROM models WHERE id = $1", &[&id])?
+            .get(0),
+    )
+}
+
+/// See [`super::model_row`].
+pub fn model_row(c: &mut Client, id: i64) -> Result<ModelRow> {
+    let entry = model_by_id(c, id)?
+        .ok_or_else(|| Error::NotFound(format!("model id {id} is not there")))?;
+    let r = c.query_one(
+        "SELECT metrics, signature, classes, artifact, artifact_format, mlops_lite_version, smartcore_version \
+         FROM models WHERE id = $1",
+        &[&id],
+    )?;
+    Ok(ModelRow {
+        entry,
+        metrics: r.get(0),
+        signature: r.get(1),
+        classes: r.get(2),
+        artifact: r.get(3),
+        artifact_format: r.get(4),
+        mlops_lite_version: r.get(5),
+        smartcore_version: r.get(6),
+    })
+}
+
+/// See [`super::insert_prediction_log`]: the call row, then its records with one binary COPY.
+pub fn insert_prediction_log<'p>(
+    c: &mut Client,
+    model_id: i64,
+    dataset_id: i64,
+    latency_us: i64,
+    n: usize,
+    mut record: impl FnMut(usize, &mut String, &mut String) -> Option<&'p str>,
+) -> Result<i64> {
+    let call: i64 = c
+        .query_one(
+            "INSERT INTO prediction_calls (model_id, dataset_id, n_records, latency_us) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&model_id, &dataset_id, &(n as i64), &latency_us],
+        )?
+        .get(0);
+    let sink = c.copy_in("COPY prediction_records (call_id, position, reference_id, inputs, outputs) FROM STDIN (FORMAT binary)")?;
+    let mut w = BinaryCopyInWriter::new(
+        sink,
+        &[Type::INT8, Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT],
+    );
+    let (mut inputs, mut outputs) = (String::new(), String::new());
+    for i in 0..n {
+        let reference = record(i, &mut inputs, &mut outputs);
+        w.write(&[
+            &call,
+            &(i as i64),
+            &reference,
+            &inputs.as_str(),
+            &outputs.as_str(),
+        ])?;
+    }
+    w.finish()?;
+    Ok(call)
+}
+
+/// See [`super::insert_logged_call`].
+pub fn insert_logged_call(
+    c: &mut Client,
+    model_id: i64,
+    dataset_id: i64,
+    call: &LoggedCall,
+) -> Result<i64> {
+    let id: i64 = c
+        .query_one(
+            "INSERT INTO prediction_calls (model_id, dataset_id, created_at, n_records, latency_us) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[&model_id, &dataset_id, &call.created_at, &call.n_records, &call.latency_us],
+        )?
+        .get(0);
+    let sink = c.copy_in("COPY prediction_records (call_id, position, reference_id, inputs, outputs) FROM STDIN (FORMAT binary)")?;
+    let mut w = BinaryCopyInWriter::new(
+        sink,
+        &[Type::INT8, Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT],
+    );
+    for r in &call.records {
+        w.write(&[&id, &r.position, &r.reference_id, &r.inputs, &r.outputs])?;
+    }
+    w.finish()?;
+    Ok(id)
+}
+
+/// See [`super::find_logged_call`].
+pub fn find_logged_call(c: &mut Client, model_id: i64, call: &LoggedCall) -> Result<bool> {
+    Ok(c.query_opt(
+        "SELECT 1 FROM prediction_calls WHERE model_id = $1 AND created_at = $2 \
+             AND n_records = $3 AND latency_us = $4 LIMIT 1",
+        &[
+            &model_id,
+            &call.created_at,
+            &call.n_records,
+            &call.latency_us,
+        ],
+    )?
+    .is_some())
+}
+
+/// See [`super::logged_calls`].
+pub fn logged_calls(c: &mut Client, model_id: i64) -> Result<Vec<LoggedCall>> {
+    let rows = c.query(
+        "SELECT c.id, c.created_at, c.n_records, c.latency_us, r.position, r.reference_id, r.inputs, r.outputs \
+         FROM prediction_calls c JOIN prediction_records r ON r.call_id = c.id \
+         WHERE c.model_id = $1 ORDER BY c.id, r.position",
+        &[&model_id],
+    )?;
+    let mut calls: Vec<(i64, LoggedCall)> = Vec::new();
+    for r in &rows {
+        let id: i64 = r.get(0);
+        if calls.last().map(|(i, _)| *i) != Some(id) {
+            calls.push((
+                id,
+                LoggedCall {
+                    created_at: r.get(1),
+                    n_records: r.get(2),
+                    latency_us: r.get(3),
+                    records: Vec::new(),
+                },
+            ));
+        }
+        calls
+            .last_mut()
+            .expect("pushed")
+            .1
+            .records
+            .push(LoggedRecord {
+                position: r.get(4),
+                reference_id: r.get(5),
+                inputs: r.get(6),
+                outputs: r.get(7),
+            });
+    }
+    Ok(calls.into_iter().map(|(_, c)| c).collect())
+}
+
+/// See [`super::query_log`].
+pub fn query_log(c: &mut Client, filter: &LogFilter) -> Result<Vec<LogRecord>> {
+    let since = filter.since.as_deref().map(super::check_time).transpose()?;
+    let until = filter.until.as_deref().map(super::check_time).transpose()?;
+    let sql = "SELECT c.id, r.position, c.created_at, m.id, m.name, m.version, r.reference_id, r.inputs, r.outputs \
+         FROM prediction_records r JOIN prediction_calls c ON c.id = r.call_id JOIN models m ON m.id = c.model_id \
+         WHERE ($1::bigint IS NULL OR c.model_id = $1) AND ($2::text IS NULL OR r.reference_id = $2) \
+         AND ($3::text IS NULL OR c.created_at >= $3) AND ($4::text IS NULL OR c.created_at < $4) \
+         ORDER BY c.id DESC, r.position DESC LIMIT $5";
+    let limit = filter.limit.filter(|l| *l >= 0);
+    let rows = c.query(
+        sql,
+        &[
+            &filter.model_id,
+            &filter.reference_id,
+            &since,
+            &until,
+            &limit,
+        ],
+    )?;
+    let mut all: Vec<LogRecord> = rows
+        .iter()
+        .map(|r| {
+            let inputs: String = r.get(7);
+            let outputs: String = r.get(8);
+            LogRecord {
+                call_id: r.get(0),
+                position: r.get(1),
+                created_at: r.get(2),
+                model_id: r.get(3),
+                model_name: r.get(4),
+                model_version: r.get(5),
+                reference_id: r.get(6),
+                inputs: serde_json::from_str(&inputs).unwrap_or(serde_json::Value::String(inputs)),
+                outputs: serde_json::from_str(&outputs)
+                    .unwrap_or(serde_json::Value::String(outputs)),
+            }
+        })
+        .collect();
+    all.reverse();
+    Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted_and_split() {
+        assert_eq!(
+            redact("postgres://bob:secret@db.example:5433/reg?schema=x"),
+            "postgres://bob@db.example:5433/reg?schema=x"
+        );
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+        let (base, schema) =
+            split_schema("postgres://u@h/db?schema=team_1&sslmode=disable").unwrap();
+        assert_eq!(base, "postgres://u@h/db?sslmode=disable");
+        assert_eq!(schema.as_deref(), Some("team_1"));
+        assert!(split_schema("postgres://u@h/db?schema=a;drop").is_err());
+        assert!(split_schema("postgres://u@h/db?schema=1a").is_err());
+        assert!(is_url("postgresql://x/y") && !is_url("postgres.db"));
+    }
+
+    #[test]
+    fn long_and_clashing_column_names_get_distinct_postgres_names() {
+        let long = "é".repeat(40); // 80 bytes
+        let data = Dataset::new(vec![
+            Column::new(long.clone(), Values::Float(vec![1.0])),
+            Column::new(format!("{long}x"), Values::Float(vec![2.0])),
+            Column::new("mlops_row", Values::Integer(vec![Some(1)])),
+        ])
+        .unwrap();
+        let (row, names) = physical_columns(&data);
+        assert_eq!(row, "mlops_row_");
+        assert!(names.iter().all(|n| n.len() <= 63));
+        assert_ne!(names[0], names[1]);
+        assert_eq!(names[2], "mlops_row");
+    }
+}
