@@ -1,14 +1,19 @@
-//! Many writers on one SQLite registry file (the SQLite half of issue 6): 8 processes binding
-//! datasets and models under the same names at once get distinct consecutive versions with
-//! no error, and 8 processes logging predictions at once lose no record. Writers serialise
-//! on `BEGIN IMMEDIATE` with a busy timeout; the file is in WAL mode.
+//! Many writers on one registry, on both backends: 8 processes binding datasets and models
+//! under the same names at once get distinct consecutive versions with no error, and 8
+//! processes logging predictions at once lose no record. On SQLite writers serialise on
+//! `BEGIN IMMEDIATE` with a busy timeout (the file is in WAL mode); on PostgreSQL on an
+//! advisory lock per name, with `UNIQUE (name, version)` and a retry behind it.
 
-use std::path::Path;
+mod common;
+
+use common::targets::Target;
+use mlops_lite::store::LogFilter;
+use mlops_lite::Registry;
 use std::process::{Child, Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mlops-lite");
 
-fn spawn(db: &Path, args: &[&str]) -> Child {
+fn spawn(db: &str, args: &[&str]) -> Child {
     Command::new(BIN)
         .arg("--db")
         .arg(db)
@@ -30,17 +35,9 @@ fn wait_ok(children: Vec<Child>) {
     }
 }
 
-fn query(db: &Path, sql: &str) -> Vec<i64> {
-    let c = rusqlite::Connection::open(db).unwrap();
-    let mut s = c.prepare(sql).unwrap();
-    let rows = s.query_map([], |r| r.get(0)).unwrap();
-    rows.map(Result::unwrap).collect()
-}
-
-#[test]
-fn eight_processes_bind_versions_and_log_without_loss() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
+fn eight_processes_bind_versions_and_log_without_loss(t: &Target) {
+    let db = t.db.as_str();
+    let dir = t.dir();
     let out = Command::new(BIN)
         .arg("--db")
         .arg(&db)
@@ -52,23 +49,34 @@ fn eight_processes_bind_versions_and_log_without_loss() {
     // 8 different CSVs under one name, at once.
     let files: Vec<String> = (0..8)
         .map(|i| {
-            let p = dir.path().join(format!("d{i}.csv"));
+            let p = dir.join(format!("d{i}.csv"));
             std::fs::write(&p, format!("x,y\n{i},1\n2,{i}\n")).unwrap();
             p.display().to_string()
         })
         .collect();
     let children = files
         .iter()
-        .map(|f| spawn(&db, &["dataset", "add", f, "--name", "shared"]))
+        .map(|f| spawn(db, &["dataset", "add", f, "--name", "shared"]))
         .collect();
     wait_ok(children);
-    assert_eq!(
-        query(
-            &db,
-            "SELECT version FROM datasets WHERE name = 'shared' ORDER BY version"
-        ),
-        (1..=8).collect::<Vec<_>>()
-    );
+    let reg = Registry::open_existing(db).unwrap();
+    let mut versions: Vec<i64> = reg
+        .list_datasets()
+        .unwrap()
+        .iter()
+        .filter(|d| d.name == "shared")
+        .map(|d| d.version)
+        .collect();
+    versions.sort();
+    assert_eq!(versions, (1..=8).collect::<Vec<_>>());
+    let md5s: std::collections::BTreeSet<String> = reg
+        .list_datasets()
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.name == "shared")
+        .map(|d| d.md5)
+        .collect();
+    assert_eq!(md5s.len(), 8, "each version holds one of the 8 files");
 
     // 8 trainings with other seeds under one model name, at once.
     let seeds: Vec<String> = (0..8).map(|i| i.to_string()).collect();
@@ -76,7 +84,7 @@ fn eight_processes_bind_versions_and_log_without_loss() {
         .iter()
         .map(|s| {
             spawn(
-                &db,
+                db,
                 &[
                     "model",
                     "train",
@@ -93,10 +101,14 @@ fn eight_processes_bind_versions_and_log_without_loss() {
         })
         .collect();
     wait_ok(children);
-    let versions = query(
-        &db,
-        "SELECT version FROM models WHERE name = 'm' ORDER BY version",
-    );
+    let mut versions: Vec<i64> = reg
+        .list_models()
+        .unwrap()
+        .iter()
+        .filter(|m| m.name == "m")
+        .map(|m| m.version)
+        .collect();
+    versions.sort();
     assert_eq!(
         versions,
         (1..=8).collect::<Vec<_>>(),
@@ -104,7 +116,7 @@ fn eight_processes_bind_versions_and_log_without_loss() {
     );
 
     // 8 processes logging 25 calls of 4 records each, at once.
-    let records = dir.path().join("r.json");
+    let records = dir.join("r.json");
     std::fs::write(
         &records,
         r#"[{"sepal length (cm)": 5.1}, {"sepal width (cm)": 3.0}, {"petal length (cm)": 4.2}, {"petal width (cm)": 1.3}]"#,
@@ -112,7 +124,7 @@ fn eight_processes_bind_versions_and_log_without_loss() {
     .unwrap();
     let script = format!(
         "for i in $(seq 25); do {BIN} --db '{}' predict --model m@1 '{}' --log > /dev/null || exit 1; done",
-        db.display(),
+        db,
         records.display()
     );
     let children = (0..8)
@@ -126,12 +138,18 @@ fn eight_processes_bind_versions_and_log_without_loss() {
         })
         .collect();
     wait_ok(children);
-    assert_eq!(
-        query(&db, "SELECT count(*) FROM prediction_calls"),
-        vec![200]
-    );
-    assert_eq!(
-        query(&db, "SELECT count(*) FROM prediction_records"),
-        vec![800]
-    );
+    let log = reg.log(&LogFilter::default()).unwrap();
+    assert_eq!(log.len(), 800, "every logged record is there");
+    let calls: std::collections::BTreeSet<i64> = log.iter().map(|r| r.call_id).collect();
+    assert_eq!(calls.len(), 200, "every call is there");
+    for call in &calls {
+        let positions: Vec<i64> = log
+            .iter()
+            .filter(|r| r.call_id == *call)
+            .map(|r| r.position)
+            .collect();
+        assert_eq!(positions, [0, 1, 2, 3], "call {call} has its 4 records");
+    }
 }
+
+on_both_backends!(eight_processes_bind_versions_and_log_without_loss);

@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+pub mod targets;
+
 /// One run of the binary.
 pub struct Run {
     pub args: String,
