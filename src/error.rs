@@ -194,7 +194,9 @@ impl fmt::Display for Error {
             Error::Database(e) => write!(f, "database error: {e}"),
             #[cfg(not(target_arch = "wasm32"))]
             Error::Postgres(e) => {
-                if e.is_closed() {
+                let io = std::error::Error::source(e)
+                    .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some());
+                if e.is_closed() || io {
                     return write!(
                         f,
                         "the connection to PostgreSQL was lost ({e}); the operation's \

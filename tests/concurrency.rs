@@ -40,7 +40,7 @@ fn eight_processes_bind_versions_and_log_without_loss(t: &Target) {
     let dir = t.dir();
     let out = Command::new(BIN)
         .arg("--db")
-        .arg(&db)
+        .arg(db)
         .args(["dataset", "add", "--sample", "iris"])
         .output()
         .unwrap();

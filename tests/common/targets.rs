@@ -119,7 +119,7 @@ macro_rules! on_both_backends {
             $(
                 #[test]
                 fn $name() {
-                    super::$name(&crate::common::targets::Target::sqlite())
+                    super::$name(&$crate::common::targets::Target::sqlite())
                 }
             )*
         }
@@ -127,7 +127,7 @@ macro_rules! on_both_backends {
             $(
                 #[test]
                 fn $name() {
-                    super::$name(&crate::common::targets::Target::postgres())
+                    super::$name(&$crate::common::targets::Target::postgres())
                 }
             )*
         }
