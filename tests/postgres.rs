@@ -201,7 +201,7 @@ fn unreachable_server_and_refused_credentials_say_what_to_do() {
         ],
     );
     pg_admin();
-    let e = Registry::open(&format!(
+    let e = Registry::open(format!(
         "postgres://no_such_role_mlops:pw@127.0.0.1:5432/test?schema={}",
         unique_schema("cred")
     ))
