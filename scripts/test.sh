@@ -21,6 +21,19 @@ done
 bindgen_dir=$(bash scripts/setup-wasm.sh --browser | tail -n 1)
 export PATH="$bindgen_dir:$PATH"
 
+# PostgreSQL: the registry tests run on both backends against the real server (database
+# `test`, trust auth; MLOPS_LITE_TEST_PG=postgres://... names another). Never skipped.
+pg_url=${MLOPS_LITE_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
+pg_hostport=${pg_url#*://}; pg_hostport=${pg_hostport#*@}; pg_hostport=${pg_hostport%%/*}
+pg_host=${pg_hostport%:*}; pg_port=${pg_hostport##*:}; [ "$pg_port" = "$pg_hostport" ] && pg_port=5432
+if ! (exec 3<>"/dev/tcp/$pg_host/$pg_port") 2>/dev/null; then
+  echo "error: PostgreSQL is not reachable at $pg_host:$pg_port; the tests need it." >&2
+  echo "  Start it (sudo service postgresql start, or pg_ctlcluster 15 main start), or set" >&2
+  echo "  MLOPS_LITE_TEST_PG=postgres://USER@HOST:PORT/DATABASE (trust auth, may create schemas)." >&2
+  exit 1
+fi
+export MLOPS_LITE_TEST_PG="$pg_url"
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

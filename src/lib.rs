@@ -1,6 +1,6 @@
 //! # mlops-lite
 //!
-//! A portable machine-learning registry in one SQLite file: versioned datasets (readable with
+//! A portable machine-learning registry in one SQLite file (or a PostgreSQL schema): versioned datasets (readable with
 //! plain SQL), versioned fitted pipelines, and a log of every prediction.
 //!
 //! ```
@@ -19,7 +19,10 @@
 //!
 //! ## Module map
 //! - [`error`]: the one error type, [`Error`], with messages that locate the problem.
-//! - [`store`]: all SQL: opening and checking files, the schema and its migrations, queries.
+//! - [`store`]: all SQL: opening and checking files, the schema and its migrations, queries;
+//!   [`store::db`] puts the two backends behind one interface: SQLite (every build) and
+//!   PostgreSQL ([`store::pg`], native builds, `postgres://` URLs).
+//! - [`copy`]: datasets, models and logs from one registry into another, across backends.
 //! - [`dataset`]: typed columns, the canonical md5, column statistics;
 //!   [`dataset::import`] (CSV, JSON), [`dataset::export`], [`dataset::samples`].
 //! - [`pipeline`]: training specs, preprocessing, estimators, metrics, the artifact format;

@@ -57,3 +57,26 @@ fn pragma_values_are_documented() {
         .unwrap();
     assert_eq!((v, a), (SCHEMA_VERSION, APPLICATION_ID));
 }
+
+#[test]
+fn postgres_tables_are_documented() {
+    let sql = include_str!("../src/store/pg_schema.sql");
+    let doc = doc();
+    let start = doc
+        .find("<!-- pg-tables -->")
+        .expect("the PostgreSQL section lists its tables");
+    let listed = &doc[start..start + doc[start..].find("and one").unwrap()];
+    let created: Vec<&str> = sql
+        .lines()
+        .filter_map(|l| l.strip_prefix("CREATE TABLE "))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(created.len(), 7, "{created:?}");
+    for t in &created {
+        assert!(
+            listed.contains(&format!("`{t}`")),
+            "docs/FORMAT.md does not list {t}"
+        );
+    }
+    assert_eq!(listed.matches('`').count(), created.len() * 2, "{listed}");
+}

@@ -75,6 +75,18 @@ fn readme_console_examples_produce_the_shown_output() {
         std::env::var("PATH").unwrap_or_default()
     );
     let dir = tempfile::tempdir().unwrap();
+    // The PostgreSQL example works in schema `readme` of the test server: start afresh.
+    let drop_readme_schema = || {
+        let base = std::env::var("MLOPS_LITE_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap_or_else(|e| {
+            panic!("PostgreSQL is not reachable at {base} ({e}); the README's PostgreSQL example needs it: start it (`sudo service postgresql start`)")
+        });
+        admin
+            .batch_execute("DROP SCHEMA IF EXISTS readme CASCADE")
+            .unwrap();
+    };
+    drop_readme_schema();
     for (cmd, expected) in examples {
         let out = Command::new("sh")
             .arg("-c")
@@ -91,6 +103,7 @@ fn readme_console_examples_produce_the_shown_output() {
             "README example `$ {cmd}`"
         );
     }
+    drop_readme_schema();
 }
 
 #[test]
