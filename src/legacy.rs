@@ -113,6 +113,19 @@ pub fn inspect_legacy(old: &Path) -> Result<PythonCounts> {
     store::open_python_registry(old)?.counts()
 }
 
+/// Why `import-legacy` does not write into a PostgreSQL registry, and what to do instead.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn not_on_postgres(target: &str, old: &Path) -> crate::Error {
+    let target = crate::store::pg::redact(target);
+    crate::Error::InvalidArgument(format!(
+        "import-legacy writes into a registry file, not into PostgreSQL ({target}): import into \
+         a file, then copy it: `mlops-lite import-legacy {old} --db imported.db` and \
+         `mlops-lite copy --from imported.db --to '{target}'` (the legacy_* tables stay in \
+         the file)",
+        old = old.display()
+    ))
+}
+
 /// The models imported from Python registries (not runnable), by id.
 pub fn list_legacy_models(registry: &Registry) -> Result<Vec<LegacyModelEntry>> {
     store::list_legacy_models(registry.connection()?)
@@ -124,6 +137,10 @@ pub fn import_legacy(old: &Path, registry: &mut Registry) -> Result<LegacyReport
     let src = store::open_python_registry(old)?;
     let found = src.counts()?;
     let target = registry.label().to_string();
+    #[cfg(not(target_arch = "wasm32"))]
+    if registry.is_postgres() {
+        return Err(not_on_postgres(&target, old));
+    }
     let tx = Transaction::new_unchecked(registry.connection()?, TransactionBehavior::Immediate)?;
     let before = store::legacy_counts(&tx)?;
 

@@ -545,3 +545,62 @@ fn copy_from_the_cli_names_what_it_did() {
         &["does not exist"],
     );
 }
+
+#[test]
+fn import_legacy_into_postgres_says_how_and_writes_nothing() {
+    let schema = unique_schema("legacy");
+    let url = format!("{}?schema={schema}", pg_base());
+    let old = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/legacy-python-a5c890b.db"
+    );
+    cli_fails(
+        &["--db", &url, "import-legacy", old],
+        &[
+            "import into a file, then copy it",
+            "mlops-lite copy --from imported.db",
+        ],
+    );
+    assert!(tables(&schema).is_empty(), "no schema or table was made");
+}
+
+#[test]
+fn the_demo_runs_on_postgres_and_points_to_psql() {
+    let t = Target::postgres();
+    let out = cli(&["--db", &t.db, "demo"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("some_external_id"), "{stdout}");
+    assert!(stdout.contains("psql 'postgres://"), "{stdout}");
+    let reg = Registry::open_existing(&t.db).unwrap();
+    assert_eq!(reg.log(&LogFilter::default()).unwrap().len(), 2);
+}
+
+#[test]
+fn a_bind_that_loses_a_race_for_its_version_retries_with_the_next() {
+    let t = Target::postgres();
+    Registry::open(&t.db).unwrap();
+    let schema = t.schema().unwrap().to_string();
+    // Another writer (not taking mlops-lite's lock) holds x@1 uncommitted: our bind computes
+    // version 1 too, waits on the unique index, fails when the other commits, and retries.
+    let mut other = pg_admin();
+    other
+        .batch_execute(&format!(
+            "BEGIN; INSERT INTO {schema}.datasets (name, version, size_rows, size_cols, md5, data_table) \
+             VALUES ('x', 1, 1, 1, repeat('0', 32), 'data_999')"
+        ))
+        .unwrap();
+    let db = t.db.clone();
+    let binder = std::thread::spawn(move || {
+        let mut reg = Registry::open(&db).unwrap();
+        reg.bind_dataset(&big(5, 9.0), "x", "").unwrap()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    other.batch_execute("COMMIT").unwrap();
+    let bound = binder.join().unwrap();
+    assert_eq!((bound.dataset.version, bound.created), (2, true));
+}

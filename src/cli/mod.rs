@@ -494,6 +494,12 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::ImportLegacy { old } => {
             // The Python file is checked before the target is created or migrated.
             mlops_lite::legacy::inspect_legacy(&old)?;
+            if cli.db.to_str().is_some_and(mlops_lite::store::pg::is_url) {
+                return Err(mlops_lite::legacy::not_on_postgres(
+                    &cli.db.display().to_string(),
+                    &old,
+                ));
+            }
             let existed = cli.db.exists();
             let report = Registry::open(&cli.db)
                 .and_then(|mut reg| mlops_lite::legacy::import_legacy(&old, &mut reg));
@@ -644,13 +650,27 @@ fn demo(db: &std::path::Path, out: &mut dyn Write) -> Result<(), Error> {
     );
     write_out(out, &text)?;
     print_predictions(out, &pipeline, &predictions)?;
+    // How to read the tables with plain SQL: the sqlite3 shell, or psql for PostgreSQL (whose
+    // URL psql takes once mlops-lite's own `schema` parameter became a search_path option).
+    let (client, target, rows) = match db.to_str().filter(|d| mlops_lite::store::pg::is_url(d)) {
+        Some(url) => {
+            let (base, schema) = url.split_once("?schema=").unwrap_or((url, "public"));
+            (
+                "psql",
+                format!("'{base}?options=-csearch_path%3D{schema}' -c"),
+                format!("{} ORDER BY mlops_row", bound.dataset.data_table),
+            )
+        }
+        None => (
+            "sqlite3",
+            db.display().to_string(),
+            bound.dataset.data_table.clone(),
+        ),
+    };
     let text = format!(
-        "\n$ mlops-lite log list --limit 2\n{}\nThe rows are plain SQL: sqlite3 {} 'SELECT * FROM {} LIMIT 5'\n\
-         and the log too:        sqlite3 {} 'SELECT reference_id, inputs, outputs FROM prediction_records'\n",
+        "\n$ mlops-lite log list --limit 2\n{}\nThe rows are plain SQL: {client} {target} 'SELECT * FROM {rows} LIMIT 5'\n\
+         and the log too:        {client} {target} 'SELECT reference_id, inputs, outputs FROM prediction_records'\n",
         log_table(&reg.log(&LogFilter { limit: Some(2), ..Default::default() })?),
-        db.display(),
-        bound.dataset.data_table,
-        db.display(),
     );
     write_out(out, &text)
 }

@@ -94,24 +94,22 @@ impl Db {
     /// Runs `work` in one transaction and commits it. On PostgreSQL a transaction that lost a
     /// race with another writer (a unique constraint, a deadlock) is rolled back and run again.
     pub fn write<T>(&mut self, mut work: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut once = |db: &mut Db| -> Result<T> {
+            let mut tx = db.begin()?;
+            let value = work(&mut tx)?;
+            tx.commit()?;
+            Ok(value)
+        };
         #[cfg(not(target_arch = "wasm32"))]
-        let mut attempt = 0;
-        loop {
-            let result = (|| {
-                let mut tx = self.begin()?;
-                let value = work(&mut tx)?;
-                tx.commit()?;
-                Ok(value)
-            })();
-            match result {
-                #[cfg(not(target_arch = "wasm32"))]
-                Err(e) if self.is_postgres() && attempt < RETRIES && pg::is_retryable(&e) => {
-                    attempt += 1;
+        for attempt in 1..=RETRIES {
+            match once(self) {
+                Err(e) if self.is_postgres() && pg::is_retryable(&e) => {
                     std::thread::sleep(std::time::Duration::from_millis(5 * attempt as u64));
                 }
                 other => return other,
             }
         }
+        once(self)
     }
 
     /// See [`super::find_dataset_by_fingerprint`].
