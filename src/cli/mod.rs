@@ -18,11 +18,11 @@ use mlops_lite::{Bound, BoundModel, DatasetEntry, Error, ModelEntry, ModelInfo, 
 
 mod table;
 
-/// A portable machine-learning registry in one SQLite file.
+/// A portable machine-learning registry in one SQLite file (or on PostgreSQL).
 #[derive(Parser)]
 #[command(name = "mlops-lite", version, about, long_about = None)]
 struct Cli {
-    /// The registry file.
+    /// The registry: a file, or postgres://USER@HOST:PORT/DATABASE[?schema=NAME].
     #[arg(
         long,
         global = true,
