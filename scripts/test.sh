@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 command -v sqlite3 >/dev/null || apt_install sqlite3
 # Python's standard sqlite3 module is the second plain-SQL reader in the tests.
 command -v python3 >/dev/null || apt_install python3
+# psql: the browser test drops its PostgreSQL schema with it.
+command -v psql >/dev/null || apt_install postgresql-client
 # scikit-learn and pandas: the README's accuracy comparison is re-checked on every run.
 python3 -c "import sklearn, pandas" 2>/dev/null || python3 -m pip install --quiet scikit-learn pandas
 for component in rustfmt clippy; do
