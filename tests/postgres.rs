@@ -529,6 +529,28 @@ fn copy_from_the_cli_names_what_it_did() {
         "{}",
         String::from_utf8_lossy(&verify.stdout)
     );
+    // --dataset alone copies that dataset version, no model and no log.
+    let only = dir.path().join("only-data.db");
+    let o = only.to_str().unwrap();
+    let out = cli(&[
+        "copy",
+        "--from",
+        &pg.db,
+        "--to",
+        o,
+        "--dataset",
+        "iris@1",
+        "--with-log",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copied = Registry::open_existing(o).unwrap();
+    assert_eq!(copied.list_datasets().unwrap().len(), 1);
+    assert!(copied.list_models().unwrap().is_empty());
+    assert!(copied.log(&LogFilter::default()).unwrap().is_empty());
     cli_fails(&["copy", "--from", f, "--to", f], &["same registry"]);
     cli_fails(
         &["copy", "--from", &pg.db, "--to", f, "--model", "nope"],
