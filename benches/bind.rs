@@ -7,51 +7,17 @@
 //! after the fresh bind. Set `BENCH_ROWS` to change the row count. Under `cargo test` it runs
 //! on 1,000 rows as a smoke test.
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
 use mlops_lite::dataset::import::{Format, Input};
 use mlops_lite::Registry;
 
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
+#[path = "support/data.rs"]
+mod data;
 #[path = "support/rng.rs"]
 mod rng;
-use rng::Rng;
-
-fn generate(path: &Path, rows: usize, sep_space: bool) {
-    if path.exists() {
-        return;
-    }
-    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let header: Vec<String> = (0..10).map(|i| format!("x{i}")).collect();
-    writeln!(f, "{}", header.join(",")).unwrap();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let mut buf = ryu::Buffer::new();
-    for _ in 0..rows {
-        for c in 0..10 {
-            if c > 0 {
-                f.write_all(b",").unwrap();
-            }
-            let x = (rng.next_f64() - 0.5) * 1000.0;
-            f.write_all(buf.format(x).as_bytes()).unwrap();
-            if sep_space {
-                // Same values, other bytes: trailing zeros change the text, not the number.
-                f.write_all(b"0").unwrap();
-            }
-        }
-        f.write_all(b"\n").unwrap();
-    }
-}
+use data::{generate, peak_rss_mb};
 
 fn main() {
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a quick smoke

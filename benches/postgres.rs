@@ -28,67 +28,13 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls};
 
+#[path = "support/data.rs"]
+mod data;
 #[path = "support/rng.rs"]
 mod rng;
-use rng::Rng;
+use data::{generate, peak_rss_mb, records};
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-/// Bench `bind`'s generator (same seed, same text), so both benches bind the same file.
-fn generate(path: &Path, rows: usize) {
-    if path.exists() {
-        return;
-    }
-    let tmp = path.with_extension("csv.tmp");
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap());
-    let header: Vec<String> = (0..10).map(|i| format!("x{i}")).collect();
-    writeln!(f, "{}", header.join(",")).unwrap();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let mut buf = ryu::Buffer::new();
-    for _ in 0..rows {
-        for c in 0..10 {
-            if c > 0 {
-                f.write_all(b",").unwrap();
-            }
-            let x = (rng.next_f64() - 0.5) * 1000.0;
-            f.write_all(buf.format(x).as_bytes()).unwrap();
-        }
-        f.write_all(b"\n").unwrap();
-    }
-    f.into_inner().unwrap().sync_all().unwrap();
-    std::fs::rename(&tmp, path).unwrap();
-}
-
-/// Bench `predict`'s records (same seed): iris-like measurements with a reference id.
-fn records(n: usize) -> Vec<u8> {
-    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
-    let mut s = String::from("[");
-    for i in 0..n {
-        if i > 0 {
-            s.push(',');
-        }
-        let v: Vec<f64> = [(4.3, 7.9), (2.0, 4.4), (1.0, 6.9), (0.1, 2.5)]
-            .iter()
-            .map(|(lo, hi)| ((lo + rng.next_f64() * (hi - lo)) * 10.0).round() / 10.0)
-            .collect();
-        s.push_str(&format!(
-            "{{\"reference_id\":\"r{i}\",\"sepal length (cm)\":{},\"sepal width (cm)\":{},\"petal length (cm)\":{},\"petal width (cm)\":{}}}",
-            v[0], v[1], v[2], v[3]
-        ));
-    }
-    s.push(']');
-    s.into_bytes()
-}
 
 /// The benchmark's schema: created by mlops-lite on open, dropped (CASCADE) when this goes
 /// out of scope, also after a panic.
@@ -181,7 +127,7 @@ fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).unwrap();
     let csv = dir.join(format!("floats_{rows}x10.csv"));
-    generate(&csv, rows);
+    generate(&csv, rows, false);
     let csv_mb = std::fs::metadata(&csv).unwrap().len() as f64 / 1e6;
     println!("input: {rows} rows x 10 float columns, {csv_mb:.0} MB CSV");
 

@@ -12,30 +12,11 @@ use std::time::Instant;
 use mlops_lite::pipeline::TrainSpec;
 use mlops_lite::{dataset::samples, Registry};
 
+#[path = "support/data.rs"]
+mod data;
 #[path = "support/rng.rs"]
 mod rng;
-use rng::Rng;
-
-fn records(n: usize) -> Vec<u8> {
-    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
-    let mut s = String::from("[");
-    for i in 0..n {
-        if i > 0 {
-            s.push(',');
-        }
-        // Values rounded to one decimal, like the iris measurements.
-        let v: Vec<f64> = [(4.3, 7.9), (2.0, 4.4), (1.0, 6.9), (0.1, 2.5)]
-            .iter()
-            .map(|(lo, hi)| ((lo + rng.next_f64() * (hi - lo)) * 10.0).round() / 10.0)
-            .collect();
-        s.push_str(&format!(
-            "{{\"reference_id\":\"r{i}\",\"sepal length (cm)\":{},\"sepal width (cm)\":{},\"petal length (cm)\":{},\"petal width (cm)\":{}}}",
-            v[0], v[1], v[2], v[3]
-        ));
-    }
-    s.push(']');
-    s.into_bytes()
-}
+use data::records;
 
 fn file_bytes(reg: &Registry) -> i64 {
     let c = reg.connection().unwrap();

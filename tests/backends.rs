@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::targets::{Backend, Target};
+use common::targets::{snapshot, Backend, Target};
 use mlops_lite::dataset::import::{Format, Input};
 use mlops_lite::dataset::{samples, Column, Dataset, Values};
 use mlops_lite::pipeline::{Output, TrainSpec};
@@ -22,22 +22,6 @@ const TWO_RECORDS: &str = r#"[
   {"reference_id": "ext-1", "sepal length (cm)": 7.7, "petal length (cm)": 6.1,
    "petal width (cm)": 2.3, "sepal width (cm)": 3.0}
 ]"#;
-
-/// Everything a registry holds, as the API reports it: to prove a failed call changed nothing.
-#[derive(Debug, PartialEq)]
-struct Snapshot {
-    datasets: Vec<mlops_lite::DatasetEntry>,
-    models: Vec<mlops_lite::ModelEntry>,
-    log: Vec<mlops_lite::store::LogRecord>,
-}
-
-fn snapshot(reg: &Registry) -> Snapshot {
-    Snapshot {
-        datasets: reg.list_datasets().unwrap(),
-        models: reg.list_models().unwrap(),
-        log: reg.log(&LogFilter::default()).unwrap(),
-    }
-}
 
 fn with_iris(t: &Target) -> Registry {
     let mut reg = Registry::open(&t.db).unwrap();

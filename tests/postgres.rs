@@ -11,7 +11,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::targets::{pg_admin, pg_base, unique_schema, Target};
+use common::targets::{self, pg_admin, pg_base, unique_schema, Snapshot, Target};
 use mlops_lite::copy::{copy, Selection};
 use mlops_lite::dataset::{samples, Column, Dataset, Values};
 use mlops_lite::pipeline::TrainSpec;
@@ -25,21 +25,9 @@ const RECORDS: &str = r#"[
   {"reference_id": "r2", "sepal length (cm)": 7.7, "sepal width (cm)": 3.0, "petal length (cm)": 6.1, "petal width (cm)": 2.3}
 ]"#;
 
-/// Everything a registry holds, as the API reports it.
-#[derive(Debug, PartialEq)]
-struct Snapshot {
-    datasets: Vec<mlops_lite::DatasetEntry>,
-    models: Vec<mlops_lite::ModelEntry>,
-    log: Vec<mlops_lite::store::LogRecord>,
-}
-
+/// Everything the registry at `db` holds.
 fn snapshot(db: &str) -> Snapshot {
-    let reg = Registry::open_existing(db).unwrap();
-    Snapshot {
-        datasets: reg.list_datasets().unwrap(),
-        models: reg.list_models().unwrap(),
-        log: reg.log(&LogFilter::default()).unwrap(),
-    }
+    targets::snapshot(&Registry::open_existing(db).unwrap())
 }
 
 /// The tables of a schema, straight from the catalog.
@@ -625,4 +613,38 @@ fn a_bind_that_loses_a_race_for_its_version_retries_with_the_next() {
     other.batch_execute("COMMIT").unwrap();
     let bound = binder.join().unwrap();
     assert_eq!((bound.dataset.version, bound.created), (2, true));
+}
+
+#[test]
+fn values_changed_behind_its_back_are_found_and_named() {
+    let t = Target::postgres();
+    let mut reg = populated(&t.db);
+    let schema = t.schema().unwrap();
+    let table = reg.dataset("iris").unwrap().data_table;
+    let mut admin = pg_admin();
+    admin
+        .execute(
+            &format!("UPDATE {schema}.{table} SET \"petal width (cm)\" = 0.3 WHERE mlops_row = 11"),
+            &[],
+        )
+        .unwrap();
+    let e = reg.pull_dataset("iris").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+    assert!(e.to_string().contains("no longer matches its md5"), "{e}");
+    let report = reg.verify(0.0).unwrap();
+    assert!(!report.is_clean());
+    let text = format!("{:?}", report.problems);
+    assert!(text.contains("changed: row 12"), "{text}");
+    admin
+        .execute(
+            &format!("DELETE FROM {schema}.{table} WHERE mlops_row = 5"),
+            &[],
+        )
+        .unwrap();
+    let e = reg.pull_dataset("iris").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("it has 149 rows but the registry recorded 150"),
+        "{e}"
+    );
 }

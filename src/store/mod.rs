@@ -622,22 +622,8 @@ fn insert_rows(tx: &Connection, table: &str, data: &Dataset) -> Result<()> {
 /// damage, naming the row and column.
 pub fn read_dataset(conn: &Connection, entry: &DatasetEntry, label: &str) -> Result<Dataset> {
     let infos = column_infos(conn, entry.id)?;
-    let damaged = |reason: String| Error::Corrupt {
-        path: label.to_string(),
-        reason: format!(
-            "dataset {}@{} (table {}): {reason}",
-            entry.name, entry.version, entry.data_table
-        ),
-    };
-    let mut types = Vec::with_capacity(infos.len());
-    for c in &infos {
-        types.push(DType::from_name(&c.converted_dtype).ok_or_else(|| {
-            damaged(format!(
-                "column {:?} has unknown dtype {:?}",
-                c.column_name, c.converted_dtype
-            ))
-        })?);
-    }
+    let damaged = |reason: String| damaged(label, entry, reason);
+    let (types, mut cols) = empty_columns(entry, label, &infos)?;
     let names: Vec<&str> = infos.iter().map(|c| c.column_name.as_str()).collect();
     let order = ["rowid", "_rowid_", "oid"]
         .into_iter()
@@ -645,16 +631,6 @@ pub fn read_dataset(conn: &Connection, entry: &DatasetEntry, label: &str) -> Res
         .map(|alias| format!(" ORDER BY {alias}"))
         .unwrap_or_default();
     let select: Vec<String> = names.iter().map(|n| quote_ident(n)).collect();
-    let rows = entry.size_rows.max(0) as usize;
-    let mut cols: Vec<Values> = types
-        .iter()
-        .map(|t| match t {
-            DType::Integer => Values::Integer(Vec::with_capacity(rows)),
-            DType::Float => Values::Float(Vec::with_capacity(rows)),
-            DType::Boolean => Values::Boolean(Vec::with_capacity(rows)),
-            DType::String => Values::String(Vec::with_capacity(rows)),
-        })
-        .collect();
     let mut stmt = conn
         .prepare(&format!(
             "SELECT {} FROM {}{order}",
@@ -692,17 +668,71 @@ pub fn read_dataset(conn: &Connection, entry: &DatasetEntry, label: &str) -> Res
             }
         }
     }
-    if r != rows {
-        return Err(damaged(format!(
-            "it has {r} rows but the registry recorded {rows}"
-        )));
+    finish_dataset(entry, label, infos, cols, r)
+}
+
+/// A damaged dataset: the message names it and its table.
+pub(crate) fn damaged(label: &str, entry: &DatasetEntry, reason: String) -> Error {
+    Error::Corrupt {
+        path: label.to_string(),
+        reason: format!(
+            "dataset {}@{} (table {}): {reason}",
+            entry.name, entry.version, entry.data_table
+        ),
+    }
+}
+
+/// The dtypes of a dataset's stored columns, and empty columns of those types to read into
+/// (on either backend).
+pub(crate) fn empty_columns(
+    entry: &DatasetEntry,
+    label: &str,
+    infos: &[ColumnInfo],
+) -> Result<(Vec<DType>, Vec<Values>)> {
+    let rows = entry.size_rows.max(0) as usize;
+    let mut types = Vec::with_capacity(infos.len());
+    for c in infos {
+        types.push(DType::from_name(&c.converted_dtype).ok_or_else(|| {
+            let reason = format!(
+                "column {:?} has unknown dtype {:?}",
+                c.column_name, c.converted_dtype
+            );
+            damaged(label, entry, reason)
+        })?);
+    }
+    let cols = types
+        .iter()
+        .map(|t| match t {
+            DType::Integer => Values::Integer(Vec::with_capacity(rows)),
+            DType::Float => Values::Float(Vec::with_capacity(rows)),
+            DType::Boolean => Values::Boolean(Vec::with_capacity(rows)),
+            DType::String => Values::String(Vec::with_capacity(rows)),
+        })
+        .collect();
+    Ok((types, cols))
+}
+
+/// The dataset read back: `read` rows must be the recorded count.
+pub(crate) fn finish_dataset(
+    entry: &DatasetEntry,
+    label: &str,
+    infos: Vec<ColumnInfo>,
+    cols: Vec<Values>,
+    read: usize,
+) -> Result<Dataset> {
+    if read as i64 != entry.size_rows {
+        let reason = format!(
+            "it has {read} rows but the registry recorded {}",
+            entry.size_rows
+        );
+        return Err(damaged(label, entry, reason));
     }
     let columns: Vec<Column> = infos
         .into_iter()
         .zip(cols)
         .map(|(i, v)| Column::new(i.column_name, v))
         .collect();
-    Dataset::new(columns).map_err(|e| damaged(e.to_string()))
+    Dataset::new(columns).map_err(|e| damaged(label, entry, e.to_string()))
 }
 
 /// A row of the `models` table: one version of one model.
@@ -1155,30 +1185,38 @@ pub fn logged_calls(conn: &Connection, model_id: i64) -> Result<Vec<LoggedCall>>
          WHERE c.model_id = ?1 ORDER BY c.id, r.position",
     )?;
     let mut rows = stmt.query([model_id])?;
-    let mut calls: Vec<(i64, LoggedCall)> = Vec::new();
+    let mut calls = Vec::new();
     while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        if calls.last().map(|(i, _)| *i) != Some(id) {
-            calls.push((
-                id,
-                LoggedCall {
-                    created_at: r.get(1)?,
-                    n_records: r.get(2)?,
-                    latency_us: r.get(3)?,
-                    records: Vec::new(),
-                },
-            ));
-        }
-        if let Some((_, call)) = calls.last_mut() {
-            call.records.push(LoggedRecord {
-                position: r.get(4)?,
-                reference_id: r.get(5)?,
-                inputs: r.get(6)?,
-                outputs: r.get(7)?,
-            });
-        }
+        let call = LoggedCall {
+            created_at: r.get(1)?,
+            n_records: r.get(2)?,
+            latency_us: r.get(3)?,
+            records: Vec::new(),
+        };
+        let record = LoggedRecord {
+            position: r.get(4)?,
+            reference_id: r.get(5)?,
+            inputs: r.get(6)?,
+            outputs: r.get(7)?,
+        };
+        push_logged(&mut calls, r.get(0)?, call, record);
     }
     Ok(calls.into_iter().map(|(_, c)| c).collect())
+}
+
+/// Adds a joined (call, record) row to `calls`, grouped by call id (rows come ordered by it).
+pub(crate) fn push_logged(
+    calls: &mut Vec<(i64, LoggedCall)>,
+    id: i64,
+    call: LoggedCall,
+    record: LoggedRecord,
+) {
+    if calls.last().map(|(i, _)| *i) != Some(id) {
+        calls.push((id, call));
+    }
+    if let Some((_, c)) = calls.last_mut() {
+        c.records.push(record);
+    }
 }
 
 /// Whether model `model_id` already has a logged call like `call` (same time, size, latency).

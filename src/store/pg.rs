@@ -25,7 +25,7 @@ use super::{
     quote_ident, DatasetEntry, LogFilter, LogRecord, LoggedCall, LoggedRecord, ModelEntry,
     ModelRow, NewDataset, NewModel, DATASET_COLUMNS, MODEL_COLUMNS, SCHEMA_VERSION,
 };
-use crate::dataset::{Column, ColumnInfo, DType, Dataset, Values};
+use crate::dataset::{ColumnInfo, DType, Dataset, Values};
 use crate::error::{Error, Result};
 
 const SCHEMA: &str = include_str!("pg_schema.sql");
@@ -584,32 +584,8 @@ fn copy_rows(c: &mut Client, table: &str, types: &[Type], data: &Dataset) -> Res
 /// See [`super::read_dataset`]: the rows in their recorded order, typed by the column metadata.
 pub fn read_dataset(c: &mut Client, entry: &DatasetEntry, label: &str) -> Result<Dataset> {
     let infos = column_infos(c, entry.id)?;
-    let damaged = |reason: String| Error::Corrupt {
-        path: label.to_string(),
-        reason: format!(
-            "dataset {}@{} (table {}): {reason}",
-            entry.name, entry.version, entry.data_table
-        ),
-    };
-    let mut types = Vec::with_capacity(infos.len());
-    for i in &infos {
-        types.push(DType::from_name(&i.converted_dtype).ok_or_else(|| {
-            damaged(format!(
-                "column {:?} has unknown dtype {:?}",
-                i.column_name, i.converted_dtype
-            ))
-        })?);
-    }
-    let rows = entry.size_rows.max(0) as usize;
-    let mut cols: Vec<Values> = types
-        .iter()
-        .map(|t| match t {
-            DType::Integer => Values::Integer(Vec::with_capacity(rows)),
-            DType::Float => Values::Float(Vec::with_capacity(rows)),
-            DType::Boolean => Values::Boolean(Vec::with_capacity(rows)),
-            DType::String => Values::String(Vec::with_capacity(rows)),
-        })
-        .collect();
+    let damaged = |reason: String| super::damaged(label, entry, reason);
+    let (types, mut cols) = super::empty_columns(entry, label, &infos)?;
     let sql = format!(
         "SELECT * FROM {} ORDER BY 1",
         quote_ident(&entry.data_table)
@@ -649,17 +625,8 @@ pub fn read_dataset(c: &mut Client, entry: &DatasetEntry, label: &str) -> Result
             }
         }
     }
-    if r != rows {
-        return Err(damaged(format!(
-            "it has {r} rows but the registry recorded {rows}"
-        )));
-    }
-    let columns: Vec<Column> = infos
-        .into_iter()
-        .zip(cols)
-        .map(|(i, v)| Column::new(i.column_name, v))
-        .collect();
-    Dataset::new(columns).map_err(|e| damaged(e.to_string()))
+    drop(it);
+    super::finish_dataset(entry, label, infos, cols, r)
 }
 
 /// See [`super::row_hashes`].
@@ -791,6 +758,18 @@ pub fn model_row(c: &mut Client, id: i64) -> Result<ModelRow> {
     })
 }
 
+/// A binary COPY into `prediction_records` (call_id, position, reference_id, inputs, outputs).
+fn records_writer(c: &mut Client) -> Result<BinaryCopyInWriter<'_>> {
+    let sink = c.copy_in(
+        "COPY prediction_records (call_id, position, reference_id, inputs, outputs) \
+         FROM STDIN (FORMAT binary)",
+    )?;
+    Ok(BinaryCopyInWriter::new(
+        sink,
+        &[Type::INT8, Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT],
+    ))
+}
+
 /// See [`super::insert_prediction_log`]: the call row, then its records with one binary COPY.
 pub fn insert_prediction_log<'p>(
     c: &mut Client,
@@ -807,11 +786,7 @@ pub fn insert_prediction_log<'p>(
             &[&model_id, &dataset_id, &(n as i64), &latency_us],
         )?
         .get(0);
-    let sink = c.copy_in("COPY prediction_records (call_id, position, reference_id, inputs, outputs) FROM STDIN (FORMAT binary)")?;
-    let mut w = BinaryCopyInWriter::new(
-        sink,
-        &[Type::INT8, Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT],
-    );
+    let mut w = records_writer(c)?;
     let (mut inputs, mut outputs) = (String::new(), String::new());
     for i in 0..n {
         let reference = record(i, &mut inputs, &mut outputs);
@@ -841,11 +816,7 @@ pub fn insert_logged_call(
             &[&model_id, &dataset_id, &call.created_at, &call.n_records, &call.latency_us],
         )?
         .get(0);
-    let sink = c.copy_in("COPY prediction_records (call_id, position, reference_id, inputs, outputs) FROM STDIN (FORMAT binary)")?;
-    let mut w = BinaryCopyInWriter::new(
-        sink,
-        &[Type::INT8, Type::INT8, Type::TEXT, Type::TEXT, Type::TEXT],
-    );
+    let mut w = records_writer(c)?;
     for r in &call.records {
         w.write(&[&id, &r.position, &r.reference_id, &r.inputs, &r.outputs])?;
     }
@@ -876,31 +847,21 @@ pub fn logged_calls(c: &mut Client, model_id: i64) -> Result<Vec<LoggedCall>> {
          WHERE c.model_id = $1 ORDER BY c.id, r.position",
         &[&model_id],
     )?;
-    let mut calls: Vec<(i64, LoggedCall)> = Vec::new();
+    let mut calls = Vec::new();
     for r in &rows {
-        let id: i64 = r.get(0);
-        if calls.last().map(|(i, _)| *i) != Some(id) {
-            calls.push((
-                id,
-                LoggedCall {
-                    created_at: r.get(1),
-                    n_records: r.get(2),
-                    latency_us: r.get(3),
-                    records: Vec::new(),
-                },
-            ));
-        }
-        calls
-            .last_mut()
-            .expect("pushed")
-            .1
-            .records
-            .push(LoggedRecord {
-                position: r.get(4),
-                reference_id: r.get(5),
-                inputs: r.get(6),
-                outputs: r.get(7),
-            });
+        let call = LoggedCall {
+            created_at: r.get(1),
+            n_records: r.get(2),
+            latency_us: r.get(3),
+            records: Vec::new(),
+        };
+        let record = LoggedRecord {
+            position: r.get(4),
+            reference_id: r.get(5),
+            inputs: r.get(6),
+            outputs: r.get(7),
+        };
+        super::push_logged(&mut calls, r.get(0), call, record);
     }
     Ok(calls.into_iter().map(|(_, c)| c).collect())
 }
@@ -951,6 +912,7 @@ pub fn query_log(c: &mut Client, filter: &LogFilter) -> Result<Vec<LogRecord>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::Column;
 
     #[test]
     fn urls_are_redacted_and_split() {

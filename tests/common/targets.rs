@@ -133,3 +133,20 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// Everything a registry holds, as the API reports it: to prove a failed call changed nothing
+/// on either backend.
+#[derive(Debug, PartialEq)]
+pub struct Snapshot {
+    pub datasets: Vec<mlops_lite::DatasetEntry>,
+    pub models: Vec<mlops_lite::ModelEntry>,
+    pub log: Vec<mlops_lite::store::LogRecord>,
+}
+
+pub fn snapshot(reg: &mlops_lite::Registry) -> Snapshot {
+    Snapshot {
+        datasets: reg.list_datasets().unwrap(),
+        models: reg.list_models().unwrap(),
+        log: reg.log(&mlops_lite::store::LogFilter::default()).unwrap(),
+    }
+}

@@ -5,19 +5,12 @@
 // page downloads is read back with it. Screenshots go to www/test/screenshots/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import http from "node:http";
-import { chromium } from "playwright-core";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "..", "..");
-const BIN = process.env.MLOPS_LITE_BIN ?? join(repo, "target", "debug", "mlops-lite");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const SHOTS = join(here, "screenshots");
+import { BIN, SHOTS, idle, launch, repo, tableHead, tableRows, view } from "./harness.mjs";
 // The README's probabilities for {6.3, 2.9, 5.6, null} with the CLI-trained testmodel; the
 // page trains in WebAssembly, whose exp/ln differ from native in the last bits, so its
 // model (and these numbers) agree to about 1e-10, not exactly.
@@ -29,9 +22,8 @@ function close(actual, expected, tolerance = 1e-8) {
 const P_IMG = "<img src=x onerror=window.__pwned=1>";
 const P_SCRIPT = "<script>window.__pwned=1</script>";
 
-let browser;
-let server; // the child process, when this file started the server itself
-let base = process.env.MLOPS_LITE_URL;
+let env; // Chromium and the server: harness.mjs
+let base;
 const work = mkdtempSync(join(tmpdir(), "mlops-lite-www-"));
 
 function cli(...args) {
@@ -39,82 +31,16 @@ function cli(...args) {
 }
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM=/path)`);
-  }
-  if (!existsSync(BIN)) throw new Error(`the CLI is missing at ${BIN} (cargo build)`);
-  if (!existsSync(join(repo, "npm", "dist", "mlops_lite_bg.wasm"))) {
-    throw new Error("npm/dist is not built (bash scripts/build-npm.sh)");
-  }
-  mkdirSync(SHOTS, { recursive: true });
-  if (!base) {
-    server = spawn(BIN, ["serve", "--port", "0", "--dir", repo], { stdio: ["ignore", "pipe", "inherit"] });
-    base = await new Promise((ok, fail) => {
-      let out = "";
-      server.stdout.on("data", (d) => {
-        out += d;
-        const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
-        if (m) ok(m[0].replace(/\/$/, ""));
-      });
-      server.on("exit", (code) => fail(new Error(`mlops-lite serve exited (${code})`)));
-    });
-  }
-  base = base.replace(/\/$/, "");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  env = await launch();
+  base = env.base;
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill();
+  await env?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
-/** A new page (own IndexedDB) that fails the test on any page error or console error. */
-async function newPage(t) {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  page.on("dialog", (d) => {
-    errors.push(`dialog: ${d.message()}`);
-    d.dismiss();
-  });
-  t.after(async () => {
-    await context.close();
-    assert.deepEqual(errors, [], "the page logged errors");
-  });
-  await page.goto(`${base}/`);
-  await idle(page);
-  return { page, context, errors };
-}
-
-/** Waits until the page has started and no worker call is in flight. */
-async function idle(page) {
-  await page.waitForFunction(() => document.body.dataset.ready === "1" && document.body.dataset.busy === "0");
-}
-
-async function tableRows(page, selector) {
-  return page.$$eval(`${selector} tbody tr`, (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
-}
-
-async function tableHead(page, selector) {
-  return page.$$eval(`${selector} thead th`, (ths) => ths.map((th) => th.textContent));
-}
+const newPage = (t) => env.newPage(t);
 
 async function message(page) {
   return page.textContent("#message");
@@ -122,11 +48,6 @@ async function message(page) {
 
 async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function view(page, name) {
-  await page.click(`#tabs [data-view="${name}"]`);
-  await idle(page);
 }
 
 function get(path) {

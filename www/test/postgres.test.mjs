@@ -12,18 +12,11 @@
 // the end. When PostgreSQL is not reachable the test fails (it never skips).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "..", "..");
-const BIN = process.env.MLOPS_LITE_BIN ?? join(repo, "target", "debug", "mlops-lite");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const SHOTS = join(here, "screenshots");
+import { join } from "node:path";
+import { BIN, SHOTS, idle, launch, tableHead, tableRows, view } from "./harness.mjs";
 const PG_BASE = process.env.MLOPS_LITE_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/test";
 const SCHEMA = `www_e2e_${process.pid}_${Date.now()}`;
 const PG_URL = `${PG_BASE}${PG_BASE.includes("?") ? "&" : "?"}schema=${SCHEMA}`;
@@ -40,9 +33,7 @@ const RECORDS = [
 ].map(([reference_id, ...xs]) => ({ reference_id, ...Object.fromEntries(FEATURES.map((f, j) => [f, xs[j]])) }));
 const MODELS = ["pgmodel@1", "pgmodel@2"]; // logistic_regression, random_forest_classifier
 
-let browser;
-let server; // the child process, when this file started the server itself
-let base = process.env.MLOPS_LITE_URL;
+let env; // Chromium and the server: harness.mjs
 let pgTouched = false; // the schema may exist: drop it at the end
 const work = mkdtempSync(join(tmpdir(), "mlops-lite-www-pg-"));
 
@@ -56,45 +47,11 @@ function cli(...args) {
 }
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM=/path)`);
-  }
-  if (!existsSync(BIN)) throw new Error(`the CLI is missing at ${BIN} (cargo build)`);
-  if (!existsSync(join(repo, "npm", "dist", "mlops_lite_bg.wasm"))) {
-    throw new Error("npm/dist is not built (bash scripts/build-npm.sh)");
-  }
-  mkdirSync(SHOTS, { recursive: true });
-  if (!base) {
-    server = spawn(BIN, ["serve", "--port", "0", "--dir", repo], { stdio: ["ignore", "pipe", "inherit"] });
-    base = await new Promise((ok, fail) => {
-      let out = "";
-      server.stdout.on("data", (d) => {
-        out += d;
-        const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
-        if (m) ok(m[0].replace(/\/$/, ""));
-      });
-      server.on("exit", (code) => fail(new Error(`mlops-lite serve exited (${code})`)));
-    });
-  }
-  base = base.replace(/\/$/, "");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  env = await launch();
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill();
+  await env?.close();
   rmSync(work, { recursive: true, force: true });
   if (pgTouched) {
     // The base URL without the query is a libpq URI psql takes as its database.
@@ -105,45 +62,7 @@ after(async () => {
   }
 });
 
-/** A new page (own IndexedDB) that fails the test on any page error or console error. */
-async function newPage(t) {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  page.on("dialog", (d) => {
-    errors.push(`dialog: ${d.message()}`);
-    d.dismiss();
-  });
-  t.after(async () => {
-    await context.close();
-    assert.deepEqual(errors, [], "the page logged errors");
-  });
-  await page.goto(`${base}/`);
-  await idle(page);
-  return { page, context, errors };
-}
-
-/** Waits until the page has started and no worker call is in flight. */
-async function idle(page) {
-  await page.waitForFunction(() => document.body.dataset.ready === "1" && document.body.dataset.busy === "0");
-}
-
-async function tableRows(page, selector) {
-  return page.$$eval(`${selector} tbody tr`, (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
-}
-
-async function tableHead(page, selector) {
-  return page.$$eval(`${selector} thead th`, (ths) => ths.map((th) => th.textContent));
-}
-
-async function view(page, name) {
-  await page.click(`#tabs [data-view="${name}"]`);
-  await idle(page);
-}
+const newPage = (t) => env.newPage(t);
 
 test("a model trained on PostgreSQL, copied to a file, opens in the page and predicts the same numbers", async (t) => {
   // 1-2. A fresh schema (mlops-lite creates it when it binds the first dataset); train two
