@@ -7,12 +7,24 @@ use mlops_lite::pipeline::preprocess::{ImputeStrategy, StepSpec};
 use mlops_lite::pipeline::{Output, Pipeline, TrainSpec};
 use mlops_lite::{ErrorKind, Registry};
 
+mod common;
+use common::targets::Target;
+
 const TWO_RECORDS: &str = r#"[
   {"sepal length (cm)": 2, "petal length (cm)": 1, "petal width (cm)": 1, "sepal width (cm)": 1},
   {"reference_id": "some_external_id", "sepal length (cm)": 1, "petal length (cm)": 2,
    "petal width (cm)": 1, "sepal width (cm)": 1}
 ]"#;
 
+/// A registry on `t` (a SQLite file or a PostgreSQL schema) holding iris.
+fn iris_on(t: &Target) -> Registry {
+    let mut reg = Registry::open(&t.db).unwrap();
+    let (_, iris) = samples::sample("iris").unwrap();
+    reg.bind_dataset(&iris, "iris", "").unwrap();
+    reg
+}
+
+/// An in-memory registry holding iris (for the tests that read it with SQL).
 fn iris_registry() -> Registry {
     let mut reg = Registry::open_in_memory().unwrap();
     let (_, iris) = samples::sample("iris").unwrap();
@@ -20,16 +32,14 @@ fn iris_registry() -> Registry {
     reg
 }
 
-fn log_rows(reg: &Registry) -> i64 {
-    reg.connection()
+fn log_rows(reg: &Registry) -> usize {
+    reg.log(&mlops_lite::store::LogFilter::default())
         .unwrap()
-        .query_row("SELECT count(*) FROM prediction_records", [], |r| r.get(0))
-        .unwrap()
+        .len()
 }
 
-#[test]
-fn default_iris_pipeline_trains_binds_and_dedupes() {
-    let mut reg = iris_registry();
+fn default_iris_pipeline_trains_binds_and_dedupes(t: &Target) {
+    let mut reg = iris_on(t);
     let p = reg.train_model("iris", &TrainSpec::new("target")).unwrap();
     assert_eq!(p.estimator_class, "LogisticRegression");
     assert_eq!(p.classes, ["setosa", "versicolor", "virginica"]);
@@ -118,9 +128,8 @@ fn predictions_have_the_python_shape_and_are_logged() {
     assert_eq!(log_rows(&reg), 2);
 }
 
-#[test]
-fn record_errors_name_index_and_field_and_log_nothing() {
-    let mut reg = iris_registry();
+fn record_errors_name_index_and_field_and_log_nothing(t: &Target) {
+    let mut reg = iris_on(t);
     let p = reg.train_model("iris", &TrainSpec::new("target")).unwrap();
     reg.bind_model(&p, "m", "").unwrap();
     let ok = r#"{"sepal length (cm)": 5, "sepal width (cm)": 3, "petal length (cm)": 1, "petal width (cm)": 0.2}"#;
@@ -151,9 +160,8 @@ fn record_errors_name_index_and_field_and_log_nothing() {
     assert_eq!(log_rows(&reg), 1);
 }
 
-#[test]
-fn a_null_without_imputer_is_an_error_naming_record_and_field() {
-    let mut reg = iris_registry();
+fn a_null_without_imputer_is_an_error_naming_record_and_field(t: &Target) {
+    let mut reg = iris_on(t);
     let cols = [
         "sepal length (cm)",
         "sepal width (cm)",
@@ -253,9 +261,8 @@ fn inconsistent_artifacts_fail_validation() {
     assert!(Pipeline::from_artifact(&serde_json::to_vec(&v).unwrap()).is_err());
 }
 
-#[test]
-fn bad_specs_and_targets_are_clear_errors() {
-    let mut reg = iris_registry();
+fn bad_specs_and_targets_are_clear_errors(t: &Target) {
+    let mut reg = iris_on(t);
     let csv = "x,const,nulls,one,y\n1,5,,a,1.5\n2,5,,a,2.5\n3,5,,a,0.5\n4,5,,a,3.5\n5,5,,a,1.0\n6,5,,a,2.0\n7,5,,a,4.0\n8,5,,a,5.0\n";
     reg.bind_dataset_from(
         mlops_lite::dataset::import::Input::Bytes {
@@ -338,9 +345,8 @@ fn bad_specs_and_targets_are_clear_errors() {
     .contains("holds strings"));
 }
 
-#[test]
-fn imputer_strategies_and_encoders_train_on_mixed_data() {
-    let mut reg = Registry::open_in_memory().unwrap();
+fn imputer_strategies_and_encoders_train_on_mixed_data(t: &Target) {
+    let mut reg = Registry::open(&t.db).unwrap();
     let csv = "age,city,score,label\n30,paris,1.5,yes\n,berlin,2.5,no\n45,paris,,yes\n22,,0.5,no\n51,rome,3.5,yes\n33,berlin,1.0,no\n40,paris,2.0,yes\n28,rome,0.2,no\n";
     reg.bind_dataset_from(
         mlops_lite::dataset::import::Input::Bytes {
@@ -407,9 +413,8 @@ fn imputer_strategies_and_encoders_train_on_mixed_data() {
     );
 }
 
-#[test]
-fn model_needs_its_training_dataset_in_the_registry() {
-    let reg = iris_registry();
+fn model_needs_its_training_dataset_in_the_registry(t: &Target) {
+    let reg = iris_on(t);
     let p = reg.train_model("iris", &TrainSpec::new("target")).unwrap();
     let mut other = Registry::open_in_memory().unwrap();
     let e = other.bind_model(&p, "m", "").unwrap_err();
@@ -417,9 +422,8 @@ fn model_needs_its_training_dataset_in_the_registry() {
     assert!(other.list_models().unwrap().is_empty());
 }
 
-#[test]
-fn regressors_return_values() {
-    let mut reg = Registry::open_in_memory().unwrap();
+fn regressors_return_values(t: &Target) {
+    let mut reg = Registry::open(&t.db).unwrap();
     let (_, d) = samples::sample("diabetes").unwrap();
     reg.bind_dataset(&d, "diabetes", "").unwrap();
     let p = reg
@@ -440,9 +444,8 @@ fn regressors_return_values() {
     assert!(json.get("label").is_none());
 }
 
-#[test]
-fn csv_records_are_typed_by_signature_and_errors_name_the_csv_line() {
-    let mut reg = iris_registry();
+fn csv_records_are_typed_by_signature_and_errors_name_the_csv_line(t: &Target) {
+    let mut reg = iris_on(t);
     let p = reg.train_model("iris", &TrainSpec::new("target")).unwrap();
     reg.bind_model(&p, "m", "").unwrap();
     let csv =
@@ -468,3 +471,15 @@ fn csv_records_are_typed_by_signature_and_errors_name_the_csv_line() {
         "a reference id of digits stays text"
     );
 }
+
+// The tests above that only use the API run on a SQLite file and on PostgreSQL.
+on_both_backends!(
+    default_iris_pipeline_trains_binds_and_dedupes,
+    record_errors_name_index_and_field_and_log_nothing,
+    a_null_without_imputer_is_an_error_naming_record_and_field,
+    bad_specs_and_targets_are_clear_errors,
+    imputer_strategies_and_encoders_train_on_mixed_data,
+    model_needs_its_training_dataset_in_the_registry,
+    regressors_return_values,
+    csv_records_are_typed_by_signature_and_errors_name_the_csv_line,
+);
