@@ -29,7 +29,7 @@ macro_rules! on {
         match $db {
             Db::Sqlite(c) => super::$f(c, $($a),*),
             #[cfg(not(target_arch = "wasm32"))]
-            Db::Postgres(p) => pg::$f(&mut p.client.borrow_mut(), $($a),*),
+            Db::Postgres(p) => pg::$f(&mut p.conn.borrow_mut(), $($a),*),
         }
     };
 }
@@ -40,7 +40,7 @@ macro_rules! on_tx {
         match $tx {
             Tx::Sqlite(t) => super::$f(t, $($a),*),
             #[cfg(not(target_arch = "wasm32"))]
-            Tx::Postgres(t) => pg::$f(&mut t.store.client.borrow_mut(), $($a),*),
+            Tx::Postgres(t) => pg::$f(&mut t.store.conn.borrow_mut(), $($a),*),
         }
     };
 }
@@ -82,7 +82,7 @@ impl Db {
             )),
             #[cfg(not(target_arch = "wasm32"))]
             Db::Postgres(p) => {
-                p.client.borrow_mut().batch_execute("BEGIN")?;
+                p.conn.borrow_mut().batch_execute("BEGIN")?;
                 Ok(Tx::Postgres(PgTx {
                     store: p,
                     open: true,
@@ -221,7 +221,7 @@ impl Tx<'_> {
             #[cfg(not(target_arch = "wasm32"))]
             Tx::Postgres(mut t) => {
                 t.open = false;
-                t.store.client.borrow_mut().batch_execute("COMMIT")?;
+                t.store.conn.borrow_mut().batch_execute("COMMIT")?;
                 Ok(())
             }
         }
@@ -236,7 +236,7 @@ impl Tx<'_> {
                 Ok(())
             }
             #[cfg(not(target_arch = "wasm32"))]
-            Tx::Postgres(t) => pg::lock_name(&mut t.store.client.borrow_mut(), kind, name),
+            Tx::Postgres(t) => pg::lock_name(&mut t.store.conn.borrow_mut(), kind, name),
         }
     }
 
@@ -279,7 +279,7 @@ impl Tx<'_> {
             },
             #[cfg(not(target_arch = "wasm32"))]
             Tx::Postgres(t) => pg::insert_dataset_version(
-                &mut t.store.client.borrow_mut(),
+                &mut t.store.conn.borrow_mut(),
                 new,
                 data,
                 stats,
@@ -354,7 +354,7 @@ impl Drop for PgTx<'_> {
         if self.open {
             // A lost connection cannot roll back, and needs not: the server discards the
             // transaction of a closed session.
-            if let Ok(mut c) = self.store.client.try_borrow_mut() {
+            if let Ok(mut c) = self.store.conn.try_borrow_mut() {
                 let _ = c.batch_execute("ROLLBACK");
             }
         }

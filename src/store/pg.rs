@@ -13,13 +13,14 @@
 //! the last word, and [`crate::store::db`] retries a write that lost a race to them.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
-use postgres::{Client, Config, NoTls, Row};
+use postgres::{Client, Config, CopyInWriter, NoTls, Row, Statement};
 
 use super::{
     quote_ident, DatasetEntry, LogFilter, LogRecord, LoggedCall, LoggedRecord, ModelEntry,
@@ -41,9 +42,63 @@ pub fn is_url(target: &str) -> bool {
 /// An open PostgreSQL registry.
 pub struct PgStore {
     /// The connection; a `RefCell` because reads take `&self` in the registry API.
-    pub client: RefCell<Client>,
+    pub conn: RefCell<Conn>,
     /// How messages name it: the URL without its password.
     pub label: String,
+}
+
+/// A connection and its prepared statements: each fixed SQL text is prepared once per
+/// connection (a round trip saved on every later call). SQL naming a data table is not
+/// cached: it is run through [`Conn::client`].
+pub struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl Conn {
+    fn statement(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+
+    /// The connection itself, for SQL that is not cached.
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    /// Runs statements without parameters (not cached).
+    pub fn batch_execute(&mut self, sql: &str) -> Result<()> {
+        Ok(self.client.batch_execute(sql)?)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        let s = self.statement(sql)?;
+        Ok(self.client.execute(&s, params)?)
+    }
+
+    fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        let s = self.statement(sql)?;
+        Ok(self.client.query(&s, params)?)
+    }
+
+    fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
+        let s = self.statement(sql)?;
+        Ok(self.client.query_one(&s, params)?)
+    }
+
+    fn query_opt(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+        let s = self.statement(sql)?;
+        Ok(self.client.query_opt(&s, params)?)
+    }
+
+    fn copy_in(&mut self, sql: &str) -> Result<CopyInWriter<'_>> {
+        let s = self.statement(sql)?;
+        Ok(self.client.copy_in(&s)?)
+    }
 }
 
 /// The URL without the password, for messages.
@@ -133,7 +188,10 @@ pub fn open(url: &str, create: bool) -> Result<PgStore> {
     }
     prepare(&mut client, &label, create)?;
     Ok(PgStore {
-        client: RefCell::new(client),
+        conn: RefCell::new(Conn {
+            client,
+            statements: HashMap::new(),
+        }),
         label,
     })
 }
@@ -249,7 +307,7 @@ pub fn name_lock(kind: &str, name: &str) -> i64 {
 }
 
 /// Takes the transaction-level lock of `kind` `name` (released at commit or rollback).
-pub fn lock_name(c: &mut Client, kind: &str, name: &str) -> Result<()> {
+pub fn lock_name(c: &mut Conn, kind: &str, name: &str) -> Result<()> {
     c.execute(
         "SELECT pg_advisory_xact_lock($1)",
         &[&name_lock(kind, name)],
@@ -302,7 +360,7 @@ fn model_entry(r: &Row) -> ModelEntry {
 }
 
 fn one_dataset(
-    c: &mut Client,
+    c: &mut Conn,
     filter: &str,
     params: &[&(dyn ToSql + Sync)],
 ) -> Result<Option<DatasetEntry>> {
@@ -311,7 +369,7 @@ fn one_dataset(
 }
 
 fn one_model(
-    c: &mut Client,
+    c: &mut Conn,
     filter: &str,
     params: &[&(dyn ToSql + Sync)],
 ) -> Result<Option<ModelEntry>> {
@@ -320,13 +378,13 @@ fn one_model(
 }
 
 /// See [`super::find_dataset_by_md5`].
-pub fn find_dataset_by_md5(c: &mut Client, name: &str, md5: &str) -> Result<Option<DatasetEntry>> {
+pub fn find_dataset_by_md5(c: &mut Conn, name: &str, md5: &str) -> Result<Option<DatasetEntry>> {
     one_dataset(c, "name = $1 AND md5 = $2 ORDER BY version", &[&name, &md5])
 }
 
 /// See [`super::find_dataset_by_fingerprint`].
 pub fn find_dataset_by_fingerprint(
-    c: &mut Client,
+    c: &mut Conn,
     name: &str,
     fingerprint: &str,
 ) -> Result<Option<DatasetEntry>> {
@@ -338,19 +396,19 @@ pub fn find_dataset_by_fingerprint(
 }
 
 /// See [`super::list_datasets`].
-pub fn list_datasets(c: &mut Client) -> Result<Vec<DatasetEntry>> {
+pub fn list_datasets(c: &mut Conn) -> Result<Vec<DatasetEntry>> {
     let sql = format!("SELECT {DATASET_COLUMNS} FROM datasets ORDER BY id");
     Ok(c.query(&sql, &[])?.iter().map(dataset_entry).collect())
 }
 
 /// See [`super::dataset_by_id`].
-pub fn dataset_by_id(c: &mut Client, id: i64) -> Result<Option<DatasetEntry>> {
+pub fn dataset_by_id(c: &mut Conn, id: i64) -> Result<Option<DatasetEntry>> {
     one_dataset(c, "id = $1", &[&id])
 }
 
 /// See [`super::dataset_by_name`].
 pub fn dataset_by_name(
-    c: &mut Client,
+    c: &mut Conn,
     name: &str,
     version: Option<i64>,
 ) -> Result<Option<DatasetEntry>> {
@@ -361,7 +419,7 @@ pub fn dataset_by_name(
 }
 
 /// See [`super::dataset_source`].
-pub fn dataset_source(c: &mut Client, id: i64) -> Result<(Option<String>, Option<String>)> {
+pub fn dataset_source(c: &mut Conn, id: i64) -> Result<(Option<String>, Option<String>)> {
     let r = c.query_one(
         "SELECT source_format, source_fingerprint FROM datasets WHERE id = $1",
         &[&id],
@@ -370,7 +428,7 @@ pub fn dataset_source(c: &mut Client, id: i64) -> Result<(Option<String>, Option
 }
 
 /// See [`super::column_infos`].
-pub fn column_infos(c: &mut Client, id: i64) -> Result<Vec<ColumnInfo>> {
+pub fn column_infos(c: &mut Conn, id: i64) -> Result<Vec<ColumnInfo>> {
     let rows = c.query(
         "SELECT column_name, original_dtype, converted_dtype, null_count, unique_count, \
          min_value_num, max_value_num, mean, std FROM dataset_columns WHERE dataset_id = $1 ORDER BY position",
@@ -448,7 +506,7 @@ impl Cell<'_> {
 /// [`super::insert_dataset_version`]. The rows go in with one binary `COPY`, while another
 /// thread computes the column summaries and row hashes.
 pub fn insert_dataset_version(
-    c: &mut Client,
+    c: &mut Conn,
     new: &NewDataset<'_>,
     data: &Dataset,
     stats: impl FnOnce() -> Vec<ColumnInfo> + Send,
@@ -531,13 +589,10 @@ pub fn insert_dataset_version(
             &[&id, &(block_size as i64), &blocks, &values],
         )?;
     }
-    let stmt = c.prepare(
-        "INSERT INTO dataset_columns (dataset_id, position, column_name, original_dtype, converted_dtype, \
-         null_count, unique_count, min_value_num, max_value_num, mean, std) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )?;
     for (i, info) in infos.iter().enumerate() {
         c.execute(
-            &stmt,
+            "INSERT INTO dataset_columns (dataset_id, position, column_name, original_dtype, converted_dtype, \
+             null_count, unique_count, min_value_num, max_value_num, mean, std) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             &[
                 &id,
                 &(i as i64),
@@ -556,8 +611,8 @@ pub fn insert_dataset_version(
     dataset_by_id(c, id)?.ok_or_else(|| Error::NotFound(format!("dataset id {id} vanished")))
 }
 
-fn copy_rows(c: &mut Client, table: &str, types: &[Type], data: &Dataset) -> Result<()> {
-    let sink = c.copy_in(&format!(
+fn copy_rows(c: &mut Conn, table: &str, types: &[Type], data: &Dataset) -> Result<()> {
+    let sink = c.client().copy_in(&format!(
         "COPY {} FROM STDIN (FORMAT binary)",
         quote_ident(table)
     ))?;
@@ -582,7 +637,7 @@ fn copy_rows(c: &mut Client, table: &str, types: &[Type], data: &Dataset) -> Res
 }
 
 /// See [`super::read_dataset`]: the rows in their recorded order, typed by the column metadata.
-pub fn read_dataset(c: &mut Client, entry: &DatasetEntry, label: &str) -> Result<Dataset> {
+pub fn read_dataset(c: &mut Conn, entry: &DatasetEntry, label: &str) -> Result<Dataset> {
     let infos = column_infos(c, entry.id)?;
     let damaged = |reason: String| super::damaged(label, entry, reason);
     let (types, mut cols) = super::empty_columns(entry, label, &infos)?;
@@ -591,6 +646,7 @@ pub fn read_dataset(c: &mut Client, entry: &DatasetEntry, label: &str) -> Result
         quote_ident(&entry.data_table)
     );
     let mut it = c
+        .client()
         .query_raw(&sql, std::iter::empty::<i64>())
         .map_err(|e| damaged(format!("cannot read it: {e}")))?;
     let mut r = 0usize;
@@ -630,7 +686,7 @@ pub fn read_dataset(c: &mut Client, entry: &DatasetEntry, label: &str) -> Result
 }
 
 /// See [`super::row_hashes`].
-pub fn row_hashes(c: &mut Client, id: i64) -> Result<Option<(usize, Vec<u64>)>> {
+pub fn row_hashes(c: &mut Conn, id: i64) -> Result<Option<(usize, Vec<u64>)>> {
     let rows = c.query(
         "SELECT block_size, xxh3 FROM dataset_row_hashes WHERE dataset_id = $1 ORDER BY block",
         &[&id],
@@ -645,7 +701,7 @@ pub fn row_hashes(c: &mut Client, id: i64) -> Result<Option<(usize, Vec<u64>)>> 
 
 /// See [`super::dataset_for_lineage`].
 pub fn dataset_for_lineage(
-    c: &mut Client,
+    c: &mut Conn,
     name: &str,
     version: i64,
     md5: &str,
@@ -658,7 +714,7 @@ pub fn dataset_for_lineage(
 }
 
 /// See [`super::find_model_by_md5`].
-pub fn find_model_by_md5(c: &mut Client, name: &str, md5: &str) -> Result<Option<ModelEntry>> {
+pub fn find_model_by_md5(c: &mut Conn, name: &str, md5: &str) -> Result<Option<ModelEntry>> {
     one_model(
         c,
         "name = $1 AND artifact_md5 = $2 ORDER BY version",
@@ -667,7 +723,7 @@ pub fn find_model_by_md5(c: &mut Client, name: &str, md5: &str) -> Result<Option
 }
 
 /// See [`super::insert_model`].
-pub fn insert_model(c: &mut Client, new: &NewModel<'_>) -> Result<ModelEntry> {
+pub fn insert_model(c: &mut Conn, new: &NewModel<'_>) -> Result<ModelEntry> {
     let version: i64 = match new.version {
         Some(v) => v,
         None => c
@@ -707,22 +763,18 @@ pub fn insert_model(c: &mut Client, new: &NewModel<'_>) -> Result<ModelEntry> {
 }
 
 /// See [`super::list_models`].
-pub fn list_models(c: &mut Client) -> Result<Vec<ModelEntry>> {
+pub fn list_models(c: &mut Conn) -> Result<Vec<ModelEntry>> {
     let sql = format!("SELECT {MODEL_COLUMNS} FROM models ORDER BY id");
     Ok(c.query(&sql, &[])?.iter().map(model_entry).collect())
 }
 
 /// See [`super::model_by_id`].
-pub fn model_by_id(c: &mut Client, id: i64) -> Result<Option<ModelEntry>> {
+pub fn model_by_id(c: &mut Conn, id: i64) -> Result<Option<ModelEntry>> {
     one_model(c, "id = $1", &[&id])
 }
 
 /// See [`super::model_by_name`].
-pub fn model_by_name(
-    c: &mut Client,
-    name: &str,
-    version: Option<i64>,
-) -> Result<Option<ModelEntry>> {
+pub fn model_by_name(c: &mut Conn, name: &str, version: Option<i64>) -> Result<Option<ModelEntry>> {
     match version {
         Some(v) => one_model(c, "name = $1 AND version = $2", &[&name, &v]),
         None => one_model(c, "name = $1 ORDER BY version DESC", &[&name]),
@@ -730,7 +782,7 @@ pub fn model_by_name(
 }
 
 /// See [`super::model_artifact`].
-pub fn model_artifact(c: &mut Client, id: i64) -> Result<Vec<u8>> {
+pub fn model_artifact(c: &mut Conn, id: i64) -> Result<Vec<u8>> {
     Ok(
         c.query_one("SELECT artifact FROM models WHERE id = $1", &[&id])?
             .get(0),
@@ -738,7 +790,7 @@ pub fn model_artifact(c: &mut Client, id: i64) -> Result<Vec<u8>> {
 }
 
 /// See [`super::model_row`].
-pub fn model_row(c: &mut Client, id: i64) -> Result<ModelRow> {
+pub fn model_row(c: &mut Conn, id: i64) -> Result<ModelRow> {
     let entry = model_by_id(c, id)?
         .ok_or_else(|| Error::NotFound(format!("model id {id} is not there")))?;
     let r = c.query_one(
@@ -759,7 +811,7 @@ pub fn model_row(c: &mut Client, id: i64) -> Result<ModelRow> {
 }
 
 /// A binary COPY into `prediction_records` (call_id, position, reference_id, inputs, outputs).
-fn records_writer(c: &mut Client) -> Result<BinaryCopyInWriter<'_>> {
+fn records_writer(c: &mut Conn) -> Result<BinaryCopyInWriter<'_>> {
     let sink = c.copy_in(
         "COPY prediction_records (call_id, position, reference_id, inputs, outputs) \
          FROM STDIN (FORMAT binary)",
@@ -772,7 +824,7 @@ fn records_writer(c: &mut Client) -> Result<BinaryCopyInWriter<'_>> {
 
 /// See [`super::insert_prediction_log`]: the call row, then its records with one binary COPY.
 pub fn insert_prediction_log<'p>(
-    c: &mut Client,
+    c: &mut Conn,
     model_id: i64,
     dataset_id: i64,
     latency_us: i64,
@@ -804,7 +856,7 @@ pub fn insert_prediction_log<'p>(
 
 /// See [`super::insert_logged_call`].
 pub fn insert_logged_call(
-    c: &mut Client,
+    c: &mut Conn,
     model_id: i64,
     dataset_id: i64,
     call: &LoggedCall,
@@ -825,7 +877,7 @@ pub fn insert_logged_call(
 }
 
 /// See [`super::find_logged_call`].
-pub fn find_logged_call(c: &mut Client, model_id: i64, call: &LoggedCall) -> Result<bool> {
+pub fn find_logged_call(c: &mut Conn, model_id: i64, call: &LoggedCall) -> Result<bool> {
     Ok(c.query_opt(
         "SELECT 1 FROM prediction_calls WHERE model_id = $1 AND created_at = $2 \
              AND n_records = $3 AND latency_us = $4 LIMIT 1",
@@ -840,7 +892,7 @@ pub fn find_logged_call(c: &mut Client, model_id: i64, call: &LoggedCall) -> Res
 }
 
 /// See [`super::logged_calls`].
-pub fn logged_calls(c: &mut Client, model_id: i64) -> Result<Vec<LoggedCall>> {
+pub fn logged_calls(c: &mut Conn, model_id: i64) -> Result<Vec<LoggedCall>> {
     let rows = c.query(
         "SELECT c.id, c.created_at, c.n_records, c.latency_us, r.position, r.reference_id, r.inputs, r.outputs \
          FROM prediction_calls c JOIN prediction_records r ON r.call_id = c.id \
@@ -867,7 +919,7 @@ pub fn logged_calls(c: &mut Client, model_id: i64) -> Result<Vec<LoggedCall>> {
 }
 
 /// See [`super::query_log`].
-pub fn query_log(c: &mut Client, filter: &LogFilter) -> Result<Vec<LogRecord>> {
+pub fn query_log(c: &mut Conn, filter: &LogFilter) -> Result<Vec<LogRecord>> {
     let since = filter.since.as_deref().map(super::check_time).transpose()?;
     let until = filter.until.as_deref().map(super::check_time).transpose()?;
     let sql = "SELECT c.id, r.position, c.created_at, m.id, m.name, m.version, r.reference_id, r.inputs, r.outputs \
