@@ -593,7 +593,9 @@ fn the_demo_runs_on_postgres_and_points_to_psql() {
 #[test]
 fn a_bind_that_loses_a_race_for_its_version_retries_with_the_next() {
     let t = Target::postgres();
-    Registry::open(&t.db).unwrap();
+    let mut first = Registry::open(&t.db).unwrap();
+    first.bind_dataset(&big(5, 8.0), "y", "").unwrap();
+    drop(first);
     let schema = t.schema().unwrap().to_string();
     // Another writer (not taking mlops-lite's lock) holds x@1 uncommitted: our bind computes
     // version 1 too, waits on the unique index, fails when the other commits, and retries.
@@ -647,4 +649,64 @@ fn values_changed_behind_its_back_are_found_and_named() {
             .contains("it has 149 rows but the registry recorded 150"),
         "{e}"
     );
+}
+
+fn schema_exists(schema: &str) -> bool {
+    pg_admin()
+        .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[&schema])
+        .unwrap()
+        .is_some()
+}
+
+#[test]
+fn a_failed_first_write_leaves_no_schema_and_reads_write_nothing() {
+    // A bad file on a new schema: nothing is created, as for a new file.
+    let schema = unique_schema("first");
+    let url = format!("{}?schema={schema}", pg_base());
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("ragged.csv");
+    std::fs::write(&bad, "a,b\n1,2\n3\n").unwrap();
+    cli_fails(
+        &[
+            "--db",
+            &url,
+            "dataset",
+            "add",
+            bad.to_str().unwrap(),
+            "--name",
+            "r",
+        ],
+        &["ragged.csv", "line 3"],
+    );
+    assert!(!schema_exists(&schema));
+
+    // Reading a registry that was never written: empty, and still nothing created.
+    let mut reg = Registry::open(&url).unwrap();
+    assert!(reg.list_datasets().unwrap().is_empty());
+    assert!(reg.list_models().unwrap().is_empty());
+    assert!(reg.log(&LogFilter::default()).unwrap().is_empty());
+    assert_eq!(reg.dataset("iris").unwrap_err().kind(), ErrorKind::NotFound);
+    assert!(!schema_exists(&schema));
+    // The first write creates it, and the statements prepared before still work.
+    let (_, iris) = samples::sample("iris").unwrap();
+    reg.bind_dataset(&iris, "iris", "").unwrap();
+    assert!(schema_exists(&schema));
+    assert_eq!(reg.list_datasets().unwrap().len(), 1);
+    assert_eq!(snapshot(&url).datasets, reg.list_datasets().unwrap());
+    drop(reg);
+    pg_admin()
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
+
+    // A connection cut during the first bind: no schema either.
+    let schema = unique_schema("firstcut");
+    let port = cutting_proxy(2 << 20);
+    let mut reg = Registry::open(proxied_url(port, &schema)).unwrap();
+    let e = reg.bind_dataset(&big(200_000, 6.0), "big", "").unwrap_err();
+    assert!(
+        e.to_string().contains("connection to PostgreSQL was lost"),
+        "{e}"
+    );
+    drop(reg);
+    assert!(!schema_exists(&schema));
 }

@@ -29,6 +29,8 @@ macro_rules! on {
         match $db {
             Db::Sqlite(c) => super::$f(c, $($a),*),
             #[cfg(not(target_arch = "wasm32"))]
+            Db::Postgres(p) if p.is_fresh() => p.read_fresh(|c| pg::$f(c, $($a),*)),
+            #[cfg(not(target_arch = "wasm32"))]
             Db::Postgres(p) => pg::$f(&mut p.conn.borrow_mut(), $($a),*),
         }
     };
@@ -83,10 +85,14 @@ impl Db {
             #[cfg(not(target_arch = "wasm32"))]
             Db::Postgres(p) => {
                 p.conn.borrow_mut().batch_execute("BEGIN")?;
-                Ok(Tx::Postgres(PgTx {
+                let mut tx = PgTx {
                     store: p,
                     open: true,
-                }))
+                    created: false,
+                };
+                // On an empty schema, the first write creates the tables in its transaction.
+                tx.created = p.create_in_transaction(&mut p.conn.borrow_mut())?;
+                Ok(Tx::Postgres(tx))
             }
         }
     }
@@ -211,6 +217,8 @@ pub struct PgTx<'a> {
     store: &'a pg::PgStore,
     /// Not yet committed.
     open: bool,
+    /// This transaction creates the registry's tables.
+    created: bool,
 }
 
 impl Tx<'_> {
@@ -222,6 +230,9 @@ impl Tx<'_> {
             Tx::Postgres(mut t) => {
                 t.open = false;
                 t.store.conn.borrow_mut().batch_execute("COMMIT")?;
+                if t.created {
+                    t.store.created();
+                }
                 Ok(())
             }
         }

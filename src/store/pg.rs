@@ -3,7 +3,8 @@
 //!
 //! A URL `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]` names the registry.
 //! Without `schema` the tables live in the connection's current schema (normally `public`);
-//! with it, in that schema, created when missing. A schema that holds other tables is refused
+//! with it, in that schema. Schema and tables are created by the first write, inside its
+//! transaction, so a failed first write leaves nothing behind. A schema that holds other tables is refused
 //! before anything is written. Data tables are bulk loaded with binary `COPY`; each keeps its
 //! row order in a first column (`mlops_row`) because PostgreSQL tables have none.
 //!
@@ -12,7 +13,7 @@
 //! advisory lock, so versions are consecutive; the `UNIQUE (name, version)` constraints remain
 //! the last word, and [`crate::store::db`] retries a write that lost a race to them.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
@@ -45,6 +46,10 @@ pub struct PgStore {
     pub conn: RefCell<Conn>,
     /// How messages name it: the URL without its password.
     pub label: String,
+    /// The schema named in the URL, if any.
+    schema: Option<String>,
+    /// Opened on an empty schema: the tables are created by the first write transaction.
+    fresh: Cell<bool>,
 }
 
 /// A connection and its prepared statements: each fixed SQL text is prepared once per
@@ -153,7 +158,8 @@ fn split_schema(url: &str) -> Result<(String, Option<String>)> {
     Ok((base, schema))
 }
 
-/// Connects to the registry at `url`; creates its tables in an empty schema when `create`.
+/// Connects to the registry at `url`. An empty (or missing) schema is accepted when `create`:
+/// the schema and its tables are then made by the first write, in its transaction.
 pub fn open(url: &str, create: bool) -> Result<PgStore> {
     let label = redact(url);
     let (driver_url, schema) = split_schema(url)?;
@@ -179,20 +185,29 @@ pub fn open(url: &str, create: bool) -> Result<PgStore> {
         .connect(NoTls)
         .map_err(|e| connect_error(&label, &config, e))?;
     if let Some(s) = &schema {
-        // Creating a schema races with another process doing the same: take the lock first.
-        client.batch_execute(&format!(
-            "BEGIN; SELECT pg_advisory_xact_lock({INIT_LOCK}); \
-             CREATE SCHEMA IF NOT EXISTS {q}; COMMIT; SET search_path TO {q}",
-            q = quote_ident(s)
-        ))?;
+        // The schema itself is created with the tables, by the first write.
+        client.batch_execute(&format!("SET search_path TO {}", quote_ident(s)))?;
     }
-    prepare(&mut client, &label, create)?;
+    let mut conn = Conn {
+        client,
+        statements: HashMap::new(),
+    };
+    let fresh = match inspect(&mut conn, &label, schema.as_deref())? {
+        State::Registry => false,
+        State::Empty(_) if create => true,
+        State::Empty(name) => {
+            return Err(Error::NotFound(format!(
+                "{label} holds no registry yet (schema {name:?} is empty or missing); bind a \
+                 dataset first (`mlops-lite --db '{label}' dataset add --sample iris`) or check \
+                 the URL"
+            )))
+        }
+    };
     Ok(PgStore {
-        conn: RefCell::new(Conn {
-            client,
-            statements: HashMap::new(),
-        }),
+        conn: RefCell::new(conn),
         label,
+        schema,
+        fresh: Cell::new(fresh),
     })
 }
 
@@ -222,20 +237,31 @@ fn connect_error(label: &str, config: &Config, e: postgres::Error) -> Error {
     }
 }
 
-/// Checks that the schema is an mlops-lite registry (or empty), and creates the tables.
-fn prepare(client: &mut Client, label: &str, create: bool) -> Result<()> {
-    let mut tx = client.transaction()?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INIT_LOCK])?;
-    let schema: Option<String> = tx.query_one("SELECT current_schema()", &[])?.get(0);
-    let Some(schema) = schema else {
-        return Err(Error::NotARegistry {
-            path: label.into(),
-            reason: "its search_path names no existing schema; add ?schema=NAME to the URL \
-                     (mlops-lite creates it)"
-                .into(),
-        });
+/// What a schema holds.
+enum State {
+    /// An mlops-lite registry this build reads.
+    Registry,
+    /// Nothing (or the schema does not exist yet): its name.
+    Empty(String),
+}
+
+/// Checks what the connection's schema holds: an mlops-lite registry of a format this build
+/// reads, or nothing. Another program's tables and newer formats are errors.
+fn inspect(c: &mut Conn, label: &str, schema: Option<&str>) -> Result<State> {
+    let current: Option<String> = c.query_one("SELECT current_schema()", &[])?.get(0);
+    let name = match (current, schema) {
+        (Some(name), _) => name,
+        (None, Some(wanted)) => return Ok(State::Empty(wanted.to_string())),
+        (None, None) => {
+            return Err(Error::NotARegistry {
+                path: label.into(),
+                reason: "its search_path names no existing schema; add ?schema=NAME to the URL \
+                         (mlops-lite creates it)"
+                    .into(),
+            })
+        }
     };
-    let tables: Vec<String> = tx
+    let tables: Vec<String> = c
         .query(
             "SELECT table_name::text FROM information_schema.tables \
              WHERE table_schema = current_schema() ORDER BY 1",
@@ -245,7 +271,7 @@ fn prepare(client: &mut Client, label: &str, create: bool) -> Result<()> {
         .map(|r| r.get(0))
         .collect();
     if tables.iter().any(|t| t == "mlops_meta") {
-        let row = tx.query_opt(
+        let row = c.query_opt(
             "SELECT value FROM mlops_meta WHERE key = 'format_version'",
             &[],
         )?;
@@ -256,11 +282,11 @@ fn prepare(client: &mut Client, label: &str, create: bool) -> Result<()> {
                 found: v,
                 supported: SCHEMA_VERSION,
             }),
-            Some(v) if v == SCHEMA_VERSION => Ok(()),
+            Some(v) if v == SCHEMA_VERSION => Ok(State::Registry),
             _ => Err(Error::NotARegistry {
                 path: label.into(),
                 reason: format!(
-                    "schema {schema:?} has an mlops_meta table without a format_version this \
+                    "schema {name:?} has an mlops_meta table without a format_version this \
                      build knows; use another schema (?schema=NAME)"
                 ),
             }),
@@ -271,7 +297,7 @@ fn prepare(client: &mut Client, label: &str, create: bool) -> Result<()> {
         return Err(Error::NotARegistry {
             path: label.into(),
             reason: format!(
-                "schema {schema:?} holds other tables ({}{}); mlops-lite only writes into a \
+                "schema {name:?} holds other tables ({}{}); mlops-lite only writes into a \
                  schema of its own: add ?schema=NAME to the URL (it is created) or use another \
                  database",
                 shown.join(", "),
@@ -279,23 +305,64 @@ fn prepare(client: &mut Client, label: &str, create: bool) -> Result<()> {
             ),
         });
     }
-    if !create {
-        return Err(Error::NotFound(format!(
-            "{label} holds no registry yet (schema {schema:?} is empty); bind a dataset first \
-             (`mlops-lite --db '{label}' dataset add --sample iris`) or check the URL"
-        )));
+    Ok(State::Empty(name))
+}
+
+impl PgStore {
+    /// Inside the caller's open transaction: when this registry was opened on an empty schema,
+    /// creates the schema and its tables (unless another process did meanwhile), so that they
+    /// are committed or rolled back with the caller's first write: a failed first write leaves
+    /// the database as it was. Returns whether it created them.
+    pub fn create_in_transaction(&self, c: &mut Conn) -> Result<bool> {
+        if !self.fresh.get() {
+            return Ok(false);
+        }
+        c.execute("SELECT pg_advisory_xact_lock($1)", &[&INIT_LOCK])?;
+        if let Some(s) = &self.schema {
+            c.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(s)))?;
+        }
+        if let State::Registry = inspect(c, &self.label, self.schema.as_deref())? {
+            // Another process created it (and committed) while we were not looking.
+            self.fresh.set(false);
+            return Ok(false);
+        }
+        c.batch_execute(SCHEMA)?;
+        c.execute(
+            "INSERT INTO mlops_meta (key, value) VALUES ('format', 'mlops-lite registry'), \
+             ('format_version', $1), ('written_by', $2)",
+            &[
+                &SCHEMA_VERSION.to_string(),
+                &concat!("mlops-lite ", env!("CARGO_PKG_VERSION")),
+            ],
+        )?;
+        Ok(true)
     }
-    tx.batch_execute(SCHEMA)?;
-    tx.execute(
-        "INSERT INTO mlops_meta (key, value) VALUES ('format', 'mlops-lite registry'), \
-         ('format_version', $1), ('written_by', $2)",
-        &[
-            &SCHEMA_VERSION.to_string(),
-            &concat!("mlops-lite ", env!("CARGO_PKG_VERSION")),
-        ],
-    )?;
-    tx.commit()?;
-    Ok(())
+
+    /// Whether the tables are not created yet (opened on an empty schema, nothing committed).
+    pub fn is_fresh(&self) -> bool {
+        self.fresh.get()
+    }
+
+    /// The tables were committed.
+    pub fn created(&self) {
+        self.fresh.set(false);
+    }
+
+    /// Runs a read on a registry whose tables are not created yet: in a transaction that
+    /// creates them and is rolled back (so an empty registry reads as empty, and nothing is
+    /// written).
+    pub fn read_fresh<T>(&self, read: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+        let mut c = self.conn.borrow_mut();
+        c.batch_execute("BEGIN")?;
+        let result = match self.create_in_transaction(&mut c) {
+            Ok(_) => read(&mut c),
+            Err(e) => Err(e),
+        };
+        let end = c.batch_execute("ROLLBACK");
+        let value = result?;
+        end?;
+        Ok(value)
+    }
 }
 
 /// A lock key for writers of one dataset or model name.
@@ -484,20 +551,20 @@ fn pg_type(t: DType) -> (&'static str, Type) {
 }
 
 /// One value on its way into a binary COPY.
-enum Cell<'a> {
+enum CopyCell<'a> {
     I(Option<i64>),
     F(Option<f64>),
     B(Option<bool>),
     S(Option<&'a str>),
 }
 
-impl Cell<'_> {
+impl CopyCell<'_> {
     fn sql(&self) -> &(dyn ToSql + Sync) {
         match self {
-            Cell::I(v) => v,
-            Cell::F(v) => v,
-            Cell::B(v) => v,
-            Cell::S(v) => v,
+            CopyCell::I(v) => v,
+            CopyCell::F(v) => v,
+            CopyCell::B(v) => v,
+            CopyCell::S(v) => v,
         }
     }
 }
@@ -617,19 +684,19 @@ fn copy_rows(c: &mut Conn, table: &str, types: &[Type], data: &Dataset) -> Resul
         quote_ident(table)
     ))?;
     let mut w = BinaryCopyInWriter::new(sink, types);
-    let mut cells: Vec<Cell<'_>> = Vec::with_capacity(types.len());
+    let mut cells: Vec<CopyCell<'_>> = Vec::with_capacity(types.len());
     for r in 0..data.rows() {
         cells.clear();
-        cells.push(Cell::I(Some(r as i64)));
+        cells.push(CopyCell::I(Some(r as i64)));
         for col in data.columns() {
             cells.push(match &col.values {
-                Values::Integer(v) => Cell::I(v[r]),
-                Values::Float(v) => Cell::F(Some(v[r]).filter(|x| !x.is_nan())),
-                Values::Boolean(v) => Cell::B(v[r]),
-                Values::String(v) => Cell::S(v[r].as_deref()),
+                Values::Integer(v) => CopyCell::I(v[r]),
+                Values::Float(v) => CopyCell::F(Some(v[r]).filter(|x| !x.is_nan())),
+                Values::Boolean(v) => CopyCell::B(v[r]),
+                Values::String(v) => CopyCell::S(v[r].as_deref()),
             });
         }
-        let refs: Vec<&(dyn ToSql + Sync)> = cells.iter().map(Cell::sql).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = cells.iter().map(CopyCell::sql).collect();
         w.write(&refs)?;
     }
     w.finish()?;
