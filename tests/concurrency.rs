@@ -152,4 +152,31 @@ fn eight_processes_bind_versions_and_log_without_loss(t: &Target) {
     }
 }
 
-on_both_backends!(eight_processes_bind_versions_and_log_without_loss);
+/// 8 processes making their first write at once into a registry that does not exist yet
+/// (a new file; a new PostgreSQL schema): one registry is created, and every bind is in it.
+fn eight_first_writers_create_one_registry(t: &Target) {
+    let children = (0..8)
+        .map(|i| {
+            let name = format!("n{i}");
+            spawn(
+                &t.db,
+                &["dataset", "add", "--sample", "iris", "--name", &name],
+            )
+        })
+        .collect();
+    wait_ok(children);
+    let reg = Registry::open_existing(&t.db).unwrap();
+    let mut names: Vec<String> = reg
+        .list_datasets()
+        .unwrap()
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, (0..8).map(|i| format!("n{i}")).collect::<Vec<_>>());
+}
+
+on_both_backends!(
+    eight_processes_bind_versions_and_log_without_loss,
+    eight_first_writers_create_one_registry
+);

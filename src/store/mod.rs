@@ -260,7 +260,17 @@ fn prepare(conn: &Connection, label: &str, file: bool) -> Result<()> {
         let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         Ok((version, app, user_tables(conn)?))
     };
-    let (version, app, tables) = read_state().map_err(|e| classify(e, label))?;
+    // One read transaction, so the three reads see the same state: another process may be
+    // creating this very file right now (its commit must not fall between them).
+    let snapshot = || -> rusqlite::Result<(i64, i32, Vec<String>)> {
+        conn.execute_batch("BEGIN")?;
+        let state = read_state();
+        let end = conn.execute_batch(if state.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        let state = state?;
+        end?;
+        Ok(state)
+    };
+    let (version, app, tables) = snapshot().map_err(|e| classify(e, label))?;
     check_state(version, app, &tables, label)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     if file {
