@@ -13,7 +13,36 @@ pub fn pg_base() -> String {
 }
 
 /// An admin connection to the test server; panics with how to start it when unreachable.
+/// The first call of a test process also drops the schemas left by killed test runs.
 pub fn pg_admin() -> postgres::Client {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    let mut admin = connect_admin();
+    SWEPT.call_once(|| drop_orphan_schemas(&mut admin));
+    admin
+}
+
+/// Drops `t_*`, `www_e2e_*` and `bench_pg_*` schemas whose creating process (the pid in
+/// their third `_` part) no longer runs on this machine: what killed runs left behind.
+fn drop_orphan_schemas(admin: &mut postgres::Client) {
+    let Ok(rows) = admin.query(
+        "SELECT nspname::text FROM pg_namespace \
+         WHERE nspname LIKE 't\\_%' OR nspname LIKE 'www\\_e2e\\_%' OR nspname LIKE 'bench\\_pg\\_%'",
+        &[],
+    ) else {
+        return;
+    };
+    for row in rows {
+        let name: String = row.get(0);
+        let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"));
+            }
+        }
+    }
+}
+
+fn connect_admin() -> postgres::Client {
     let base = pg_base();
     postgres::Client::connect(&base, postgres::NoTls).unwrap_or_else(|e| {
         panic!(
