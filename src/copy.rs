@@ -6,17 +6,18 @@
 //! dataset is read back and re-hashed and every artifact re-hashed: a copy that fails, or is
 //! interrupted (a lost connection, a killed process), leaves the target exactly as it was.
 //! What is already in the target under the same name, version and md5 is not written again,
-//! so a copy can be repeated; the same name and version with other content is refused.
+//! so a copy can be repeated (a logged call counts as there when an equal one is, time,
+//! latency and every record alike); the same name and version with other content is refused.
 //! The `legacy_*` tables of imported Python registries are not copied (their models are not
 //! runnable; their datasets are ordinary datasets and are).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::registry::Registry;
-use crate::store::{DatasetEntry, ModelEntry, NewDataset, NewModel};
+use crate::store::{DatasetEntry, LoggedCall, ModelEntry, NewDataset, NewModel};
 
 /// What to copy. Empty `datasets` and `models` copy the whole registry.
 #[derive(Debug, Clone, Default)]
@@ -211,8 +212,21 @@ pub fn copy(from: &mut Registry, to: &mut Registry, selection: &Selection) -> Re
                 }
             };
             if selection.with_log {
+                // A call already in the target is one equal in everything (time, size,
+                // latency, every record): each one there stands for one call of the source.
+                let mut there: HashMap<(String, i64, i64), Vec<Option<LoggedCall>>> =
+                    HashMap::new();
+                for call in tx.logged_calls(to_id)? {
+                    let key = (call.created_at.clone(), call.n_records, call.latency_us);
+                    there.entry(key).or_default().push(Some(call));
+                }
                 for call in source.db().logged_calls(m.id)? {
-                    if tx.find_logged_call(to_id, &call)? {
+                    let key = (call.created_at.clone(), call.n_records, call.latency_us);
+                    let same = there
+                        .get_mut(&key)
+                        .and_then(|calls| calls.iter_mut().find(|c| c.as_ref() == Some(&call)));
+                    if let Some(slot) = same {
+                        *slot = None;
                         report.calls_already_there += 1;
                     } else {
                         tx.insert_logged_call(to_id, to_dataset, &call)?;

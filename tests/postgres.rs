@@ -710,3 +710,47 @@ fn a_failed_first_write_leaves_no_schema_and_reads_write_nothing() {
     drop(reg);
     assert!(!schema_exists(&schema));
 }
+
+#[test]
+fn copy_keeps_every_logged_call_even_identical_ones() {
+    // Three calls logged in the same millisecond with the same latency, two of them with the
+    // same records: all three are copied, and a second copy adds none.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("calls.db").display().to_string();
+    let mut source = populated(&file);
+    source.predict("m", RECORDS.as_bytes(), true).unwrap();
+    let other = r#"[{"sepal length (cm)": 6.0, "sepal width (cm)": 2.2, "petal length (cm)": 5.0, "petal width (cm)": 1.5}]"#;
+    source.predict("m", other.as_bytes(), true).unwrap();
+    source
+        .connection()
+        .unwrap()
+        .execute_batch(
+            "UPDATE prediction_calls SET created_at = '2026-01-02 03:04:05.678', latency_us = 42",
+        )
+        .unwrap();
+    let pg = Target::postgres();
+    let mut target = Registry::open(&pg.db).unwrap();
+    let sel = Selection {
+        with_log: true,
+        ..Default::default()
+    };
+    let first = copy(&mut source, &mut target, &sel).unwrap();
+    assert_eq!((first.calls_written, first.records_written), (3, 5));
+    let again = copy(&mut source, &mut target, &sel).unwrap();
+    assert_eq!((again.calls_written, again.calls_already_there), (0, 3));
+    let strip = |s: Snapshot| {
+        s.log
+            .into_iter()
+            .map(|r| {
+                (
+                    r.created_at,
+                    r.position,
+                    r.reference_id,
+                    r.inputs,
+                    r.outputs,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip(snapshot(&pg.db)), strip(snapshot(&file)));
+}

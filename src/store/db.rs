@@ -343,9 +343,9 @@ impl Tx<'_> {
         )
     }
 
-    /// See [`super::find_logged_call`].
-    pub fn find_logged_call(&mut self, model_id: i64, call: &LoggedCall) -> Result<bool> {
-        on_tx!(self, find_logged_call(model_id, call))
+    /// See [`super::logged_calls`].
+    pub fn logged_calls(&mut self, model_id: i64) -> Result<Vec<LoggedCall>> {
+        on_tx!(self, logged_calls(model_id))
     }
 
     /// See [`super::insert_logged_call`].

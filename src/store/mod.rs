@@ -1229,19 +1229,6 @@ pub(crate) fn push_logged(
     }
 }
 
-/// Whether model `model_id` already has a logged call like `call` (same time, size, latency).
-pub fn find_logged_call(conn: &Connection, model_id: i64, call: &LoggedCall) -> Result<bool> {
-    Ok(conn
-        .query_row(
-            "SELECT 1 FROM prediction_calls WHERE model_id = ?1 AND created_at = ?2 \
-             AND n_records = ?3 AND latency_us = ?4 LIMIT 1",
-            params![model_id, call.created_at, call.n_records, call.latency_us],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
-}
-
 /// Writes a logged call as stored elsewhere (its time kept) for model `model_id`.
 pub fn insert_logged_call(
     conn: &Connection,

@@ -943,21 +943,6 @@ pub fn insert_logged_call(
     Ok(id)
 }
 
-/// See [`super::find_logged_call`].
-pub fn find_logged_call(c: &mut Conn, model_id: i64, call: &LoggedCall) -> Result<bool> {
-    Ok(c.query_opt(
-        "SELECT 1 FROM prediction_calls WHERE model_id = $1 AND created_at = $2 \
-             AND n_records = $3 AND latency_us = $4 LIMIT 1",
-        &[
-            &model_id,
-            &call.created_at,
-            &call.n_records,
-            &call.latency_us,
-        ],
-    )?
-    .is_some())
-}
-
 /// See [`super::logged_calls`].
 pub fn logged_calls(c: &mut Conn, model_id: i64) -> Result<Vec<LoggedCall>> {
     let rows = c.query(
