@@ -178,6 +178,13 @@ pub fn open(url: &str, create: bool) -> Result<PgStore> {
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
+    if config.get_keepalives_interval().is_none() {
+        // Notice a server or network that went away within about a minute, not two hours.
+        config
+            .keepalives_idle(Duration::from_secs(30))
+            .keepalives_interval(Duration::from_secs(10))
+            .keepalives_retries(3);
+    }
     if config.get_application_name().is_none() {
         config.application_name("mlops-lite");
     }
