@@ -12,8 +12,7 @@ use mlops_lite::pipeline::{Output, TrainSpec};
 use mlops_lite::store::LogFilter;
 use mlops_lite::{ErrorKind, Registry};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mlops-lite");
-const IRIS_MD5: &str = "1691b6054247506429b07bc1fa364ee3";
+use common::IRIS_MD5;
 /// The default iris model's artifact md5 (the README's demo shows it too).
 const MODEL_MD5: &str = "fdb60b2aa49a54a3f5fe84ead41156b0";
 
@@ -317,22 +316,9 @@ fn verify_and_reproduce_are_clean(t: &Target) {
 }
 
 fn cli(t: &Target, args: &[&str]) -> String {
-    let out = std::process::Command::new(BIN)
-        .arg("--db")
-        .arg(&t.db)
-        .args(args)
-        .current_dir(t.dir())
-        .env_remove("MLOPS_LITE_DB")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stderr.is_empty(),
-        "mlops-lite --db {} {}: {stderr}",
-        t.db,
-        args.join(" ")
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let mut all = vec!["--db", t.db.as_str()];
+    all.extend_from_slice(args);
+    common::mlops(t.dir(), &all).ok()
 }
 
 fn json(t: &Target, args: &[&str]) -> serde_json::Value {

@@ -5,21 +5,13 @@
 //! the `created_at` timestamps are normalised), the `error: ...` line on stderr, the exit
 //! code, and, for every refused input, that the registry file is byte-for-byte unchanged.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
 mod common;
 use common::*;
-
-const BIN: &str = env!("CARGO_BIN_EXE_mlops-lite");
-
-/// md5 of the bundled iris sample (the canonical content encoding; part of the file format).
-const IRIS_MD5: &str = "1691b6054247506429b07bc1fa364ee3";
-
-const IRIS_ADDED: &str =
-    "bound iris@1 (id 1): 150 rows x 5 columns, md5 1691b6054247506429b07bc1fa364ee3, table data_1\n";
 
 const IRIS_LIST: &str = "\
 |  id | name | version | size_cols | size_rows | description                                                | created_at          |
@@ -41,80 +33,6 @@ const IRIS_INFO: &str = "\
 fn iris_csv() -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/iris.csv");
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// A temporary directory with a registry path `reg.db` in it (not created until used).
-struct Tmp {
-    dir: tempfile::TempDir,
-    db: PathBuf,
-}
-
-impl Tmp {
-    fn new() -> Tmp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("reg.db");
-        Tmp { dir, db }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Writes `content` to `name` in the temp dir; returns its path as text.
-    fn write(&self, name: &str, content: impl AsRef<[u8]>) -> String {
-        let p = self.path(name);
-        std::fs::write(&p, content).expect("write input file");
-        s(&p)
-    }
-
-    fn db(&self) -> String {
-        s(&self.db)
-    }
-
-    /// Runs `mlops-lite --db DB ARGS...` in the temp dir, with `MLOPS_LITE_DB` unset.
-    fn run_on(&self, db: &Path, args: &[&str]) -> Run {
-        let mut cmd = Command::new(BIN);
-        cmd.arg("--db").arg(db).args(args);
-        run(
-            cmd,
-            self.dir.path(),
-            format!("--db {} {}", db.display(), args.join(" ")),
-        )
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        self.run_on(&self.db, args)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        self.run(args).ok()
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        self.run(args).fails()
-    }
-
-    /// A registry holding the iris sample.
-    fn with_iris() -> Tmp {
-        let t = Tmp::new();
-        assert_eq!(t.ok(&["dataset", "add", "--sample", "iris"]), IRIS_ADDED);
-        t
-    }
-}
-
-fn run(mut cmd: Command, dir: &Path, args: String) -> Run {
-    let out = cmd
-        .current_dir(dir)
-        .env_remove("MLOPS_LITE_DB")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the mlops-lite binary");
-    Run {
-        args,
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 /// The md5 in a `dataset add` message.

@@ -7,7 +7,7 @@
 //! refused command, that the registry file is byte-for-byte unchanged and that nothing was
 //! written to the prediction log.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
@@ -15,15 +15,8 @@ use serde_json::{json, Value};
 mod common;
 use common::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mlops-lite");
-
-/// md5 of the bundled iris sample (the canonical content encoding; part of the file format).
-const IRIS_MD5: &str = "1691b6054247506429b07bc1fa364ee3";
 /// md5 of the bundled diabetes sample.
 const DIABETES_MD5: &str = "7029a2f8a2c3308f41fd9b258c2375ee";
-
-const IRIS_ADDED: &str =
-    "bound iris@1 (id 1): 150 rows x 5 columns, md5 1691b6054247506429b07bc1fa364ee3, table data_1\n";
 
 const IRIS_FEATURES: [&str; 4] = [
     "sepal length (cm)",
@@ -128,73 +121,10 @@ const PREDICTED_CSV: &str = r#"[
 const GOOD: &str = r#"{"sepal length (cm)": 5.1, "sepal width (cm)": 3.5, "petal length (cm)": 1.4, "petal width (cm)": 0.2}"#;
 
 // ---------------------------------------------------------------------------------------
-// Harness (in the style of tests/cli.rs)
+// Harness: tests/common's Tmp, and what only these tests need
 // ---------------------------------------------------------------------------------------
 
-/// A temporary directory with a registry path in it (not created until used).
-struct Tmp {
-    dir: tempfile::TempDir,
-    db: PathBuf,
-}
-
 impl Tmp {
-    fn new() -> Tmp {
-        Tmp::named("reg.db")
-    }
-
-    fn named(db: &str) -> Tmp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join(db);
-        Tmp { dir, db }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Writes `content` to `name` in the temp dir; returns its path as text.
-    fn write(&self, name: &str, content: impl AsRef<[u8]>) -> String {
-        let p = self.path(name);
-        std::fs::write(&p, content).expect("write input file");
-        s(&p)
-    }
-
-    fn db(&self) -> String {
-        s(&self.db)
-    }
-
-    /// Runs `mlops-lite --db DB ARGS...` in the temp dir, with `MLOPS_LITE_DB` unset and
-    /// `stdin` on standard input (empty when `None`).
-    fn run_in(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
-        let mut cmd = Command::new(BIN);
-        cmd.arg("--db").arg(&self.db).args(args);
-        run(
-            cmd,
-            self.dir.path(),
-            format!("--db {} {}", self.db.display(), args.join(" ")),
-            stdin,
-        )
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        self.run_in(args, None)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        self.run(args).ok()
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        self.run(args).fails()
-    }
-
-    /// A registry holding the iris sample.
-    fn with_iris() -> Tmp {
-        let t = Tmp::new();
-        assert_eq!(t.ok(&["dataset", "add", "--sample", "iris"]), IRIS_ADDED);
-        t
-    }
-
     /// A registry holding the iris sample and `iris-lr@1`, the default pipeline on it.
     fn with_iris_lr() -> Tmp {
         let t = Tmp::with_iris();
@@ -206,32 +136,6 @@ impl Tmp {
     /// The number of rows of `prediction_records` (read with rusqlite).
     fn log_rows(&self) -> i64 {
         count(&self.db, "prediction_records")
-    }
-}
-
-fn run(mut cmd: Command, dir: &Path, args: String, stdin: Option<&[u8]>) -> Run {
-    use std::io::Write;
-    cmd.current_dir(dir)
-        .env_remove("MLOPS_LITE_DB")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run the mlops-lite binary");
-    if let Some(bytes) = stdin {
-        let mut pipe = child.stdin.take().expect("piped stdin");
-        // The binary may refuse before reading everything; a broken pipe is fine then.
-        let _ = pipe.write_all(bytes);
-    }
-    let out = child.wait_with_output().expect("wait for mlops-lite");
-    Run {
-        args,
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 

@@ -11,7 +11,7 @@ use mlops_lite::store::LogFilter;
 use mlops_lite::Registry;
 use std::process::{Child, Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mlops-lite");
+use common::BIN;
 
 fn spawn(db: &str, args: &[&str]) -> Child {
     Command::new(BIN)

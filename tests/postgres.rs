@@ -18,7 +18,7 @@ use mlops_lite::pipeline::TrainSpec;
 use mlops_lite::store::LogFilter;
 use mlops_lite::{ErrorKind, Registry};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mlops-lite");
+use common::BIN;
 
 const RECORDS: &str = r#"[
   {"sepal length (cm)": 5.1, "sepal width (cm)": 3.5, "petal length (cm)": 1.4, "petal width (cm)": 0.2},
@@ -119,17 +119,10 @@ fn cli(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// Asserts a clean one-line CLI failure containing every needle; returns stderr.
+/// Asserts a clean one-line CLI failure (common::Run::fails) containing every needle;
+/// returns stderr.
 fn cli_fails(args: &[&str], needles: &[&str]) -> String {
-    let out = cli(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
-    assert!(out.stdout.is_empty(), "{args:?}");
-    assert!(
-        stderr.starts_with("error: ") && stderr.lines().count() == 1,
-        "{args:?}: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let stderr = common::mlops(&std::env::temp_dir(), args).fails();
     for n in needles {
         assert!(stderr.contains(n), "{args:?}: {n:?} not in {stderr}");
     }

@@ -3,9 +3,18 @@
 //! part of it.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 pub mod targets;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_mlops-lite");
+
+/// md5 of the bundled iris sample (the canonical content encoding; part of the file format).
+pub const IRIS_MD5: &str = "1691b6054247506429b07bc1fa364ee3";
+
+pub const IRIS_ADDED: &str =
+    "bound iris@1 (id 1): 150 rows x 5 columns, md5 1691b6054247506429b07bc1fa364ee3, table data_1\n";
 
 /// One run of the binary.
 pub struct Run {
@@ -137,4 +146,109 @@ pub fn is_timestamp(text: &str) -> bool {
 
 pub fn is_timestamp_ms(text: &str) -> bool {
     matches(b"0000-00-00 00:00:00.000", text.as_bytes())
+}
+
+/// Runs `cmd` in `dir` with `MLOPS_LITE_DB` unset and `stdin` on standard input (empty when
+/// `None`); `args` is how messages show the command.
+pub fn run_command(mut cmd: Command, dir: &Path, args: String, stdin: Option<&[u8]>) -> Run {
+    use std::io::Write;
+    cmd.current_dir(dir)
+        .env_remove("MLOPS_LITE_DB")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run the mlops-lite binary");
+    if let Some(bytes) = stdin {
+        let mut pipe = child.stdin.take().expect("piped stdin");
+        // The binary may refuse before reading everything; a broken pipe is fine then.
+        let _ = pipe.write_all(bytes);
+    }
+    let out = child.wait_with_output().expect("wait for mlops-lite");
+    Run {
+        args,
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `mlops-lite ARGS...` in `dir` (no `--db` added).
+pub fn mlops(dir: &Path, args: &[&str]) -> Run {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args);
+    run_command(cmd, dir, args.join(" "), None)
+}
+
+/// A temporary directory with a registry path in it (not created until used).
+pub struct Tmp {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+}
+
+impl Tmp {
+    pub fn new() -> Tmp {
+        Tmp::named("reg.db")
+    }
+
+    pub fn named(db: &str) -> Tmp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join(db);
+        Tmp { dir, db }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes `content` to `name` in the temp dir; returns its path as text.
+    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> String {
+        let p = self.path(name);
+        std::fs::write(&p, content).expect("write input file");
+        s(&p)
+    }
+
+    pub fn db(&self) -> String {
+        s(&self.db)
+    }
+
+    /// Runs `mlops-lite --db DB ARGS...` in the temp dir, with `stdin` on standard input.
+    pub fn run_with(&self, db: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("--db").arg(db).args(args);
+        let shown = format!("--db {} {}", db.display(), args.join(" "));
+        run_command(cmd, self.dir.path(), shown, stdin)
+    }
+
+    /// Runs `mlops-lite --db DB ARGS...` on another registry path.
+    pub fn run_on(&self, db: &Path, args: &[&str]) -> Run {
+        self.run_with(db, args, None)
+    }
+
+    /// Runs `mlops-lite --db <this registry> ARGS...` with `stdin`.
+    pub fn run_in(&self, args: &[&str], stdin: Option<&[u8]>) -> Run {
+        self.run_with(&self.db, args, stdin)
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_in(args, None)
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        self.run(args).ok()
+    }
+
+    pub fn fails(&self, args: &[&str]) -> String {
+        self.run(args).fails()
+    }
+
+    /// A registry holding the iris sample.
+    pub fn with_iris() -> Tmp {
+        let t = Tmp::new();
+        assert_eq!(t.ok(&["dataset", "add", "--sample", "iris"]), IRIS_ADDED);
+        t
+    }
 }
