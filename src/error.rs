@@ -32,6 +32,13 @@ pub enum ErrorKind {
     Io,
     /// The database server could not be reached, or refused the connection or credentials.
     Connection,
+    /// The registry file holds objects that mlops-lite does not define (triggers, views,
+    /// unknown tables, indexes or columns): someone altered it, and it is not opened.
+    Altered,
+    /// The registry is of an older format and the command only reads: `migrate` upgrades it.
+    OlderFormat,
+    /// Another writer held the registry's write lock for longer than the command waits.
+    Busy,
 }
 
 /// Where in an input file a problem is.
@@ -101,6 +108,35 @@ pub enum Error {
         /// What was found to be damaged.
         reason: String,
     },
+    /// The file holds objects that its format does not define: it was altered outside
+    /// mlops-lite, and nothing in it was read or run.
+    Altered {
+        /// The database path, or `<bytes>`.
+        path: String,
+        /// The first few offending objects, each described in a sentence.
+        objects: Vec<String>,
+        /// How many were found in all.
+        total: usize,
+    },
+    /// The registry is of an older format; a command that only reads does not upgrade it.
+    OlderFormat {
+        /// The database path.
+        path: String,
+        /// The format found in the file.
+        found: i64,
+        /// The format this build reads and writes.
+        supported: i64,
+    },
+    /// Another process held the write lock for longer than the command waits.
+    Busy {
+        /// The database path.
+        path: String,
+        /// The processes that hold a lock on the file, as far as the system tells
+        /// (`pid 123: mlops-lite dataset add big.csv`); may be empty.
+        holders: Vec<String>,
+        /// How long the command waited, in seconds.
+        waited_secs: u64,
+    },
     /// An error from SQLite.
     Database(rusqlite::Error),
     /// An error from PostgreSQL (native builds only).
@@ -132,6 +168,9 @@ impl Error {
             Error::NotARegistry { .. } => ErrorKind::NotARegistry,
             Error::NewerFormat { .. } => ErrorKind::NewerFormat,
             Error::Corrupt { .. } => ErrorKind::Corrupt,
+            Error::Altered { .. } => ErrorKind::Altered,
+            Error::OlderFormat { .. } => ErrorKind::OlderFormat,
+            Error::Busy { .. } => ErrorKind::Busy,
             Error::Database(_) => ErrorKind::Database,
             #[cfg(not(target_arch = "wasm32"))]
             Error::Postgres(_) => ErrorKind::Database,
@@ -191,6 +230,57 @@ impl fmt::Display for Error {
                 f,
                 "{path} is damaged: {reason}; restore it from a copy (mlops-lite did not change it)"
             ),
+            Error::Altered {
+                path,
+                objects,
+                total,
+            } => {
+                write!(
+                    f,
+                    "{path} was altered outside mlops-lite and is not opened: {}",
+                    objects.join("; ")
+                )?;
+                if *total > objects.len() {
+                    write!(f, " (and {} more)", total - objects.len())?;
+                }
+                write!(
+                    f,
+                    ". Nothing stored in it was run or changed; get the registry again from \
+                     its source"
+                )?;
+                if !path.starts_with('<') {
+                    write!(f, ", or inspect it with `sqlite3 {path} .schema`")?;
+                }
+                Ok(())
+            }
+            Error::OlderFormat {
+                path,
+                found,
+                supported,
+            } => write!(
+                f,
+                "{path} uses registry format {found}; this command only reads and does not \
+                 upgrade it: run `mlops-lite --db {path} migrate` to upgrade it to format \
+                 {supported} (any command that writes upgrades it too)"
+            ),
+            Error::Busy {
+                path,
+                holders,
+                waited_secs,
+            } => {
+                write!(
+                    f,
+                    "{path} is locked by another writer (waited {waited_secs} s)"
+                )?;
+                if !holders.is_empty() {
+                    write!(f, ": {}", holders.join(", "))?;
+                }
+                write!(
+                    f,
+                    "; nothing was computed or written: run the command again when that \
+                     writer is done"
+                )
+            }
             Error::Database(e) => write!(f, "database error: {e}"),
             #[cfg(not(target_arch = "wasm32"))]
             Error::Postgres(e) => {

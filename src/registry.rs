@@ -156,6 +156,29 @@ impl Registry {
         Registry::open_with(path.as_ref(), false)
     }
 
+    /// Opens the registry file (or PostgreSQL URL) at `path` for reading only. SQLite opens
+    /// the file read-only, so nothing this registry does can change it: no migration, no
+    /// switch of its journal mode, no write (a write fails). A file of an older format is
+    /// refused with [`Error::OlderFormat`] (`mlops-lite migrate` upgrades it). On PostgreSQL
+    /// the session's transactions are read-only.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Registry> {
+        let path = path.as_ref();
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(url) = path.to_str().filter(|p| store::pg::is_url(p)) {
+            let pg = store::pg::open_read_only(url)?;
+            return Ok(Registry {
+                label: pg.label.clone(),
+                db: Db::Postgres(Box::new(pg)),
+                models: HashMap::new(),
+            });
+        }
+        Ok(Registry {
+            db: Db::Sqlite(store::open_file_read_only(path)?),
+            label: path.display().to_string(),
+            models: HashMap::new(),
+        })
+    }
+
     fn open_with(path: &Path, create: bool) -> Result<Registry> {
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(url) = path.to_str().filter(|p| store::pg::is_url(p)) {
@@ -526,23 +549,39 @@ impl Registry {
         let entry = self.model(model_ref)?;
         let pipeline = self.load_pipeline(&entry)?;
         let batch = parse(&pipeline)?;
-        let predictions = predict::run(&pipeline, &batch)?;
-        if log && !predictions.is_empty() {
-            let latency = elapsed_us(started);
-            self.db.write(|tx| {
-                tx.insert_prediction_log(
-                    entry.id,
-                    entry.dataset_registry_id,
-                    latency,
-                    predictions.len(),
-                    |i, inputs, outputs| {
-                        predict::inputs_json(&batch, i, inputs);
-                        predict::outputs_json(&predictions[i].output, outputs);
-                        predictions[i].reference_id.as_deref()
-                    },
-                )
-            })?;
+        if !log || batch.len == 0 {
+            let predictions = predict::run(&pipeline, &batch)?;
+            return Ok((entry, pipeline, predictions));
         }
+        let insert = |tx: &mut db::Tx<'_>, predictions: &[Prediction], latency: i64| {
+            tx.insert_prediction_log(
+                entry.id,
+                entry.dataset_registry_id,
+                latency,
+                predictions.len(),
+                |i, inputs, outputs| {
+                    predict::inputs_json(&batch, i, inputs);
+                    predict::outputs_json(&predictions[i].output, outputs);
+                    predictions[i].reference_id.as_deref()
+                },
+            )
+        };
+        let predictions = if self.db.is_postgres() {
+            // PostgreSQL takes no lock up front; a write that lost a race is retried.
+            let predictions = predict::run(&pipeline, &batch)?;
+            let latency = elapsed_us(started);
+            self.db.write(|tx| insert(tx, &predictions, latency))?;
+            predictions
+        } else {
+            // SQLite: the write lock is taken before the predictions are computed, so a
+            // registry locked by another writer fails the call before any work is done, and
+            // computed predictions are never thrown away for want of the lock.
+            let mut tx = self.db.begin()?;
+            let predictions = predict::run(&pipeline, &batch)?;
+            insert(&mut tx, &predictions, elapsed_us(started))?;
+            tx.commit()?;
+            predictions
+        };
         Ok((entry, pipeline, predictions))
     }
 

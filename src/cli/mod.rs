@@ -53,6 +53,9 @@ enum Command {
     /// The main job: the Python tool's README workflow on iris (bind the dataset, train and
     /// bind a LogisticRegression pipeline, predict two records with logging, show the tables).
     Demo,
+    /// Upgrade a registry of an older format to this build's, in one transaction (commands
+    /// that only read never upgrade a file; commands that write do it first).
+    Migrate,
     /// Import a registry file of the Python mlops-lite (opened read-only, never changed): its
     /// datasets, its models (listed, not runnable: Python pickles are never loaded) and its log.
     ImportLegacy {
@@ -293,7 +296,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Dataset(DatasetCommand::List) => {
-            let reg = Registry::open_existing(&cli.db)?;
+            let reg = Registry::open_read_only(&cli.db)?;
             let list = reg.list_datasets()?;
             if cli.json {
                 print_json(out, &list)?;
@@ -302,7 +305,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Dataset(DatasetCommand::Info { reference }) => {
-            let reg = Registry::open_existing(&cli.db)?;
+            let reg = Registry::open_read_only(&cli.db)?;
             let info = reg.info(&reference)?;
             if cli.json {
                 print_json(out, &info)?;
@@ -315,7 +318,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             out: path,
             format,
         }) => {
-            let reg = Registry::open_existing(&cli.db)?;
+            let reg = Registry::open_read_only(&cli.db)?;
             let (_, data) = reg.pull_dataset(&reference)?;
             let format = format
                 .map(Format::from)
@@ -348,7 +351,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Model(ModelCommand::List) => {
-            let reg = Registry::open_existing(&cli.db)?;
+            let reg = Registry::open_read_only(&cli.db)?;
             let list = reg.list_models()?;
             if cli.json {
                 print_json(out, &list)?;
@@ -361,7 +364,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Model(ModelCommand::Info { reference }) => {
-            let mut reg = Registry::open_existing(&cli.db)?;
+            let mut reg = Registry::open_read_only(&cli.db)?;
             let info = reg.model_info(&reference)?;
             if cli.json {
                 print_json(out, &info)?;
@@ -370,7 +373,12 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Predict(args) => {
-            let mut reg = Registry::open_existing(&cli.db)?;
+            // Only a logged prediction writes: without --log the file is opened read-only.
+            let mut reg = if args.log {
+                Registry::open_existing(&cli.db)?
+            } else {
+                Registry::open_read_only(&cli.db)?
+            };
             let (records, csv) = read_records(&mut reg, &args)?;
             let (_, pipeline, predictions) =
                 match (reg.predict(&args.model, &records, args.log), csv) {
@@ -385,7 +393,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             print_predictions(out, &pipeline, &predictions)?;
         }
         Command::Log(cmd) => {
-            let reg = Registry::open_existing(&cli.db)?;
+            let reg = Registry::open_read_only(&cli.db)?;
             match cmd {
                 LogCommand::List(args) => {
                     let records = reg.log(&log_filter(&reg, &args)?)?;
@@ -426,9 +434,29 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Demo => demo(&cli.db, out)?,
+        Command::Migrate => {
+            let text = match Registry::open_read_only(&cli.db) {
+                Ok(_) => format!(
+                    "{} is already registry format {}; nothing was written\n",
+                    cli.db.display(),
+                    mlops_lite::store::SCHEMA_VERSION
+                ),
+                Err(Error::OlderFormat {
+                    found, supported, ..
+                }) => {
+                    Registry::open_existing(&cli.db)?;
+                    format!(
+                        "upgraded {} from registry format {found} to {supported} in one transaction\n",
+                        cli.db.display()
+                    )
+                }
+                Err(e) => return Err(e),
+            };
+            write_out(out, &text)?;
+        }
         Command::Serve { port, dir } => serve::run(port, &dir, out)?,
         Command::Verify { tolerance } => {
-            let mut reg = Registry::open_existing(&cli.db)?;
+            let mut reg = Registry::open_read_only(&cli.db)?;
             let report = reg.verify(tolerance)?;
             if cli.json {
                 print_json(out, &report)?;
@@ -443,7 +471,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Reproduce { model } => {
-            let mut reg = Registry::open_existing(&cli.db)?;
+            let mut reg = Registry::open_read_only(&cli.db)?;
             let r = reg.reproduce(&model)?;
             if cli.json {
                 print_json(out, &r)?;
@@ -471,7 +499,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                     from.display()
                 )));
             }
-            let mut source = Registry::open_existing(&from)?;
+            let mut source = Registry::open_read_only(&from)?;
             let existed = to.exists();
             let selection = mlops_lite::copy::Selection {
                 datasets,

@@ -79,9 +79,14 @@ impl Db {
     /// timeout instead of failing later).
     pub fn begin(&mut self) -> Result<Tx<'_>> {
         match self {
-            Db::Sqlite(c) => Ok(Tx::Sqlite(
-                c.transaction_with_behavior(TransactionBehavior::Immediate)?,
-            )),
+            Db::Sqlite(c) => {
+                let path = c.path().map(str::to_string);
+                let label = path.clone().unwrap_or_else(|| "<memory>".into());
+                let tx = c
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(|e| super::busy_at(e, path.as_deref(), &label))?;
+                Ok(Tx::Sqlite(tx))
+            }
             #[cfg(not(target_arch = "wasm32"))]
             Db::Postgres(p) => {
                 p.conn.borrow_mut().batch_execute("BEGIN")?;

@@ -16,7 +16,9 @@ use serde::Serialize;
 use crate::dataset::{Column, ColumnInfo, DType, Dataset, Values};
 use crate::error::{Error, Result};
 
+pub(crate) mod check;
 pub mod db;
+mod locks;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pg;
 
@@ -150,9 +152,9 @@ pub(crate) fn check_header(
     Ok(())
 }
 
-/// Opens the database file at `path` as a registry, creating it when `create` is set.
-pub fn open_file(path: &Path, create: bool) -> Result<Connection> {
-    let label = path.display().to_string();
+/// Reads the 100-byte header of the file at `path` and checks it (see [`check_header`]).
+/// Returns whether the file exists.
+fn check_file(path: &Path, label: &str) -> Result<bool> {
     match std::fs::metadata(path) {
         Ok(meta) => {
             if meta.is_dir() {
@@ -164,46 +166,85 @@ pub fn open_file(path: &Path, create: bool) -> Result<Connection> {
             use std::io::Read;
             std::fs::File::open(path)
                 .and_then(|f| f.take(100).read_to_end(&mut head))
-                .map_err(|e| Error::io(&label, e))?;
+                .map_err(|e| Error::io(label, e))?;
             let wal = path.with_file_name(format!(
                 "{}-wal",
                 path.file_name()
                     .map(|n| n.to_string_lossy())
                     .unwrap_or_default()
             ));
-            check_header(&head, meta.len(), &label, wal.exists())?;
+            check_header(&head, meta.len(), label, wal.exists())?;
+            Ok(true)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if !create {
-                return Err(Error::NotFound(format!(
-                    "{label} does not exist; bind a dataset first (`mlops-lite --db {label} dataset add --sample iris`) or check the path"
-                )));
-            }
-        }
-        Err(e) => return Err(Error::io(&label, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io(label, e)),
     }
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_CREATE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn =
-        Connection::open_with_flags(path, flags).map_err(|e| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::CannotOpen) => Error::Io {
-                path: label.clone(),
-                source: std::io::Error::other(format!(
-                    "cannot open it ({e}); check that its folder exists and is writable"
-                )),
-            },
-            _ => classify(e, &label),
-        })?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    prepare(&conn, &label, true)?;
+}
+
+fn not_there(label: &str) -> Error {
+    Error::NotFound(format!(
+        "{label} does not exist; bind a dataset first (`mlops-lite --db {label} dataset add --sample iris`) or check the path"
+    ))
+}
+
+fn open_flags(path: &Path, label: &str, flags: OpenFlags) -> Result<Connection> {
+    Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(|e| match e
+        .sqlite_error_code()
+    {
+        Some(rusqlite::ErrorCode::CannotOpen) => Error::Io {
+            path: label.to_string(),
+            source: std::io::Error::other(format!(
+                "cannot open it ({e}); check that its folder exists and is writable"
+            )),
+        },
+        _ => classify(e, label),
+    })
+}
+
+/// How long a command waits for another writer's lock before it gives up.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Opens the database file at `path` as a registry to write to, creating it when `create`
+/// is set. The file is checked ([`check`]) before anything is written; then it is switched to
+/// WAL and migrated to the current format when older.
+pub fn open_file(path: &Path, create: bool) -> Result<Connection> {
+    let label = path.display().to_string();
+    if !check_file(path, &label)? && !create {
+        return Err(not_there(&label));
+    }
+    let conn = open_flags(
+        path,
+        &label,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    prepare(&conn, &label, Mode::Write { file: true })?;
+    Ok(conn)
+}
+
+/// Opens the registry file at `path` for reading only: the connection is `query_only`, so no
+/// statement can change the file, and nothing else is done to it (no migration, no switch of
+/// its journal mode). A file of an older format is refused with [`Error::OlderFormat`].
+///
+/// It is not opened with `SQLITE_OPEN_READONLY`: a read-only connection to a WAL file leaves
+/// `-wal` and `-shm` files behind, where a read-write one removes them when it closes, as
+/// every other reader does (closing checkpoints only frames that other writers committed).
+pub fn open_file_read_only(path: &Path) -> Result<Connection> {
+    let label = path.display().to_string();
+    if !check_file(path, &label)? {
+        return Err(not_there(&label));
+    }
+    let conn = open_flags(path, &label, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    conn.pragma_update(None, "query_only", true)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    prepare(&conn, &label, Mode::Read)?;
     Ok(conn)
 }
 
 /// Opens a new, empty in-memory registry.
 pub fn open_memory() -> Result<Connection> {
     let conn = Connection::open_in_memory()?;
-    prepare(&conn, "<memory>", false)?;
+    prepare(&conn, "<memory>", Mode::Write { file: false })?;
     Ok(conn)
 }
 
@@ -217,6 +258,7 @@ pub fn open_bytes(bytes: &[u8]) -> Result<Connection> {
         false,
     )?;
     let mut conn = Connection::open_in_memory()?;
+    check::harden(&conn)?;
     if !bytes.is_empty() {
         let mut owned = bytes.to_vec();
         // A file saved in WAL mode cannot be deserialized as is: mark it rollback-journal.
@@ -228,7 +270,7 @@ pub fn open_bytes(bytes: &[u8]) -> Result<Connection> {
         conn.deserialize_read_exact(rusqlite::MAIN_DB, &owned[..], len, false)
             .map_err(|e| classify(e, label))?;
     }
-    prepare(&conn, label, false)?;
+    prepare(&conn, label, Mode::Write { file: false })?;
     Ok(conn)
 }
 
@@ -252,32 +294,72 @@ fn user_tables(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     names
 }
 
-/// Checks that `conn` is an mlops-lite registry (or empty), then creates or migrates it.
-/// A foreign or newer database is refused before anything is written to it.
-fn prepare(conn: &Connection, label: &str, file: bool) -> Result<()> {
-    let read_state = || -> rusqlite::Result<(i64, i32, Vec<String>)> {
+/// How a connection will be used.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Only read: nothing is written, an older format is refused.
+    Read,
+    /// Written to: created or migrated when needed; a file is switched to WAL.
+    Write {
+        /// A file on disk (not memory or bytes).
+        file: bool,
+    },
+}
+
+/// Checks that `conn` is an mlops-lite registry (or empty) whose schema is exactly the one
+/// its format defines, then (for writing) creates or migrates it. A foreign, altered or newer
+/// database is refused before anything is written to it.
+fn prepare(conn: &Connection, label: &str, mode: Mode) -> Result<()> {
+    check::harden(conn)?;
+    // Format, owner, tables and schema are read in one read transaction, so they are one
+    // state: another process may be creating this very file right now.
+    let checked = || -> Result<(i64, bool)> {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-        Ok((version, app, user_tables(conn)?))
+        let tables = user_tables(conn)?;
+        check_state(version, app, &tables, label)?;
+        check::check_schema(conn, version, label)?;
+        Ok((version, tables.is_empty()))
     };
-    // One read transaction, so the three reads see the same state: another process may be
-    // creating this very file right now (its commit must not fall between them).
-    let snapshot = || -> rusqlite::Result<(i64, i32, Vec<String>)> {
-        conn.execute_batch("BEGIN")?;
-        let state = read_state();
+    let snapshot = || -> Result<(i64, bool)> {
+        conn.execute_batch("BEGIN")
+            .map_err(|e| classify(e, label))?;
+        let state = checked().map_err(|e| match e {
+            Error::Database(e) => classify(e, label),
+            e => e,
+        });
         let end = conn.execute_batch(if state.is_ok() { "COMMIT" } else { "ROLLBACK" });
         let state = state?;
         end?;
         Ok(state)
     };
-    let (version, app, tables) = snapshot().map_err(|e| classify(e, label))?;
-    check_state(version, app, &tables, label)?;
+    let (version, empty) = snapshot()?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    let file = match mode {
+        Mode::Read if empty => {
+            return Err(Error::NotARegistry {
+                path: label.into(),
+                reason: format!(
+                    "it is empty: no registry was written to it yet; bind a dataset first \
+                     (`mlops-lite --db {label} dataset add --sample iris`)"
+                ),
+            })
+        }
+        Mode::Read if version < SCHEMA_VERSION => {
+            return Err(Error::OlderFormat {
+                path: label.into(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            })
+        }
+        Mode::Read => return Ok(()),
+        Mode::Write { file } => file,
+    };
     if file {
         // WAL: readers do not block the writer, and a commit is one append (fast logging).
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| classify(e, label))?;
+            .map_err(|e| busy_or(e, conn, label))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Database(rusqlite::Error::InvalidQuery));
         }
@@ -287,11 +369,10 @@ fn prepare(conn: &Connection, label: &str, file: bool) -> Result<()> {
         return Ok(());
     }
     conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| classify(e, label))?;
+        .map_err(|e| busy_or(e, conn, label))?;
     let result = (|| -> Result<()> {
         // Another process may have migrated it while we waited for the lock.
-        let (version, app, tables) = read_state()?;
-        check_state(version, app, &tables, label)?;
+        let (version, _) = checked()?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             conn.execute_batch(sql)?;
             conn.pragma_update(None, "user_version", i as i64 + 1)?;
@@ -311,6 +392,26 @@ fn prepare(conn: &Connection, label: &str, file: bool) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A write lock that could not be taken within [`BUSY_TIMEOUT`] becomes [`Error::Busy`],
+/// naming the processes that hold a lock on the file where the system tells; any other error
+/// is classified as usual.
+pub(crate) fn busy_or(e: rusqlite::Error, conn: &Connection, label: &str) -> Error {
+    busy_at(e, conn.path(), label)
+}
+
+/// [`busy_or`] for a connection whose file is `path`.
+pub(crate) fn busy_at(e: rusqlite::Error, path: Option<&str>, label: &str) -> Error {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
+        let path = path.filter(|p| !p.is_empty()).map(Path::new);
+        return Error::Busy {
+            path: label.to_string(),
+            holders: path.map(locks::holders).unwrap_or_default(),
+            waited_secs: BUSY_TIMEOUT.as_secs(),
+        };
+    }
+    classify(e, label)
 }
 
 fn check_state(version: i64, app: i32, tables: &[String], label: &str) -> Result<()> {
@@ -523,16 +624,12 @@ pub fn insert_dataset_version(
             new.created_at
         ],
     )?;
-    let defs: Vec<String> = data
+    let defs: Vec<(&str, DType)> = data
         .columns()
         .iter()
-        .map(|c| format!("{} {}", quote_ident(&c.name), c.values.dtype().sql_type()))
+        .map(|c| (c.name.as_str(), c.values.dtype()))
         .collect();
-    tx.execute_batch(&format!(
-        "CREATE TABLE {} ({})",
-        quote_ident(&table),
-        defs.join(", ")
-    ))?;
+    tx.execute_batch(&check::data_table_sql(&table, &defs))?;
 
     let (infos, (block_size, hashes)) = run_beside(
         || (stats(), data.row_hashes()),
@@ -699,7 +796,13 @@ pub(crate) fn empty_columns(
     label: &str,
     infos: &[ColumnInfo],
 ) -> Result<(Vec<DType>, Vec<Values>)> {
-    let rows = entry.size_rows.max(0) as usize;
+    // The recorded row count is a claim from the file: it sizes no allocation beyond a fixed
+    // budget of cells. The columns grow with the rows actually read (bounded by the file), and
+    // `finish_dataset` then checks the claim.
+    const PREALLOC_CELLS: usize = 1 << 20;
+    let rows = usize::try_from(entry.size_rows)
+        .unwrap_or(0)
+        .min(PREALLOC_CELLS / infos.len().max(1));
     let mut types = Vec::with_capacity(infos.len());
     for c in infos {
         types.push(DType::from_name(&c.converted_dtype).ok_or_else(|| {
@@ -2068,10 +2171,20 @@ pub fn row_hashes(conn: &Connection, id: i64) -> Result<Option<(usize, Vec<u64>)
     let rows: Vec<(i64, i64)> = stmt
         .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(rows.first().map(|(size, _)| {
-        (
-            *size as usize,
-            rows.iter().map(|(_, h)| *h as u64).collect(),
-        )
-    }))
+    let Some((size, _)) = rows.first() else {
+        return Ok(None);
+    };
+    // A claim from the file: every block must have the same size, of at least one row.
+    match usize::try_from(*size) {
+        Ok(size) if size >= 1 && rows.iter().all(|(s, _)| *s == rows[0].0) => {
+            Ok(Some((size, rows.iter().map(|(_, h)| *h as u64).collect())))
+        }
+        _ => Err(Error::Corrupt {
+            path: conn.path().unwrap_or("<memory>").to_string(),
+            reason: format!(
+                "dataset id {id}: its row hashes (dataset_row_hashes) record block size {size}, \
+                 or blocks of different sizes"
+            ),
+        }),
+    }
 }

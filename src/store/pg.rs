@@ -218,6 +218,18 @@ pub fn open(url: &str, create: bool) -> Result<PgStore> {
     })
 }
 
+/// Connects to the existing registry at `url` for reading only: every transaction of the
+/// session is `READ ONLY`, so the server refuses any write.
+pub fn open_read_only(url: &str) -> Result<PgStore> {
+    let store = open(url, false)?;
+    store
+        .conn
+        .borrow_mut()
+        .client
+        .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
+    Ok(store)
+}
+
 fn connect_error(label: &str, config: &Config, e: postgres::Error) -> Error {
     let user = config.get_user().unwrap_or("(none)");
     let db = config.get_dbname().unwrap_or(user);
