@@ -215,12 +215,12 @@ fn a_schema_holding_other_tables_is_left_alone() {
     let e = Registry::open(&url).err().unwrap();
     assert_eq!(e.kind(), ErrorKind::NotARegistry, "{e}");
     assert!(
-        e.to_string().contains("holds other tables (customers)"),
+        e.to_string().contains("holds other objects (customers)"),
         "{e}"
     );
     cli_fails(
         &["--db", &url, "dataset", "add", "--sample", "iris"],
-        &["holds other tables (customers)", "?schema=NAME"],
+        &["holds other objects (customers)", "?schema=NAME"],
     );
     assert_eq!(tables(&schema), ["customers"]);
     admin
@@ -746,4 +746,97 @@ fn copy_keeps_every_logged_call_even_identical_ones() {
             .collect::<Vec<_>>()
     };
     assert_eq!(strip(snapshot(&pg.db)), strip(snapshot(&file)));
+}
+
+/// Issue 11: a PostgreSQL schema holding our tables is checked like a file: a trigger, rule,
+/// policy, view, function, type or unknown table in it is refused, naming the object, and
+/// nothing of it runs; a schema holding only a view or a function is not "empty".
+#[test]
+fn an_altered_registry_schema_is_refused_naming_the_object() {
+    for (attack, object) in [
+        (
+            "CREATE FUNCTION {s}.wipe() RETURNS trigger LANGUAGE plpgsql AS \
+             $$BEGIN DELETE FROM {s}.prediction_records; RETURN NEW; END$$; \
+             CREATE TRIGGER wipe AFTER INSERT ON {s}.prediction_calls \
+             FOR EACH ROW EXECUTE FUNCTION {s}.wipe()",
+            "trigger \"wipe on prediction_calls\"",
+        ),
+        (
+            "CREATE RULE hide AS ON INSERT TO {s}.models DO INSTEAD NOTHING",
+            "rule \"hide on models\"",
+        ),
+        (
+            "ALTER TABLE {s}.models ENABLE ROW LEVEL SECURITY",
+            "table \"models\" has row-level security enabled",
+        ),
+        ("CREATE VIEW {s}.v AS SELECT 1 AS x", "view \"v\""),
+        (
+            "CREATE FUNCTION {s}.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+            "function \"f\"",
+        ),
+        ("CREATE TYPE {s}.mood AS ENUM ('a')", "type \"mood\""),
+        ("CREATE TABLE {s}.extra (x int)", "table \"extra\""),
+        ("CREATE SEQUENCE {s}.counter", "sequence \"counter\""),
+    ] {
+        let schema = unique_schema("altered");
+        let url = format!("{}?schema={schema}", pg_base());
+        let mut reg = Registry::open(&url).unwrap();
+        let (_, iris) = mlops_lite::dataset::samples::sample("iris").unwrap();
+        reg.bind_dataset(&iris, "iris", "").unwrap();
+        drop(reg);
+        let mut admin = pg_admin();
+        admin
+            .batch_execute(&attack.replace("{s}", &schema))
+            .unwrap();
+        for open in [Registry::open(&url), Registry::open_read_only(&url)] {
+            let e = open.err().expect("refused");
+            assert_eq!(e.kind(), ErrorKind::Altered, "{e}");
+            assert!(
+                e.to_string().contains("was altered outside mlops-lite")
+                    && e.to_string().contains(object),
+                "{attack}: {e}"
+            );
+        }
+        cli_fails(&["--db", &url, "dataset", "list"], &[object]);
+        admin
+            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .unwrap();
+    }
+    // A schema holding only a view is not empty: the registry is not created beside it.
+    let schema = unique_schema("onlyview");
+    let mut admin = pg_admin();
+    admin
+        .batch_execute(&format!(
+            "CREATE SCHEMA {schema}; CREATE VIEW {schema}.v AS SELECT 1 AS x"
+        ))
+        .unwrap();
+    let url = format!("{}?schema={schema}", pg_base());
+    cli_fails(
+        &["--db", &url, "dataset", "add", "--sample", "iris"],
+        &["holds other objects (v)"],
+    );
+    admin
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
+}
+
+/// Issue 11: read-only commands on PostgreSQL run in read-only transactions.
+#[test]
+fn read_only_opens_cannot_write_on_postgres() {
+    let schema = unique_schema("ro");
+    let url = format!("{}?schema={schema}", pg_base());
+    let mut reg = Registry::open(&url).unwrap();
+    let (_, iris) = mlops_lite::dataset::samples::sample("iris").unwrap();
+    reg.bind_dataset(&iris, "iris", "").unwrap();
+    drop(reg);
+    let mut ro = Registry::open_read_only(&url).unwrap();
+    assert_eq!(ro.list_datasets().unwrap().len(), 1);
+    let e = ro
+        .bind_dataset(&iris, "other", "")
+        .err()
+        .expect("a write fails");
+    assert!(e.to_string().contains("read-only transaction"), "{e}");
+    pg_admin()
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
 }

@@ -301,7 +301,10 @@ fn inspect(c: &mut Conn, label: &str, schema: Option<&str>) -> Result<State> {
                 found: v,
                 supported: SCHEMA_VERSION,
             }),
-            Some(v) if v == SCHEMA_VERSION => Ok(State::Registry),
+            Some(v) if v == SCHEMA_VERSION => {
+                check_objects(c, label, &name)?;
+                Ok(State::Registry)
+            }
             _ => Err(Error::NotARegistry {
                 path: label.into(),
                 reason: format!(
@@ -311,12 +314,30 @@ fn inspect(c: &mut Conn, label: &str, schema: Option<&str>) -> Result<State> {
             }),
         };
     }
+    // Not a registry: the schema must hold nothing at all (no table, view, sequence,
+    // function or type) before mlops-lite creates its tables in it.
+    let mut tables = tables;
+    for r in c.query(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND c.relkind NOT IN ('r', 'i', 't') \
+         UNION ALL SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         WHERE n.nspname = current_schema() \
+         UNION ALL SELECT t.typname::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+         WHERE n.nspname = current_schema() AND t.typrelid = 0 \
+           AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.oid = t.typelem AND e.typrelid <> 0)",
+        &[],
+    )? {
+        let name: String = r.get(0);
+        if !tables.contains(&name) {
+            tables.push(name);
+        }
+    }
     if !tables.is_empty() {
         let shown: Vec<&str> = tables.iter().take(5).map(String::as_str).collect();
         return Err(Error::NotARegistry {
             path: label.into(),
             reason: format!(
-                "schema {name:?} holds other tables ({}{}); mlops-lite only writes into a \
+                "schema {name:?} holds other objects ({}{}); mlops-lite only writes into a \
                  schema of its own: add ?schema=NAME to the URL (it is created) or use another \
                  database",
                 shown.join(", "),
@@ -325,6 +346,108 @@ fn inspect(c: &mut Conn, label: &str, schema: Option<&str>) -> Result<State> {
         });
     }
     Ok(State::Empty(name))
+}
+
+/// Every object of the registry's schema must be one that mlops-lite creates: its tables
+/// (`SCHEMA` and one `data_<id>` per dataset), their indexes and identity sequences. Views,
+/// materialized views, foreign tables, other tables, sequences, functions, types, triggers,
+/// rules and row-level security policies are refused with [`Error::Altered`] naming them: a
+/// trigger or rule would run inside our writes, a view or policy would change what reads see.
+fn check_objects(c: &mut Conn, label: &str, schema: &str) -> Result<()> {
+    const SHOWN: usize = 5;
+    let ours: Vec<String> = SCHEMA
+        .lines()
+        .filter_map(|l| l.strip_prefix("CREATE TABLE "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    let data: Vec<String> = c
+        .query("SELECT data_table FROM datasets", &[])?
+        .iter()
+        .filter_map(|r| r.try_get::<_, String>(0).ok())
+        .collect();
+    let is_ours = |t: &str| ours.iter().any(|o| o == t) || data.iter().any(|d| d == t);
+    let mut problems: Vec<String> = Vec::new();
+    // Relations: tables, indexes, sequences, views, ...
+    for r in c.query(
+        "SELECT c.relname::text, c.relkind::text, \
+                COALESCE((SELECT t.relname::text FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid \
+                          WHERE i.indexrelid = c.oid), \
+                         (SELECT t.relname::text FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid \
+                          WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass \
+                            AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1)), \
+                c.relrowsecurity \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() ORDER BY c.oid",
+        &[],
+    )? {
+        let name: String = r.get(0);
+        let kind: String = r.get(1);
+        let owner: Option<String> = r.get(2);
+        let rls: bool = r.get(3);
+        let owned = owner.as_deref().is_some_and(is_ours);
+        let problem = match kind.as_str() {
+            "r" if is_ours(&name) && !rls => None,
+            "r" if is_ours(&name) => Some(format!("table {name:?} has row-level security enabled")),
+            "r" => Some(format!("table {name:?} is not part of an mlops-lite registry")),
+            "i" | "S" if owned => None,
+            "i" => Some(format!("index {name:?} is not one of mlops-lite's")),
+            "S" => Some(format!("sequence {name:?} is not part of an mlops-lite registry")),
+            "v" => Some(format!("view {name:?}")),
+            "m" => Some(format!("materialized view {name:?}")),
+            "f" => Some(format!("foreign table {name:?}")),
+            "p" => Some(format!("partitioned table {name:?}")),
+            "c" => Some(format!("composite type {name:?}")),
+            other => Some(format!("relation {name:?} of kind {other:?}")),
+        };
+        problems.extend(problem);
+    }
+    for (sql, what) in [
+        (
+            "SELECT t.tgname::text || ' on ' || c.relname::text FROM pg_trigger t \
+             JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND NOT t.tgisinternal",
+            "trigger",
+        ),
+        (
+            "SELECT rulename::text || ' on ' || tablename::text FROM pg_rules WHERE schemaname = current_schema()",
+            "rule",
+        ),
+        (
+            "SELECT policyname::text || ' on ' || tablename::text FROM pg_policies WHERE schemaname = current_schema()",
+            "policy",
+        ),
+        (
+            "SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+             WHERE n.nspname = current_schema()",
+            "function",
+        ),
+        (
+            // Types other than the row types of tables (and their array types).
+            "SELECT t.typname::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+             WHERE n.nspname = current_schema() AND t.typrelid = 0 \
+               AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.oid = t.typelem AND e.typrelid <> 0)",
+            "type",
+        ),
+    ] {
+        for r in c.query(sql, &[])? {
+            let name: String = r.get(0);
+            problems.push(format!("{what} {name:?}"));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let total = problems.len();
+    problems.truncate(SHOWN);
+    for p in &mut problems {
+        p.push_str(&format!(" (in schema {schema:?})"));
+    }
+    Err(Error::Altered {
+        path: label.into(),
+        objects: problems,
+        total,
+    })
 }
 
 impl PgStore {
@@ -539,18 +662,39 @@ pub fn column_infos(c: &mut Conn, id: i64) -> Result<Vec<ColumnInfo>> {
 /// The names of a data table's columns: the row-order column, then the dataset's columns
 /// (cut to PostgreSQL's 63-byte identifiers when longer, keeping them distinct).
 fn physical_columns(data: &Dataset) -> (String, Vec<String>) {
+    // PostgreSQL truncates identifiers to 63 bytes: a longer name is cut (at a character
+    // boundary) and given a suffix that no other column of the table has, short names first
+    // reserved as they are (they are distinct already).
+    let mut taken: std::collections::HashSet<String> = data
+        .columns()
+        .iter()
+        .filter(|c| c.name.len() <= 63)
+        .map(|c| c.name.clone())
+        .collect();
     let mut names: Vec<String> = Vec::new();
     for (i, c) in data.columns().iter().enumerate() {
-        let name = if c.name.len() <= 63 {
-            c.name.clone()
-        } else {
-            let suffix = format!("_{i}");
+        if c.name.len() <= 63 {
+            names.push(c.name.clone());
+            continue;
+        }
+        let mut k = 0usize;
+        let name = loop {
+            let suffix = if k == 0 {
+                format!("_{i}")
+            } else {
+                format!("_{i}_{k}")
+            };
             let mut end = 63 - suffix.len();
             while !c.name.is_char_boundary(end) {
                 end -= 1;
             }
-            format!("{}{suffix}", &c.name[..end])
+            let candidate = format!("{}{suffix}", &c.name[..end]);
+            if !taken.contains(&candidate) {
+                break candidate;
+            }
+            k += 1;
         };
+        taken.insert(name.clone());
         names.push(name);
     }
     let mut row = "mlops_row".to_string();
@@ -1067,5 +1211,21 @@ mod tests {
         assert!(names.iter().all(|n| n.len() <= 63));
         assert_ne!(names[0], names[1]);
         assert_eq!(names[2], "mlops_row");
+    }
+
+    #[test]
+    fn a_truncated_name_never_takes_the_name_of_another_column() {
+        let long = "a".repeat(80);
+        // The second column is, by its own name, what the first would be cut to.
+        let cut = format!("{}_0", "a".repeat(61));
+        let data = Dataset::new(vec![
+            Column::new(long, Values::Float(vec![1.0])),
+            Column::new(cut.clone(), Values::Float(vec![2.0])),
+        ])
+        .unwrap();
+        let (_, names) = physical_columns(&data);
+        assert_eq!(names[1], cut);
+        assert_ne!(names[0], names[1]);
+        assert!(names[0].len() <= 63, "{}", names[0]);
     }
 }
