@@ -351,6 +351,11 @@ fn run(cli: Cli) -> Result<(), Error> {
                     write(&mut f)?;
                     f.flush().map_err(|e| Error::io(&label, e))?;
                 }
+                None if std::io::stdout().is_terminal() => {
+                    let mut bytes = Vec::new();
+                    write(&mut bytes)?;
+                    write_data(out, &bytes)?
+                }
                 None => write(out)?,
             }
         }
@@ -438,7 +443,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                         Some(p) => {
                             std::fs::write(&p, text).map_err(|e| Error::io(p.display(), e))?
                         }
-                        None => write_raw(out, &text)?,
+                        None => write_data(out, text.as_bytes())?,
                     }
                 }
             }
@@ -1121,7 +1126,17 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
     write_raw(out, &table::terminal_safe(text, true))
 }
 
-/// Data asked for (`log export` to standard output), written exactly.
+/// Data asked for (`dataset pull`, `log export`) on standard output: exact bytes for a pipe
+/// or a file, but shown like text for people ([`write_out`]) when it is a terminal.
+fn write_data(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
+    if std::io::stdout().is_terminal() {
+        write_out(out, &String::from_utf8_lossy(bytes))
+    } else {
+        out.write_all(bytes).map_err(|e| Error::io("<stdout>", e))
+    }
+}
+
+/// Text written exactly (JSON made safe by [`print_json`]).
 fn write_raw(out: &mut dyn Write, text: &str) -> Result<(), Error> {
     out.write_all(text.as_bytes())
         .map_err(|e| Error::io("<stdout>", e))
