@@ -13,7 +13,8 @@
 //! - when every place is taken, a new connection takes the place of the oldest one that has
 //!   already kept a worker waiting; when none has, it is answered 503 (`Retry-After: 1`);
 //! - a failed `accept` (too many open files, ...) is reported on stderr (at most once every
-//!   10 s) and retried after a short pause; it never stops the server.
+//!   10 s) and retried after a short pause; it never stops the server. Out of files, the
+//!   server holds fewer connections from then on and closes one that kept a worker waiting.
 
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
@@ -89,11 +90,28 @@ pub fn run(port: u16, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
     .and_then(|()| out.flush())
     .map_err(|e| Error::io("stdout", e))?;
     let mut errors = AcceptErrors::default();
+    let mut max_held = max_held;
     loop {
         match listener.accept() {
             Ok((stream, _)) => admit(&shared, stream, max_held),
             Err(e) => {
                 errors.report(&e);
+                // Out of files (EMFILE, ENFILE): hold fewer connections from now on, and
+                // give a place that kept a worker waiting to the connections in the backlog.
+                if matches!(e.raw_os_error(), Some(23 | 24)) {
+                    let mut state = shared.lock();
+                    max_held = state.held.clamp(2, max_held);
+                    let evicted = state
+                        .queue
+                        .iter()
+                        .position(|c| c.waited)
+                        .and_then(|i| state.queue.remove(i));
+                    if evicted.is_some() {
+                        state.held -= 1;
+                    }
+                    drop(state);
+                    drop(evicted);
+                }
                 if !matches!(
                     e.kind(),
                     ErrorKind::ConnectionAborted
@@ -230,6 +248,10 @@ fn refuse(mut stream: TcpStream) {
          Content-Length: {}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
+    // Reading what the client already sent and closing our side first makes a reset (which
+    // can hide the 503 from the client) less likely.
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = stream.read(&mut [0u8; 4096]);
 }
 
 /// A worker: takes the oldest queued connection, reads what it sent; answers it when its
