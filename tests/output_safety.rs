@@ -192,6 +192,37 @@ const NOT_FORMULAS: [&str; 4] = ["-5", "+1.5e3", "plain", "a=b"];
 
 #[test]
 fn log_export_csv_neutralises_formula_cells_and_keeps_numbers() {
+    let (t, ids) = formula_log();
+    let out_path = t.path("log.csv");
+    for csv_text in [t.ok(&["log", "export"]), {
+        t.ok(&["log", "export", "--out", &s(&out_path)]);
+        std::fs::read_to_string(&out_path).unwrap()
+    }] {
+        // Quoted, with the quote inside the cell.
+        assert!(
+            csv_text.contains(",\"'=1+2\",1,\"'@SUM(A1:A2)\","),
+            "{csv_text}"
+        );
+        let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), ids.len());
+        for (row, id) in rows.iter().zip(&ids) {
+            assert_eq!(&row[3], "'=1+2");
+            let expected = if FORMULAS.contains(id) {
+                format!("'{id}")
+            } else {
+                id.to_string()
+            };
+            assert_eq!(&row[5], expected);
+            // Numbers stay numbers.
+            assert!(row[0].parse::<i64>().is_ok() && row[4].parse::<i64>().is_ok());
+        }
+    }
+}
+
+/// A registry whose log holds every reference id of [`FORMULAS`] and [`NOT_FORMULAS`], and a
+/// model whose name an attacker set to `=1+2`; the ids in the order logged.
+fn formula_log() -> (Tmp, Vec<&'static str>) {
     let t = Tmp::with_iris();
     t.ok(&[
         "model",
@@ -218,35 +249,67 @@ fn log_export_csv_neutralises_formula_cells_and_keeps_numbers() {
         Some(format!("[{}]", records.join(",")).as_bytes()),
     )
     .ok();
-    // A model name an attacker set with SQL.
     let conn = rusqlite::Connection::open(&t.db).unwrap();
     conn.execute("UPDATE models SET name = '=1+2' WHERE id = 1", [])
         .unwrap();
-    let out_path = t.path("log.csv");
-    for csv_text in [t.ok(&["log", "export"]), {
-        t.ok(&["log", "export", "--out", &s(&out_path)]);
-        std::fs::read_to_string(&out_path).unwrap()
-    }] {
-        // Quoted, with the quote inside the cell.
-        assert!(
-            csv_text.contains(",\"'=1+2\",1,\"'@SUM(A1:A2)\","),
-            "{csv_text}"
-        );
-        let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
-        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-        assert_eq!(rows.len(), ids.len());
-        for (row, id) in rows.iter().zip(&ids) {
-            assert_eq!(&row[3], "'=1+2");
-            let expected = if FORMULAS.contains(id) {
-                format!("'{id}")
-            } else {
-                id.to_string()
-            };
-            assert_eq!(&row[5], expected);
-            // Numbers stay numbers.
-            assert!(row[0].parse::<i64>().is_ok() && row[4].parse::<i64>().is_ok());
+    (t, ids)
+}
+
+/// The page's log export (`logCsv` in www/worker.js, run by Node on the records of `log
+/// show`) neutralises the same cells as `log export`.
+#[test]
+fn page_log_export_neutralises_like_the_cli() {
+    let (t, ids) = formula_log();
+    let worker =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/worker.js")).unwrap();
+    let start = worker
+        .find("function logCsv(")
+        .expect("logCsv in www/worker.js");
+    let end = start + worker[start..].find("\n}\n").expect("end of logCsv") + 3;
+    let script = format!(
+        "{}\nlet input = '';\nprocess.stdin.on('data', (d) => (input += d));\n\
+         process.stdin.on('end', () => process.stdout.write(logCsv(JSON.parse(input))));\n",
+        &worker[start..end]
+    );
+    let records = t.ok(&["log", "show"]);
+    let run = {
+        let mut cmd = std::process::Command::new("node");
+        cmd.args(["-e", &script]);
+        run_command(
+            cmd,
+            t.dir.path(),
+            "node -e <logCsv>".into(),
+            Some(records.as_bytes()),
+        )
+    };
+    assert!(
+        run.code.is_some(),
+        "node did not run (install Node.js 18 or later): {}",
+        run.stderr
+    );
+    let page = run.ok();
+    let cli = t.ok(&["log", "export"]);
+    let rows = |text: &str| -> Vec<Vec<String>> {
+        csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect()
+    };
+    let (page_rows, cli_rows) = (rows(&page), rows(&cli));
+    assert_eq!(page_rows.len(), ids.len());
+    assert_eq!(page.lines().next(), cli.lines().next());
+    for ((p, c), id) in page_rows.iter().zip(&cli_rows).zip(&ids) {
+        // Inputs and outputs are the same JSON (JavaScript writes 5.0 as 5).
+        assert_eq!(p[..6], c[..6], "{id:?}");
+        for i in [6, 7] {
+            let (pv, cv): (Value, Value) = (
+                serde_json::from_str(&p[i]).unwrap(),
+                serde_json::from_str(&c[i]).unwrap(),
+            );
+            assert_eq!(pv, cv);
         }
     }
+    assert!(page.contains(",\"'=1+2\",1,\"'@SUM(A1:A2)\","), "{page}");
 }
 
 #[test]
