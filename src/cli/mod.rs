@@ -323,8 +323,6 @@ fn run(cli: Cli) -> Result<(), Error> {
             format,
             escape_formulas,
         }) => {
-            let reg = Registry::open_existing(&cli.db)?;
-            let (_, data) = reg.pull_dataset(&reference)?;
             let format = format
                 .map(Format::from)
                 .or(cli.json.then_some(Format::Json))
@@ -337,6 +335,8 @@ fn run(cli: Cli) -> Result<(), Error> {
                         .into(),
                 ));
             }
+            let reg = Registry::open_existing(&cli.db)?;
+            let (_, data) = reg.pull_dataset(&reference)?;
             let options = CsvOptions { escape_formulas };
             let write = |w: &mut dyn Write| match format {
                 Format::Csv => write_csv_with(&data, w, options),

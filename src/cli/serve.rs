@@ -186,6 +186,8 @@ struct Conn {
     stream: TcpStream,
     arrived: Instant,
     head: Vec<u8>,
+    /// How much of `head` was searched for its end.
+    scanned: usize,
     /// Whether it has kept a worker waiting (then it is the first to give its place away).
     waited: bool,
 }
@@ -230,6 +232,7 @@ fn admit(shared: &Shared, stream: TcpStream, max_held: usize) {
         stream,
         arrived: Instant::now(),
         head: Vec::new(),
+        scanned: 0,
         waited: false,
     });
     drop(state);
@@ -302,7 +305,11 @@ fn read_head(conn: &mut Conn) -> Turn {
     let turn = Instant::now();
     let mut buf = [0u8; 4096];
     loop {
-        if complete(&conn.head) || conn.head.len() > HEAD_MAX {
+        // Only the new bytes (and the 3 before them) can end the head: no quadratic rescans
+        // of a head sent a byte at a time.
+        let tail = &conn.head[conn.scanned.saturating_sub(3)..];
+        conn.scanned = conn.head.len();
+        if complete(tail) || conn.head.len() > HEAD_MAX {
             return Turn::Done;
         }
         if conn.arrived.elapsed() > HEAD_DEADLINE {
@@ -487,5 +494,35 @@ fn content_type(path: &Path) -> &'static str {
         "ico" => "image/x-icon",
         "db" | "sqlite" => "application/vnd.sqlite3",
         _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_fit_the_open_file_limit() {
+        // (workers, connections): with the files each worker may open and 16 kept free,
+        // never more than the limit.
+        assert_eq!(limits(64), (12, 36));
+        assert_eq!(limits(9), (2, 6));
+        assert_eq!(limits(1024), (MAX_WORKERS, MAX_CONNECTIONS));
+        assert_eq!(limits(usize::MAX), (MAX_WORKERS, MAX_CONNECTIONS));
+        for files in 40..2000 {
+            let (w, c) = limits(files);
+            assert!(RESERVED_FILES + 2 * w + (c - w) <= files, "{files}");
+        }
+        assert!(open_file_limit() >= 1);
+    }
+
+    #[test]
+    fn heads_end_at_an_empty_line() {
+        assert!(complete(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        assert!(complete(b"GET / HTTP/1.0\n\n"));
+        assert!(!complete(b"GET / HTTP/1.1\r\nHost: x\r\n"));
+        let r = Request::parse(b"GET /a%20b?x HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!((r.method.as_str(), r.target.as_str()), ("GET", "/a%20b?x"));
+        assert!(Request::parse(b"GET / HTTP/1.1\r\n").is_none());
     }
 }
