@@ -100,7 +100,7 @@ pub fn run(port: u16, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
                 // give a place that kept a worker waiting to the connections in the backlog.
                 if matches!(e.raw_os_error(), Some(23 | 24)) {
                     let mut state = shared.lock();
-                    max_held = state.held.clamp(2, max_held);
+                    max_held = state.held.max(2).min(max_held);
                     let evicted = state
                         .queue
                         .iter()
