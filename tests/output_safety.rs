@@ -348,3 +348,52 @@ fn dataset_pull_round_trips_exactly_and_escapes_formulas_on_request() {
     );
     assert_eq!(db_state(&t.db), before);
 }
+
+/// Runs `mlops-lite --db DB ARGS` with standard output on a terminal (a pseudo-terminal of
+/// util-linux's `script`); returns what the terminal received, its CR LF line ends as LF.
+fn on_terminal(t: &Tmp, args: &str) -> String {
+    let mut cmd = std::process::Command::new("script");
+    cmd.args([
+        "-qec",
+        &format!("'{BIN}' --db '{}' {args}", t.db()),
+        "/dev/null",
+    ]);
+    let run = run_command(cmd, t.dir.path(), format!("script: {args}"), None);
+    assert!(
+        run.code == Some(0),
+        "`script` (util-linux) must be installed to run this test: {run:?}",
+        run = (run.code, &run.stderr)
+    );
+    run.stdout.replace("\r\n", "\n")
+}
+
+#[test]
+fn data_is_exact_in_a_pipe_and_escaped_on_a_terminal() {
+    let t = hostile_registry();
+    let file = t.write("v.json", r#"[{"s": "a\u001b]0;x\u0007b\u009b"}]"#);
+    t.ok(&["dataset", "add", &file, "--name", "v"]);
+    // In a pipe: the exact data.
+    assert!(t
+        .ok(&["log", "export"])
+        .contains(&format!(",ref{HOSTILE},")));
+    assert_eq!(t.ok(&["dataset", "pull", "v"]), "s\na\x1b]0;x\x07b\u{9b}\n");
+    // JSON escapes every control character, in a pipe too: the same value, no raw byte.
+    let json = t.ok(&["dataset", "pull", "v", "--format", "json"]);
+    assert!(raw_controls(&json).is_empty(), "{json:?}");
+    let value: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value[0]["s"], "a\x1b]0;x\x07b\u{9b}");
+    // On a terminal: shown like text.
+    for (args, shown_as) in [
+        ("log export", format!(",ref{SHOWN},")),
+        ("log export --format json", "ref\\u001b]0;pwned".to_string()),
+        ("dataset pull v", "s\na\\x1b]0;x\\x07b\\u{9b}\n".to_string()),
+        (
+            "dataset pull v --format json",
+            "a\\u001b]0;x\\u0007b\\u009b".to_string(),
+        ),
+    ] {
+        let out = on_terminal(&t, args);
+        assert!(raw_controls(&out).is_empty(), "{args}: {out:?}");
+        assert!(out.contains(&shown_as), "{args}: {out}");
+    }
+}

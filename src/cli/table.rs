@@ -11,11 +11,7 @@
 
 use std::borrow::Cow;
 
-/// Whether a terminal would act on `c` rather than show it: C0 controls, DEL, C1 controls,
-/// and the bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069).
-pub fn is_unsafe_char(c: char) -> bool {
-    matches!(c, '\0'..='\x1f' | '\x7f'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
+pub use mlops_lite::dataset::export::is_control as is_unsafe_char;
 
 /// `text` with every character that [`is_unsafe_char`] names escaped: `\x1b` for C0 and DEL,
 /// `\u{9b}` for the others. Newlines and tabs are kept when `keep_layout` (free text whose
@@ -42,24 +38,10 @@ pub fn terminal_safe(text: &str, keep_layout: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// JSON text (as serde_json writes it, which already escapes C0 controls) with the other
-/// characters of [`is_unsafe_char`] written as `\uXXXX` escapes: the same JSON value, but no
-/// raw DEL, C1 or bidi control reaches the terminal. Outside strings JSON text is ASCII
-/// without controls (but whitespace), so replacing characters is safe anywhere in it.
+/// JSON text with no raw control character: see
+/// [`mlops_lite::dataset::export::json_escape_controls`] (the same JSON value).
 pub fn json_terminal_safe(json: &str) -> Cow<'_, str> {
-    let unsafe_here = |c: char| is_unsafe_char(c) && !matches!(c, '\n' | '\t' | '\r' | ' ');
-    if !json.chars().any(unsafe_here) {
-        return Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if unsafe_here(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    mlops_lite::dataset::export::json_escape_controls(json)
 }
 
 /// A table being filled.

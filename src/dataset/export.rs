@@ -4,7 +4,9 @@
 //! (as pandas writes them), floats in the shortest form that reads back to the same bits and
 //! always with a `.` or an exponent, so they read back as floats. Reading that CSV again gives
 //! the same md5 for any dataset that came from CSV. JSON: an array of records, keys in column
-//! order, typed values and `null`; it round-trips every dataset exactly.
+//! order, typed values and `null`; it round-trips every dataset exactly. Strings are escaped
+//! as serde_json does, and DEL, C1 and bidi controls as `\uXXXX` too
+//! ([`json_escape_controls`]), so the JSON shown on a terminal cannot drive it.
 //!
 //! CSV for people ([`CsvOptions::escape_formulas`], [`write_people_record`]; used by
 //! `log export`, `dataset pull --escape-formulas` and, in JavaScript, the page's log export)
@@ -219,6 +221,33 @@ fn write_people_csv<W: Write>(data: &Dataset, out: W) -> Result<()> {
     out.flush().map_err(io)
 }
 
+/// JSON text (as serde_json writes it, which escapes C0 controls) with DEL, the C1 controls
+/// and the Unicode bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069)
+/// written as `\uXXXX` escapes too: the same JSON value, but none of the characters a
+/// terminal acts on is left raw. Outside strings JSON text is ASCII with no control but
+/// whitespace, so replacing characters anywhere in it is safe.
+pub fn json_escape_controls(json: &str) -> Cow<'_, str> {
+    let raw = |c: char| is_control(c) && !matches!(c, '\t' | '\n' | '\r');
+    if !json.chars().any(raw) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if raw(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether a terminal would act on `c` rather than show it: C0 controls, DEL, C1 controls,
+/// and the bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069).
+pub fn is_control(c: char) -> bool {
+    matches!(c, '\0'..='\x1f' | '\x7f'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Writes `data` as a JSON array of records to `out`.
 pub fn write_json<W: Write>(data: &Dataset, out: W) -> Result<()> {
     let mut out = std::io::BufWriter::new(out);
@@ -257,8 +286,16 @@ pub fn write_json<W: Write>(data: &Dataset, out: W) -> Result<()> {
                     None => out.write_all(b"null").map_err(io)?,
                 },
                 Values::String(v) => match &v[r] {
-                    Some(s) => serde_json::to_writer(&mut out, s)
+                    // The common case (no control character) is written without a copy.
+                    Some(s) if !s.chars().any(is_control) => serde_json::to_writer(&mut out, s)
                         .map_err(|e| Error::io("<output>", e.into()))?,
+                    Some(s) => {
+                        let text = serde_json::to_string(s).map_err(|e| {
+                            Error::InvalidArgument(format!("cannot write JSON: {e}"))
+                        })?;
+                        out.write_all(json_escape_controls(&text).as_bytes())
+                            .map_err(io)?
+                    }
                     None => out.write_all(b"null").map_err(io)?,
                 },
             }
