@@ -119,19 +119,35 @@ async function predictFile(ref, file, options) {
 
 // ---- The prediction log -------------------------------------------------------------------
 
-/** CSV as `mlops-lite log export` writes it (RFC 4180 quoting). */
+/**
+ * CSV as `mlops-lite log export` writes it (src/dataset/export.rs, `write_people_record`):
+ * RFC 4180 quoting, and OWASP's advice on CSV injection: a text cell that begins with =, +,
+ * -, @, tab or CR, and is not a plain decimal number such as -1.5, is written as '... in
+ * double quotes, so a spreadsheet shows it instead of running it as a formula. Numbers are
+ * written as they are.
+ */
 function logCsv(records) {
-  const quote = (v) => {
+  const number = (v) => String(v);
+  const text = (v) => {
     const s = v === null || v === undefined ? "" : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+    const formula = /^[=+\-@\t\r]/.test(s) && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s);
+    const cell = formula ? `'${s}` : s;
+    return formula || /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
   };
   const header = ["call_id", "position", "created_at", "model", "model_version", "reference_id", "inputs", "outputs"];
   const lines = [header.join(",")];
   for (const r of records) {
     lines.push(
-      [r.call_id, r.position, r.created_at, r.model_name, r.model_version, r.reference_id ?? "", JSON.stringify(r.inputs), JSON.stringify(r.outputs)]
-        .map(quote)
-        .join(","),
+      [
+        number(r.call_id),
+        number(r.position),
+        text(r.created_at),
+        text(r.model_name),
+        number(r.model_version),
+        text(r.reference_id ?? ""),
+        text(JSON.stringify(r.inputs)),
+        text(JSON.stringify(r.outputs)),
+      ].join(","),
     );
   }
   return lines.join("\n") + "\n";

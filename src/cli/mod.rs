@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use mlops_lite::dataset::export::{write_csv, write_json};
+use mlops_lite::dataset::export::{write_csv_with, write_json, CsvOptions};
 use mlops_lite::dataset::import::{Format, Input};
 use mlops_lite::dataset::{samples, ColumnInfo};
 use mlops_lite::pipeline::estimator::EstimatorSpec;
@@ -16,6 +16,7 @@ use mlops_lite::predict::Prediction;
 use mlops_lite::store::{LogFilter, LogRecord};
 use mlops_lite::{Bound, BoundModel, DatasetEntry, Error, ModelEntry, ModelInfo, Registry};
 
+mod serve;
 mod table;
 
 /// A portable machine-learning registry in one SQLite file (or on PostgreSQL).
@@ -225,6 +226,11 @@ enum DatasetCommand {
         /// Output format (default: from --out's extension, else json with --json, else csv).
         #[arg(long, value_enum)]
         format: Option<FormatArg>,
+        /// CSV for spreadsheets: text cells that begin with = + - @ tab or CR (formulas to a
+        /// spreadsheet) are written as '... in quotes (OWASP's advice); no longer an exact
+        /// round trip of those cells.
+        #[arg(long)]
+        escape_formulas: bool,
     },
 }
 
@@ -272,7 +278,8 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            // One line, whatever stored text the message quotes.
+            eprintln!("error: {}", table::terminal_safe(&e.to_string(), false));
             ExitCode::FAILURE
         }
     }
@@ -317,16 +324,25 @@ fn run(cli: Cli) -> Result<(), Error> {
             reference,
             out: path,
             format,
+            escape_formulas,
         }) => {
-            let reg = Registry::open_read_only(&cli.db)?;
-            let (_, data) = reg.pull_dataset(&reference)?;
             let format = format
                 .map(Format::from)
                 .or(cli.json.then_some(Format::Json))
                 .or_else(|| path.as_deref().and_then(Format::from_path))
                 .unwrap_or(Format::Csv);
+            if escape_formulas && format != Format::Csv {
+                return Err(Error::InvalidArgument(
+                    "--escape-formulas is for CSV output (JSON keeps every value as it is); \
+                     drop it or pass --format csv"
+                        .into(),
+                ));
+            }
+            let reg = Registry::open_read_only(&cli.db)?;
+            let (_, data) = reg.pull_dataset(&reference)?;
+            let options = CsvOptions { escape_formulas };
             let write = |w: &mut dyn Write| match format {
-                Format::Csv => write_csv(&data, w),
+                Format::Csv => write_csv_with(&data, w, options),
                 Format::Json => write_json(&data, w),
             };
             match path {
@@ -337,6 +353,11 @@ fn run(cli: Cli) -> Result<(), Error> {
                     );
                     write(&mut f)?;
                     f.flush().map_err(|e| Error::io(&label, e))?;
+                }
+                None if std::io::stdout().is_terminal() => {
+                    let mut bytes = Vec::new();
+                    write(&mut bytes)?;
+                    write_data(out, &bytes)?
                 }
                 None => write(out)?,
             }
@@ -420,15 +441,17 @@ fn run(cli: Cli) -> Result<(), Error> {
                     let text = match format {
                         Format::Json => format!(
                             "{}\n",
-                            serde_json::to_string_pretty(&records).expect("serializes")
+                            table::json_terminal_safe(
+                                &serde_json::to_string_pretty(&records).expect("serializes")
+                            )
                         ),
-                        Format::Csv => log_csv(&records)?,
+                        Format::Csv => log_csv(&records),
                     };
                     match path {
                         Some(p) => {
                             std::fs::write(&p, text).map_err(|e| Error::io(p.display(), e))?
                         }
-                        None => write_out(out, &text)?,
+                        None => write_data(out, text.as_bytes())?,
                     }
                 }
             }
@@ -833,10 +856,12 @@ fn log_table(records: &[LogRecord]) -> String {
     t.render()
 }
 
-fn log_csv(records: &[LogRecord]) -> Result<String, Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| Error::InvalidArgument(format!("writing CSV failed: {e}"));
-    w.write_record([
+/// `log export --format csv`: CSV for people, formula-like text cells neutralised (see
+/// [`mlops_lite::dataset::export`]).
+fn log_csv(records: &[LogRecord]) -> String {
+    use mlops_lite::dataset::export::{write_people_record, Cell};
+    let mut out = Vec::new();
+    let header = [
         "call_id",
         "position",
         "created_at",
@@ -845,25 +870,30 @@ fn log_csv(records: &[LogRecord]) -> Result<String, Error> {
         "reference_id",
         "inputs",
         "outputs",
-    ])
-    .map_err(err)?;
+    ];
+    write_people_record(&mut out, &header.map(Cell::Text));
     for r in records {
-        w.write_record([
+        let (call, position, version) = (
             r.call_id.to_string(),
             r.position.to_string(),
-            r.created_at.clone(),
-            r.model_name.clone(),
             r.model_version.to_string(),
-            r.reference_id.clone().unwrap_or_default(),
-            r.inputs.to_string(),
-            r.outputs.to_string(),
-        ])
-        .map_err(err)?;
+        );
+        let (inputs, outputs) = (r.inputs.to_string(), r.outputs.to_string());
+        write_people_record(
+            &mut out,
+            &[
+                Cell::Number(&call),
+                Cell::Number(&position),
+                Cell::Text(&r.created_at),
+                Cell::Text(&r.model_name),
+                Cell::Number(&version),
+                Cell::Text(r.reference_id.as_deref().unwrap_or("")),
+                Cell::Text(&inputs),
+                Cell::Text(&outputs),
+            ],
+        );
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Error::InvalidArgument(format!("writing CSV failed: {e}")))?;
-    Ok(String::from_utf8(bytes).expect("CSV of UTF-8 strings"))
+    String::from_utf8(out).expect("CSV of UTF-8 strings")
 }
 
 fn metrics_text(m: &serde_json::Value) -> String {
@@ -1110,13 +1140,32 @@ fn info_table(info: &[ColumnInfo]) -> String {
     t.render()
 }
 
+/// `--json` output: the same JSON value, with no raw control character (see
+/// [`table::json_terminal_safe`]).
 fn print_json<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::InvalidArgument(format!("cannot write JSON: {e}")))?;
-    write_out(out, &format!("{text}\n"))
+    write_raw(out, &format!("{}\n", table::json_terminal_safe(&text)))
 }
 
+/// Text for people (tables, reports): every control character but newline and tab, from
+/// whatever stored text it quotes, is shown escaped ([`table::terminal_safe`]).
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
+    write_raw(out, &table::terminal_safe(text, true))
+}
+
+/// Data asked for (`dataset pull`, `log export`) on standard output: exact bytes for a pipe
+/// or a file, but shown like text for people ([`write_out`]) when it is a terminal.
+fn write_data(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
+    if std::io::stdout().is_terminal() {
+        write_out(out, &String::from_utf8_lossy(bytes))
+    } else {
+        out.write_all(bytes).map_err(|e| Error::io("<stdout>", e))
+    }
+}
+
+/// Text written exactly (JSON made safe by [`print_json`]).
+fn write_raw(out: &mut dyn Write, text: &str) -> Result<(), Error> {
     out.write_all(text.as_bytes())
         .map_err(|e| Error::io("<stdout>", e))
 }
@@ -1270,174 +1319,4 @@ fn legacy_models_table(list: &[mlops_lite::legacy::LegacyModelEntry]) -> String 
         "legacy models, imported from the Python mlops-lite (never loaded: retrain them with `model train`):\n{}",
         t.render()
     )
-}
-
-/// `mlops-lite serve`: a small static file server for the browser page (std::net, one
-/// thread per connection, `Connection: close`), bound to 127.0.0.1 only.
-mod serve {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::net::{TcpListener, TcpStream};
-    use std::path::{Path, PathBuf};
-    use std::time::Duration;
-
-    use mlops_lite::Error;
-
-    /// Serves `dir`/www at `/`, `dir`/npm at `/npm/` and `dir`/data at `/data/` until killed.
-    pub fn run(port: u16, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
-        let label = dir.display().to_string();
-        if !dir.join("www").join("index.html").is_file() {
-            return Err(Error::InvalidArgument(format!(
-                "{label}/www/index.html is missing; run `mlops-lite serve` in the mlops-lite \
-                 folder or pass --dir PATH (the folder holding www/, npm/ and data/)"
-            )));
-        }
-        if !dir
-            .join("npm")
-            .join("dist")
-            .join("mlops_lite_bg.wasm")
-            .is_file()
-        {
-            eprintln!(
-                "warning: {label}/npm/dist is not built (bash scripts/build-npm.sh); the page needs it"
-            );
-        }
-        let root = dir.canonicalize().map_err(|e| Error::io(&label, e))?;
-        let listener =
-            TcpListener::bind(("127.0.0.1", port)).map_err(|e| Error::io("127.0.0.1", e))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::io("127.0.0.1", e))?;
-        writeln!(
-            out,
-            "serving {label}/www at http://{addr}/ (npm/ at /npm/, data/ at /data/); Ctrl-C stops"
-        )
-        .and_then(|()| out.flush())
-        .map_err(|e| Error::io("stdout", e))?;
-        for stream in listener.incoming().flatten() {
-            let root = root.clone();
-            std::thread::spawn(move || {
-                let _ = handle(stream, &root);
-            });
-        }
-        Ok(())
-    }
-
-    fn handle(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
-        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-        let mut reader = BufReader::new(stream.try_clone()?);
-        let mut request = String::new();
-        reader.by_ref().take(8192).read_line(&mut request)?;
-        // The headers are read and ignored (at most 100 lines of 8 KB).
-        for _ in 0..100 {
-            let mut line = String::new();
-            if reader.by_ref().take(8192).read_line(&mut line)? == 0 || line.trim().is_empty() {
-                break;
-            }
-        }
-        let mut parts = request.split_whitespace();
-        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        let (status, content_type, body) = match method {
-            "GET" | "HEAD" => match resolve(root, target).and_then(|p| {
-                std::fs::read(&p)
-                    .map(|bytes| (p, bytes))
-                    .map_err(|_| (404, "not found"))
-            }) {
-                Ok((path, bytes)) => (200, content_type(&path), bytes),
-                Err((status, text)) => (status, "text/plain; charset=utf-8", text.into()),
-            },
-            _ => (
-                405,
-                "text/plain; charset=utf-8",
-                b"only GET and HEAD".to_vec(),
-            ),
-        };
-        let reason = match status {
-            200 => "OK",
-            400 => "Bad Request",
-            403 => "Forbidden",
-            404 => "Not Found",
-            _ => "Method Not Allowed",
-        };
-        write!(
-            stream,
-            "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-             Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nAllow: GET, HEAD\r\n\
-             Connection: close\r\n\r\n",
-            body.len()
-        )?;
-        if method != "HEAD" {
-            stream.write_all(&body)?;
-        }
-        stream.flush()
-    }
-
-    /// The file a request path names, or the status and text to answer instead. Segments
-    /// `.` and `..`, hidden names, `node_modules`, backslashes and NUL are refused (403), and
-    /// so is any path that leaves its folder through a link.
-    fn resolve(root: &Path, target: &str) -> Result<PathBuf, (u16, &'static str)> {
-        let path = target.split(['?', '#']).next().unwrap_or("");
-        let path = percent_decode(path).ok_or((400, "bad request path"))?;
-        let rest = path.strip_prefix('/').ok_or((400, "bad request path"))?;
-        let segments: Vec<&str> = rest.split('/').collect();
-        if segments
-            .iter()
-            .any(|s| s.starts_with('.') || *s == "node_modules" || s.contains(['\\', '\0', ':']))
-        {
-            return Err((403, "forbidden path"));
-        }
-        let (base, segments) = match segments.first() {
-            Some(&"npm") | Some(&"data") if segments.len() > 1 => {
-                (root.join(segments[0]), &segments[1..])
-            }
-            _ => (root.join("www"), &segments[..]),
-        };
-        let mut file = base.clone();
-        file.extend(segments.iter().filter(|s| !s.is_empty()));
-        if file.is_dir() {
-            file.push("index.html");
-        }
-        let file = file.canonicalize().map_err(|_| (404, "not found"))?;
-        let base = base.canonicalize().map_err(|_| (404, "not found"))?;
-        if !file.starts_with(&base) {
-            return Err((403, "forbidden path"));
-        }
-        Ok(file)
-    }
-
-    fn percent_decode(path: &str) -> Option<String> {
-        let bytes = path.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%' {
-                let hex = bytes.get(i + 1..i + 3)?;
-                if !hex.iter().all(u8::is_ascii_hexdigit) {
-                    return None;
-                }
-                out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
-                i += 3;
-            } else {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-        String::from_utf8(out).ok()
-    }
-
-    fn content_type(path: &Path) -> &'static str {
-        match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-            "html" => "text/html; charset=utf-8",
-            "js" | "mjs" => "text/javascript; charset=utf-8",
-            "css" => "text/css; charset=utf-8",
-            "wasm" => "application/wasm",
-            "json" | "map" => "application/json",
-            "csv" => "text/csv; charset=utf-8",
-            "md" | "txt" | "ts" => "text/plain; charset=utf-8",
-            "png" => "image/png",
-            "svg" => "image/svg+xml",
-            "ico" => "image/x-icon",
-            "db" | "sqlite" => "application/vnd.sqlite3",
-            _ => "application/octet-stream",
-        }
-    }
 }
