@@ -1690,27 +1690,82 @@ impl TreeEnsemble {
     }
 }
 
+/// A candidate neighbour: squared distance (never NaN) and point index, ordered by distance
+/// then index, so the nearest-first order is total and ties go to the lower index.
+#[derive(Debug, Clone, Copy)]
+struct Near(f64, usize);
+
+impl PartialEq for Near {
+    fn eq(&self, other: &Near) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Near {}
+
+impl PartialOrd for Near {
+    fn partial_cmp(&self, other: &Near) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Near {
+    fn cmp(&self, other: &Near) -> std::cmp::Ordering {
+        #[cfg(test)]
+        KNN_COMPARISONS.with(|c| c.set(c.get() + 1));
+        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Comparisons made by k-nearest-neighbour selection on this thread (tests count work).
+    static KNN_COMPARISONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The `k` smallest candidates in increasing order, from `candidates` given in increasing
+/// index order: a max-heap of the best `k` seen so far (its root the worst of them), so each
+/// candidate costs one comparison with the root, plus O(log k) when it replaces it. Total
+/// O(n log k) for n candidates, then O(k log k) to sort the `k` found. The result is the
+/// same as a stable sort of all candidates by distance cut to `k`.
+fn k_smallest(k: usize, candidates: impl Iterator<Item = Near>) -> Vec<Near> {
+    let mut heap = std::collections::BinaryHeap::with_capacity(k);
+    for c in candidates {
+        if heap.len() < k {
+            heap.push(c);
+        } else if let Some(mut worst) = heap.peek_mut() {
+            if c < *worst {
+                *worst = c;
+            }
+        }
+    }
+    heap.into_sorted_vec()
+}
+
 impl KnnModel {
     /// The k nearest points as (weight, index), nearest first; ties go to the lower index.
+    /// Cost: O(n · n_features) for the distances and O(n log k) to select (n points); `k`
+    /// is at most n ([`Fitted::validate`]), so the list is bounded by the artifact.
     fn neighbours(&self, row: &[f64]) -> Vec<(f64, usize)> {
-        let k = self.k;
-        let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
-        for (i, point) in self.points.chunks_exact(self.n_features).enumerate() {
-            let mut d2 = 0.0;
-            for (a, b) in point.iter().zip(row) {
-                let d = a - b;
-                d2 += d * d;
-            }
-            if d2.is_nan() {
-                d2 = f64::INFINITY;
-            }
-            if best.len() == k && d2 >= best[k - 1].0 {
-                continue;
-            }
-            let at = best.partition_point(|&(d, _)| d <= d2);
-            best.insert(at, (d2, i));
-            best.truncate(k);
-        }
+        let distances = self
+            .points
+            .chunks_exact(self.n_features)
+            .enumerate()
+            .map(|(i, point)| {
+                let mut d2 = 0.0;
+                for (a, b) in point.iter().zip(row) {
+                    let d = a - b;
+                    d2 += d * d;
+                }
+                if d2.is_nan() {
+                    d2 = f64::INFINITY;
+                }
+                Near(d2, i)
+            });
+        let mut best: Vec<(f64, usize)> = k_smallest(self.k, distances)
+            .into_iter()
+            .map(|Near(d2, i)| (d2, i))
+            .collect();
         match self.weights {
             KnnWeights::Uniform => {
                 for b in &mut best {
