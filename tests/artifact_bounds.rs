@@ -607,6 +607,55 @@ fn the_spec_must_describe_what_was_fitted() {
     );
 }
 
+#[test]
+fn metrics_are_of_the_task_and_in_range() {
+    let lr = genuine(json!({"estimator": "logistic_regression"}));
+    refused(
+        &lr,
+        |v| v["metrics"]["accuracy"] = json!(1.5),
+        &[INCONSISTENT, "metrics.accuracy is 1.5 (must be in [0, 1])"],
+    );
+    refused(
+        &lr,
+        |v| v["metrics"]["log_loss"] = json!(-0.1),
+        &["metrics.log_loss is -0.1 (must be at least 0)"],
+    );
+    refused(
+        &lr,
+        |v| v["metrics"]["rmse"] = json!(0.5),
+        &["metrics.rmse is given for a classifier"],
+    );
+    refused(
+        &lr,
+        |v| {
+            v["metrics"].as_object_mut().unwrap().remove("macro_f1");
+        },
+        &["metrics.macro_f1 is missing (38 rows were held out)"],
+    );
+    refused(
+        &lr,
+        |v| v["metrics"]["n_test"] = json!(0),
+        &["metrics.accuracy is given but no rows were held out"],
+    );
+    refused(
+        &lr,
+        |v| v["metrics"]["n_train"] = json!(0),
+        &["metrics.n_train is 0"],
+    );
+    let ridge = genuine(json!({"estimator": "ridge"}));
+    refused(
+        &ridge,
+        |v| v["metrics"]["r2"] = json!(1.25),
+        &["metrics.r2 is 1.25 (must be at most 1)"],
+    );
+    let knn = genuine(json!({"estimator": "knn_regressor"}));
+    refused(
+        &knn,
+        |v| v["metrics"]["n_train"] = json!(1000),
+        &["metrics.n_train is 1000 but the k-NN model stores 112 training points"],
+    );
+}
+
 /// Through a registry: a forged artifact whose md5 was updated to match is refused when it
 /// is loaded, and the error names the model and the field.
 #[test]

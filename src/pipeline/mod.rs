@@ -297,6 +297,14 @@ impl Pipeline {
     /// checked against the others before anything is sized or looped from it (see the module
     /// note for the cost bound this gives). The error names the field and what is wrong.
     pub fn validate(&self) -> Result<()> {
+        self.validate_fitted()?;
+        self.validate_metrics()
+            .map_err(|m| Error::InvalidArgument(format!("the artifact is inconsistent: {m}")))
+    }
+
+    /// [`Pipeline::validate`] but the metrics (training checks the fitted pipeline before
+    /// it computes them).
+    fn validate_fitted(&self) -> Result<()> {
         let bad = |m: String| {
             Err(Error::InvalidArgument(format!(
                 "the artifact is inconsistent: {m}"
@@ -455,6 +463,66 @@ impl Pipeline {
             }
         }
         self.validate_spec().or_else(bad)
+    }
+
+    /// The held-out metrics are of the task's kind, present exactly when rows were held out,
+    /// and in their ranges; a k-NN model stores one point per training row.
+    fn validate_metrics(&self) -> std::result::Result<(), String> {
+        let m = &self.metrics;
+        if m.n_train == 0 {
+            return Err("metrics.n_train is 0 (a model is fitted on at least one row)".into());
+        }
+        if let estimator::Fitted::KnnClassifier(k) | estimator::Fitted::KnnRegressor(k) =
+            &self.estimator
+        {
+            if k.targets.len() as u64 != m.n_train {
+                return Err(format!(
+                    "metrics.n_train is {} but the k-NN model stores {} training points",
+                    m.n_train,
+                    k.targets.len()
+                ));
+            }
+        }
+        let classification = [
+            ("accuracy", m.accuracy),
+            ("log_loss", m.log_loss),
+            ("macro_f1", m.macro_f1),
+        ];
+        let regression = [("rmse", m.rmse), ("mae", m.mae), ("r2", m.r2)];
+        let (own, other) = match self.estimator.task() {
+            Task::Classification => (&classification, &regression),
+            Task::Regression => (&regression, &classification),
+        };
+        if let Some((name, _)) = other.iter().find(|(_, v)| v.is_some()) {
+            return Err(format!(
+                "metrics.{name} is given for a {}",
+                self.estimator_type
+            ));
+        }
+        for (name, v) in own {
+            match (m.n_test, v) {
+                (0, Some(_)) => {
+                    return Err(format!("metrics.{name} is given but no rows were held out"))
+                }
+                (1.., None) if *name != "r2" => {
+                    return Err(format!(
+                        "metrics.{name} is missing ({} rows were held out)",
+                        m.n_test
+                    ))
+                }
+                _ => {}
+            }
+            let Some(x) = *v else { continue };
+            let (ok, range) = match *name {
+                "accuracy" | "macro_f1" => ((0.0..=1.0).contains(&x), "in [0, 1]"),
+                "r2" => (x.is_finite() && x <= 1.0, "at most 1"),
+                _ => (x.is_finite() && x >= 0.0, "at least 0"),
+            };
+            if !ok {
+                return Err(format!("metrics.{name} is {x} (must be {range})"));
+            }
+        }
+        Ok(())
     }
 
     /// The resolved training spec agrees with what was fitted (it is what `reproduce`
@@ -962,7 +1030,7 @@ pub fn train(data: &Dataset, spec: &TrainSpec, lineage: Lineage) -> Result<Pipel
         transformers: fitted_groups,
         estimator: fitted,
     };
-    pipeline.validate()?;
+    pipeline.validate_fitted()?;
 
     // Held-out metrics, through the same row path as predictions.
     if !test_idx.is_empty() {
