@@ -748,3 +748,72 @@ fn cli_refuses_a_forged_artifact_and_leaves_the_file_unchanged() {
         "refused commands leave the file unchanged"
     );
 }
+
+/// Spec objects (estimator, steps) are read as a few scalar fields, never buffered whole:
+/// the same rules for a spec file and for the spec inside an artifact, and the message
+/// names the field.
+#[test]
+fn spec_objects_are_small_and_their_errors_name_the_field() {
+    let parse = |text: &str| TrainSpec::from_json(text).map_err(|e| e.to_string());
+    // The tag may come anywhere in a spec someone wrote.
+    let ok =
+        parse(r#"{"target": "t", "estimator": {"alpha": 0.5, "estimator": "ridge"}}"#).unwrap();
+    assert_eq!(ok.estimator, Some(EstimatorSpec::Ridge { alpha: 0.5 }));
+    for (text, needles) in [
+        (
+            r#"{"target": "t", "estimator": {"estimator": "ridge", "alpha": [1, 2]}}"#,
+            &["invalid training spec at estimator", "field `alpha`"][..],
+        ),
+        (
+            r#"{"target": "t", "estimator": {"estimator": "ridge", "alpha": 1, "alpha": 2}}"#,
+            &["duplicate field `alpha`"],
+        ),
+        (
+            r#"{"target": "t", "estimator": {"estimator": "ridge", "alpah": 1}}"#,
+            &["unknown field `alpah`, expected `alpha`"],
+        ),
+        (
+            r#"{"target": "t", "transformers": [{"name": "n", "columns": ["a"], "steps":
+                [{"step": "simple_imputer", "strategy": "constant", "fill_value": {"x": 1}}]}]}"#,
+            &["transformers[0].steps", "field `fill_value`"],
+        ),
+    ] {
+        let e = parse(text).unwrap_err();
+        for n in needles {
+            assert!(e.contains(n), "expected {n:?} in: {e}");
+        }
+    }
+    let many: String = (0..17).map(|i| format!(r#""f{i}": 0, "#)).collect();
+    let e = parse(&format!(
+        r#"{{"target": "t", "estimator": {{{many}"estimator": "ridge"}}}}"#
+    ))
+    .unwrap_err();
+    assert!(e.contains("more than 16 fields"), "{e}");
+
+    // In an artifact: the same for its spec, and fitted steps start with their tag.
+    let m = mixed();
+    refused(
+        &m,
+        |v| v["spec"]["estimator"]["alpha"] = json!(vec![0; 1000]),
+        &["the artifact is not readable", "field `alpha`"],
+    );
+    refused(
+        &m,
+        |v| {
+            let step = v["transformers"][0]["steps"][1].as_object_mut().unwrap();
+            let tag = step.shift_remove("step").unwrap();
+            step.insert("step".into(), tag);
+        },
+        &["a fitted step must start with its \"step\" field"],
+    );
+    refused(
+        &m,
+        |v| v["transformers"][0]["steps"][1]["step"] = json!("robust_scaler"),
+        &["unknown variant `robust_scaler`"],
+    );
+    refused(
+        &m,
+        |v| v["transformers"][0]["steps"][1]["extra"] = json!([1]),
+        &["unknown field `extra`"],
+    );
+}

@@ -62,9 +62,12 @@ impl StepSpec {
     }
 }
 
-/// A fitted step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+/// A fitted step. Its JSON is `{"step": "standard_scaler", "mean": [..], "scale": [..]}`;
+/// reading requires `step` first (as written) and streams the rest straight into the
+/// vectors (serde's derived internally tagged form would first buffer the whole object,
+/// about 30 bytes of heap per byte of a number list).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
 pub enum FittedStep {
     /// Fill values for numeric columns.
     ImputeNumbers {
@@ -100,6 +103,87 @@ pub enum FittedStep {
         /// Categories per column.
         categories: Vec<Vec<String>>,
     },
+}
+
+const FITTED_STEPS: &[&str] = &[
+    "impute_numbers",
+    "impute_strings",
+    "standard_scaler",
+    "min_max_scaler",
+    "one_hot_encoder",
+    "ordinal_encoder",
+];
+
+impl<'de> Deserialize<'de> for FittedStep {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::{self, value::MapAccessDeserializer, MapAccess, Visitor};
+        struct StepVisitor;
+        impl<'de> Visitor<'de> for StepVisitor {
+            type Value = FittedStep;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a fitted step: an object whose first field is \"step\"")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<FittedStep, A::Error> {
+                let key: Option<String> = map.next_key()?;
+                if key.as_deref() != Some("step") {
+                    return Err(de::Error::custom(
+                        "a fitted step must start with its \"step\" field",
+                    ));
+                }
+                let tag: String = map.next_value()?;
+                let body = MapAccessDeserializer::new(map);
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Fill<T> {
+                    fill: Vec<T>,
+                }
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Standard {
+                    mean: Vec<f64>,
+                    scale: Vec<f64>,
+                }
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct MinMax {
+                    min: Vec<f64>,
+                    scale: Vec<f64>,
+                }
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Categories {
+                    categories: Vec<Vec<String>>,
+                }
+                Ok(match tag.as_str() {
+                    "impute_numbers" => FittedStep::ImputeNumbers {
+                        fill: Fill::deserialize(body)?.fill,
+                    },
+                    "impute_strings" => FittedStep::ImputeStrings {
+                        fill: Fill::deserialize(body)?.fill,
+                    },
+                    "standard_scaler" => {
+                        let Standard { mean, scale } = Standard::deserialize(body)?;
+                        FittedStep::StandardScaler { mean, scale }
+                    }
+                    "min_max_scaler" => {
+                        let MinMax { min, scale } = MinMax::deserialize(body)?;
+                        FittedStep::MinMaxScaler { min, scale }
+                    }
+                    "one_hot_encoder" => FittedStep::OneHotEncoder {
+                        categories: Categories::deserialize(body)?.categories,
+                    },
+                    "ordinal_encoder" => FittedStep::OrdinalEncoder {
+                        categories: Categories::deserialize(body)?.categories,
+                    },
+                    other => return Err(de::Error::unknown_variant(other, FITTED_STEPS)),
+                })
+            }
+        }
+        d.deserialize_map(StepVisitor)
+    }
 }
 
 /// Whether a group's values are numbers or strings at some point of its chain.
@@ -492,7 +576,7 @@ pub struct GroupSpec {
     /// The input columns, by name.
     pub columns: Vec<String>,
     /// The steps, in order (may be empty: pass-through).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::small_objects")]
     pub steps: Vec<StepSpec>,
 }
 
