@@ -573,6 +573,17 @@ fn naive_bayes_claims_are_checked() {
 #[test]
 fn the_spec_must_describe_what_was_fitted() {
     let m = mixed();
+    for field in ["features", "transformers", "estimator"] {
+        refused(
+            &m,
+            |v| {
+                v["spec"].as_object_mut().unwrap().remove(field);
+            },
+            &[&format!(
+                "spec.{field} is missing (an artifact holds the resolved spec)"
+            )],
+        );
+    }
     refused(
         &m,
         |v| v["spec"]["target"] = json!("n"),
@@ -815,5 +826,32 @@ fn spec_objects_are_small_and_their_errors_name_the_field() {
         &m,
         |v| v["transformers"][0]["steps"][1]["extra"] = json!([1]),
         &["unknown field `extra`"],
+    );
+}
+
+/// A row shorter than the signature is an error naming the first missing feature, not a
+/// panic (`predict_row` is public: the wasm build and verify call it).
+#[test]
+fn a_short_row_is_an_error_not_a_panic() {
+    use mlops_lite::pipeline::preprocess::{RowInput, Scratch};
+    let p = load(&genuine(json!({"estimator": "knn_classifier"}))).unwrap();
+    let numbers = [5.1, 3.5];
+    let strings = [None; 4];
+    let e = p
+        .predict_row(
+            &RowInput {
+                numbers: &numbers,
+                strings: &strings,
+            },
+            &mut Scratch::default(),
+            &mut Vec::new(),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+    assert_eq!(e.feature, 2);
+    assert!(
+        e.message.contains("shorter than the signature"),
+        "{}",
+        e.message
     );
 }

@@ -650,6 +650,18 @@ impl Pipeline {
             ));
         }
         let names: Vec<&str> = self.signature.iter().map(|f| f.name.as_str()).collect();
+        // An artifact's spec is resolved: every default filled in.
+        for (field, missing) in [
+            ("features", spec.features.is_none()),
+            ("transformers", spec.transformers.is_none()),
+            ("estimator", spec.estimator.is_none()),
+        ] {
+            if missing {
+                return Err(format!(
+                    "spec.{field} is missing (an artifact holds the resolved spec)"
+                ));
+            }
+        }
         if let Some(features) = &spec.features {
             if features.len() != names.len() || features.iter().zip(&names).any(|(a, b)| a != b) {
                 return Err("spec.features is not the signature's feature list".into());
@@ -735,6 +747,13 @@ impl Pipeline {
         features: &mut Vec<f64>,
         proba: &mut Vec<f64>,
     ) -> std::result::Result<Output, RowError> {
+        let n = self.signature.len();
+        if row.numbers.len() < n || row.strings.len() < n {
+            return Err(RowError {
+                feature: row.numbers.len().min(row.strings.len()),
+                message: "is missing: the row is shorter than the signature".into(),
+            });
+        }
         features.clear();
         for g in &self.transformers {
             g.transform_row(row, scratch, features)
