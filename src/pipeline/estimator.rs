@@ -27,6 +27,14 @@
 //!
 //! Hyper-parameters follow scikit-learn's meaning where smartcore's differ: see
 //! [`EstimatorSpec`].
+//!
+//! Cost of inference over a validated [`Fitted`] of B bytes, per row: linear models and naive
+//! Bayes read each parameter once (O(B)); a tree walk visits at most the tree's node count
+//! (children point forward), so a forest costs at most its total node count plus one value
+//! row per tree (O(B)); k-nearest neighbours compute one distance per stored point
+//! (O(n · n_features)) and select the k nearest with a heap of size k (O(n log k)), then sort
+//! those k (O(k log k), k <= n): O(B + n log k) in all, where the selection used to insert
+//! into a sorted list (O(n · k), quadratic for k near n).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
