@@ -1736,8 +1736,9 @@ thread_local! {
 /// candidate costs one comparison with the root, plus O(log k) when it replaces it. Total
 /// O(n log k) for n candidates, then O(k log k) to sort the `k` found. The result is the
 /// same as a stable sort of all candidates by distance cut to `k`.
-fn k_smallest(k: usize, candidates: impl Iterator<Item = Near>) -> Vec<Near> {
-    let mut heap = std::collections::BinaryHeap::with_capacity(k);
+fn k_smallest(k: usize, candidates: impl ExactSizeIterator<Item = Near>) -> Vec<Near> {
+    // Never more room than candidates, whatever `k` claims.
+    let mut heap = std::collections::BinaryHeap::with_capacity(k.min(candidates.len()));
     for c in candidates {
         if heap.len() < k {
             heap.push(c);
