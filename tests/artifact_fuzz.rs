@@ -5,11 +5,11 @@
 
 use mlops_lite::dataset::samples;
 use mlops_lite::pipeline::estimator::EstimatorSpec;
-use mlops_lite::pipeline::preprocess::{RowInput, Scratch};
+use mlops_lite::pipeline::preprocess::{ImputeStrategy, RowInput, Scratch, StepSpec};
 use mlops_lite::pipeline::{Pipeline, TrainSpec};
 use mlops_lite::Registry;
 use proptest::prelude::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn artifacts() -> Vec<Vec<u8>> {
     let mut reg = Registry::open_in_memory().unwrap();
@@ -46,12 +46,46 @@ fn artifacts() -> Vec<Vec<u8>> {
             .estimator(EstimatorSpec::default_for(est).unwrap());
         out.push(reg.train_model("iris", &spec).unwrap().to_artifact());
     }
+    for est in [
+        json!({"estimator": "random_forest_regressor", "n_trees": 3}),
+        json!({"estimator": "knn_regressor", "k": 7, "weights": "distance"}),
+        json!({"estimator": "lasso"}),
+        json!({"estimator": "elastic_net"}),
+        json!({"estimator": "linear_regression"}),
+    ] {
+        let spec = TrainSpec::new("sepal length (cm)")
+            .features(["sepal width (cm)", "petal length (cm)", "target"])
+            .estimator(EstimatorSpec::from_json(&est).unwrap());
+        out.push(reg.train_model("iris", &spec).unwrap().to_artifact());
+    }
     out.push(
         mixed
             .train_model("m", &TrainSpec::new("y").test_size(0.0))
             .unwrap()
             .to_artifact(),
     );
+    // Every step kind: min-max scaling, ordinal encoding, a pass-through group.
+    let imputer = |strategy| StepSpec::SimpleImputer {
+        strategy,
+        fill_value: None,
+    };
+    let spec = TrainSpec::new("y")
+        .test_size(0.0)
+        .transformer(
+            "num",
+            &["n"],
+            vec![imputer(ImputeStrategy::Mean), StepSpec::MinMaxScaler {}],
+        )
+        .transformer(
+            "cat",
+            &["c"],
+            vec![
+                imputer(ImputeStrategy::MostFrequent),
+                StepSpec::OrdinalEncoder {},
+            ],
+        )
+        .estimator(EstimatorSpec::default_for("knn_classifier").unwrap());
+    out.push(mixed.train_model("m", &spec).unwrap().to_artifact());
     out
 }
 
@@ -107,14 +141,34 @@ const NUMBERS: &[f64] = &[
     1e-320,
 ];
 
+/// Counts and indices as a forger would write them: at and past every boundary.
+const INTEGERS: &[u64] = &[
+    0,
+    1,
+    2,
+    4,
+    5,
+    111,
+    112,
+    113,
+    1900,
+    1901,
+    u32::MAX as u64,
+    (1 << 53) + 1,
+    u64::MAX / 8,
+    u64::MAX,
+];
+
 fn mutate(bytes: &[u8], which: usize, kind: u8, pick: usize) -> Vec<u8> {
     let mut v: Value = serde_json::from_slice(bytes).unwrap();
     let mut all = Vec::new();
     paths(&v, &mut Vec::new(), &mut all);
     let path = &all[which % all.len()];
+    // Another value of the same artifact, to graft here (a list or count from elsewhere).
+    let graft = at(&mut v.clone(), &all[pick % all.len()]).clone();
     let target = at(&mut v, path);
-    match (kind % 4, &mut *target) {
-        (0, _) => *target = serde_json::json!(NUMBERS[pick % NUMBERS.len()]),
+    match (kind % 9, &mut *target) {
+        (0, _) => *target = json!(NUMBERS[pick % NUMBERS.len()]),
         (1, Value::Array(a)) if !a.is_empty() => {
             a.remove(pick % a.len());
         }
@@ -123,6 +177,19 @@ fn mutate(bytes: &[u8], which: usize, kind: u8, pick: usize) -> Vec<u8> {
             a.push(x);
         }
         (3, Value::String(s)) => s.push('x'),
+        (4, _) => *target = json!(INTEGERS[pick % INTEGERS.len()]),
+        (5, Value::Array(a)) if a.len() > 1 => {
+            let (i, j) = (pick % a.len(), (pick / 7) % a.len());
+            a.swap(i, j);
+        }
+        (6, Value::Array(a)) => a.clear(),
+        (7, _) => *target = graft,
+        (8, Value::Array(a)) if !a.is_empty() => {
+            // Many copies of one element: a larger claim in the same shape.
+            let x = a[pick % a.len()].clone();
+            let n = a.len();
+            a.extend(std::iter::repeat_n(x, n.min(500)));
+        }
         _ => *target = Value::Null,
     }
     serde_json::to_vec(&v).unwrap()
@@ -159,7 +226,7 @@ proptest! {
 
     #[test]
     fn mutated_artifacts_are_refused_or_run_without_panic(
-        model in 0usize..9, which in any::<usize>(), kind in any::<u8>(), pick in any::<usize>(),
+        model in any::<usize>(), which in any::<usize>(), kind in any::<u8>(), pick in any::<usize>(),
         flip in any::<(usize, u8)>(), cut in any::<usize>(),
     ) {
         let arts = artifacts_cached();
@@ -172,6 +239,11 @@ proptest! {
         for bytes in [structural, flipped, truncated] {
             if let Ok(p) = Pipeline::from_artifact(&bytes) {
                 exercise(&p);
+                // What loads is a fixed point: its own bytes load to the same pipeline.
+                match Pipeline::from_artifact(&p.to_artifact()) {
+                    Ok(again) => prop_assert_eq!(again, p),
+                    Err(e) => prop_assert!(false, "re-encoded artifact refused: {}", e),
+                }
             }
         }
     }

@@ -27,6 +27,14 @@
 //!
 //! Hyper-parameters follow scikit-learn's meaning where smartcore's differ: see
 //! [`EstimatorSpec`].
+//!
+//! Cost of inference over a validated [`Fitted`] of B bytes, per row: linear models and naive
+//! Bayes read each parameter once (O(B)); a tree walk visits at most the tree's node count
+//! (children point forward), so a forest costs at most its total node count plus one value
+//! row per tree (O(B)); k-nearest neighbours compute one distance per stored point
+//! (O(n · n_features)) and select the k nearest with a heap of size k (O(n log k)), then sort
+//! those k (O(k log k), k <= n): O(B + n log k) in all, where the selection used to insert
+//! into a sorted list (O(n · k), quadratic for k near n).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -1690,27 +1698,83 @@ impl TreeEnsemble {
     }
 }
 
+/// A candidate neighbour: squared distance (never NaN) and point index, ordered by distance
+/// then index, so the nearest-first order is total and ties go to the lower index.
+#[derive(Debug, Clone, Copy)]
+struct Near(f64, usize);
+
+impl PartialEq for Near {
+    fn eq(&self, other: &Near) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Near {}
+
+impl PartialOrd for Near {
+    fn partial_cmp(&self, other: &Near) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Near {
+    fn cmp(&self, other: &Near) -> std::cmp::Ordering {
+        #[cfg(test)]
+        KNN_COMPARISONS.with(|c| c.set(c.get() + 1));
+        self.0.total_cmp(&other.0).then(self.1.cmp(&other.1))
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Comparisons made by k-nearest-neighbour selection on this thread (tests count work).
+    static KNN_COMPARISONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The `k` smallest candidates in increasing order, from `candidates` given in increasing
+/// index order: a max-heap of the best `k` seen so far (its root the worst of them), so each
+/// candidate costs one comparison with the root, plus O(log k) when it replaces it. Total
+/// O(n log k) for n candidates, then O(k log k) to sort the `k` found. The result is the
+/// same as a stable sort of all candidates by distance cut to `k`.
+fn k_smallest(k: usize, candidates: impl ExactSizeIterator<Item = Near>) -> Vec<Near> {
+    // Never more room than candidates, whatever `k` claims.
+    let mut heap = std::collections::BinaryHeap::with_capacity(k.min(candidates.len()));
+    for c in candidates {
+        if heap.len() < k {
+            heap.push(c);
+        } else if let Some(mut worst) = heap.peek_mut() {
+            if c < *worst {
+                *worst = c;
+            }
+        }
+    }
+    heap.into_sorted_vec()
+}
+
 impl KnnModel {
     /// The k nearest points as (weight, index), nearest first; ties go to the lower index.
+    /// Cost: O(n · n_features) for the distances and O(n log k) to select (n points); `k`
+    /// is at most n ([`Fitted::validate`]), so the list is bounded by the artifact.
     fn neighbours(&self, row: &[f64]) -> Vec<(f64, usize)> {
-        let k = self.k;
-        let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
-        for (i, point) in self.points.chunks_exact(self.n_features).enumerate() {
-            let mut d2 = 0.0;
-            for (a, b) in point.iter().zip(row) {
-                let d = a - b;
-                d2 += d * d;
-            }
-            if d2.is_nan() {
-                d2 = f64::INFINITY;
-            }
-            if best.len() == k && d2 >= best[k - 1].0 {
-                continue;
-            }
-            let at = best.partition_point(|&(d, _)| d <= d2);
-            best.insert(at, (d2, i));
-            best.truncate(k);
-        }
+        let distances = self
+            .points
+            .chunks_exact(self.n_features)
+            .enumerate()
+            .map(|(i, point)| {
+                let mut d2 = 0.0;
+                for (a, b) in point.iter().zip(row) {
+                    let d = a - b;
+                    d2 += d * d;
+                }
+                if d2.is_nan() {
+                    d2 = f64::INFINITY;
+                }
+                Near(d2, i)
+            });
+        let mut best: Vec<(f64, usize)> = k_smallest(self.k, distances)
+            .into_iter()
+            .map(|Near(d2, i)| (d2, i))
+            .collect();
         match self.weights {
             KnnWeights::Uniform => {
                 for b in &mut best {
@@ -2665,6 +2729,122 @@ mod tests {
             spec(json!({"estimator": "knn_regressor", "weights": "distance"})),
             0.99,
         );
+    }
+
+    /// The selection before the heap (kept here as the reference): a sorted list, each
+    /// nearer point inserted in place (O(n·k), quadratic for k near n).
+    fn k_smallest_by_insertion(k: usize, candidates: &[Near]) -> Vec<Near> {
+        let mut best: Vec<(f64, usize)> = Vec::new();
+        for &Near(d2, i) in candidates {
+            if best.len() == k && d2 >= best[k - 1].0 {
+                continue;
+            }
+            let at = best.partition_point(|&(d, _)| d <= d2);
+            best.insert(at, (d2, i));
+            best.truncate(k);
+        }
+        best.into_iter().map(|(d, i)| Near(d, i)).collect()
+    }
+
+    /// The heap selects exactly what the insertion did, in the same order (ties to the
+    /// lower index), so predictions of existing artifacts keep their bits.
+    #[test]
+    fn knn_heap_selection_equals_the_insertion_it_replaced() {
+        let mut rng = crate::pipeline::SplitMix64(7);
+        for case in 0..300 {
+            let n = 1 + (rng.next_u64() % 60) as usize;
+            // Few distinct distances (many ties), infinities included.
+            let candidates: Vec<Near> = (0..n)
+                .map(|i| {
+                    let r = rng.next_u64() % 9;
+                    let d2 = if r == 8 {
+                        f64::INFINITY
+                    } else {
+                        (r % (1 + case % 5)) as f64
+                    };
+                    Near(d2, i)
+                })
+                .collect();
+            for k in [1, 2, 3, n / 2 + 1, n] {
+                let heap = k_smallest(k, candidates.iter().copied());
+                let reference = k_smallest_by_insertion(k, &candidates);
+                let pairs = |v: &[Near]| v.iter().map(|c| (c.0, c.1)).collect::<Vec<_>>();
+                assert_eq!(pairs(&heap), pairs(&reference), "case {case}, n {n}, k {k}");
+            }
+        }
+        // And through a whole model: values and probabilities bit for bit.
+        let (data, y) = iris();
+        for weights in ["uniform", "distance"] {
+            let model = fit(
+                &spec(json!({"estimator": "knn_classifier", "k": 9, "weights": weights})),
+                data.matrix(),
+                classes(&y, 3),
+                0,
+            )
+            .unwrap();
+            let Fitted::KnnClassifier(m) = &model else {
+                panic!()
+            };
+            for r in 0..data.rows {
+                let row: Vec<f64> = data.row(r).iter().map(|v| v + 0.05).collect();
+                let got = m.neighbours(&row);
+                let distances: Vec<Near> = m
+                    .points
+                    .chunks_exact(m.n_features)
+                    .enumerate()
+                    .map(|(i, p)| {
+                        Near(
+                            p.iter()
+                                .zip(&row)
+                                .map(|(a, b)| (a - b) * (a - b))
+                                .fold(0.0, |s, d| s + d),
+                            i,
+                        )
+                    })
+                    .collect();
+                let want = k_smallest_by_insertion(m.k, &distances);
+                let got_idx: Vec<usize> = got.iter().map(|g| g.1).collect();
+                let want_idx: Vec<usize> = want.iter().map(|w| w.1).collect();
+                assert_eq!(got_idx, want_idx, "row {r}");
+            }
+        }
+    }
+
+    /// Selecting the k nearest of n stored points costs O(n log k) comparisons, counted:
+    /// the worst order for the old insertion (every point nearer than all before it) with
+    /// k = n, which cost n²/2 moves, stays within a few n·log2(n).
+    #[test]
+    fn knn_selection_work_is_n_log_k() {
+        let n = 20_000usize;
+        let model = KnnModel {
+            n_features: 1,
+            n_classes: 0,
+            k: n,
+            weights: KnnWeights::Uniform,
+            points: (0..n).map(|i| (n - i) as f64).collect(),
+            targets: (0..n).map(|i| i as f64).collect(),
+        };
+        let fitted = Fitted::KnnRegressor(model);
+        fitted.validate().unwrap();
+        let log2 = |x: usize| (usize::BITS - x.leading_zeros()) as u64;
+        for k in [1, 5, 100, n] {
+            let Fitted::KnnRegressor(m) = &fitted else {
+                panic!()
+            };
+            let m = KnnModel { k, ..m.clone() };
+            KNN_COMPARISONS.with(|c| c.set(0));
+            let v = Fitted::KnnRegressor(m).predict_value(&[0.0]);
+            let work = KNN_COMPARISONS.with(|c| c.get());
+            // Every point goes through the counted selection (so the count is the work).
+            assert!(work >= (n - 1) as u64, "k {k}: only {work} comparisons");
+            // The k nearest of 0 are the last k points; their targets are n-k..n.
+            let want: f64 = ((n - k)..n).rev().map(|t| t as f64).sum::<f64>() / k as f64;
+            assert_eq!(v, want, "k {k}");
+            let bound = 3 * n as u64 * log2(k) + 3 * n as u64;
+            assert!(work <= bound, "k {k}: {work} comparisons > {bound}");
+        }
+        // The bound is far below what the insertion paid (n²/2 = 200,000,000 moves).
+        assert!(3 * n as u64 * log2(n) + 3 * n as u64 <= (n * n / 200) as u64);
     }
 
     /// Ties at the same distance go to the lower training row; distance weights are 1/d.

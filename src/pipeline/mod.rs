@@ -6,6 +6,28 @@
 //! JSON artifact ([`Pipeline::to_artifact`], [`Pipeline::from_artifact`]: the same pipeline
 //! always gives the same bytes, and bytes from anywhere are validated before use, never
 //! executed), and run on rows ([`Pipeline::predict_row`]).
+//!
+//! Artifacts from anywhere: every count, index, length and label list an artifact carries
+//! is a claim, checked by [`Pipeline::validate`] against the others and against what the
+//! bytes actually hold before anything is sized or looped from it (the signature has 1 to
+//! [`MAX_COLUMNS`] unique features; groups route each feature once; step widths, statistics
+//! and categories agree and are finite, sorted and unique; the estimator's shapes, tree
+//! children (forward only, so acyclic and depth < node count), `1 <= k <=` stored points
+//! and class indices are in range; class labels are unique, match the outputs and the
+//! target dtype; the class, type, resolved spec and metrics agree with the fitted
+//! estimator). Parsing never pre-allocates from a number in the file and never buffers a
+//! whole object (fitted steps are streamed; spec objects are read as at most 16 scalar
+//! fields), so loading costs O(B) time and at most 16 bytes of heap per artifact byte for an
+//! artifact of B bytes (B at most [`MAX_ARTIFACT_BYTES`]; the worst case is a list of empty
+//! strings or lists, 24 bytes each for 3 bytes of JSON, measured by
+//! `tests/artifact_memory.rs`). A forged artifact is an error naming the field, never a
+//! panic (the same code runs in wasm, where a panic traps).
+//!
+//! Cost of a prediction: O(B) per record, and O(B + n·log k) for k-nearest neighbours with
+//! n stored points. Transformers touch each fill value, statistic and category once (a
+//! category lookup is a binary search); linear models and naive Bayes each parameter once;
+//! a tree walk visits at most its node count; k-NN computes one distance per stored point,
+//! keeps the k nearest in a heap (O(n log k)) and sorts those (O(k log k), k <= n).
 
 pub mod estimator;
 pub mod metrics;
@@ -13,7 +35,7 @@ pub mod preprocess;
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::{DType, Dataset, Values};
+use crate::dataset::{DType, Dataset, Values, MAX_COLUMNS};
 use crate::error::{Error, Result};
 use estimator::{EstimatorSpec, Fitted, Matrix, TargetData, Task};
 use metrics::Metrics;
@@ -51,7 +73,11 @@ pub struct TrainSpec {
     pub transformers: Option<Vec<GroupSpec>>,
     /// The estimator and its hyper-parameters (default: logistic_regression for a
     /// classification target, linear_regression otherwise).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "small_object"
+    )]
     pub estimator: Option<EstimatorSpec>,
     /// Fraction of rows held out for metrics, in [0, 1) (default 0.25; 0: no metrics).
     #[serde(default = "default_test_size")]
@@ -142,6 +168,112 @@ fn spec_error(e: serde_path_to_error::Error<serde_json::Error>) -> Error {
         "invalid training spec{at}: {inner}; its fields are target, features, transformers, \
          estimator, test_size and seed"
     ))
+}
+
+/// The most fields a small tagged object (an estimator spec, a spec step) may have.
+const SMALL_OBJECT_FIELDS: usize = 16;
+
+/// An estimator spec or spec step (serde internally tagged enums, which buffer their whole
+/// object before reading it): read as at most [`SMALL_OBJECT_FIELDS`] fields whose values
+/// are numbers, strings, booleans or null (all their fields are), so that buffering costs
+/// a small multiple of the object's bytes whatever a file holds.
+struct Small<T>(T);
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Small<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, Visitor};
+        use serde_json::Value;
+        struct Scalar(Value);
+        impl<'de> Deserialize<'de> for Scalar {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> std::result::Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = Scalar;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str("a number, string, boolean or null")
+                    }
+                    fn visit_bool<E>(self, v: bool) -> std::result::Result<Scalar, E> {
+                        Ok(Scalar(Value::Bool(v)))
+                    }
+                    fn visit_i64<E>(self, v: i64) -> std::result::Result<Scalar, E> {
+                        Ok(Scalar(v.into()))
+                    }
+                    fn visit_u64<E>(self, v: u64) -> std::result::Result<Scalar, E> {
+                        Ok(Scalar(v.into()))
+                    }
+                    fn visit_f64<E>(self, v: f64) -> std::result::Result<Scalar, E> {
+                        Ok(Scalar(v.into()))
+                    }
+                    fn visit_str<E>(self, v: &str) -> std::result::Result<Scalar, E> {
+                        Ok(Scalar(v.into()))
+                    }
+                    fn visit_unit<E>(self) -> std::result::Result<Scalar, E> {
+                        Ok(Scalar(Value::Null))
+                    }
+                    fn visit_none<E>(self) -> std::result::Result<Scalar, E> {
+                        Ok(Scalar(Value::Null))
+                    }
+                    fn visit_some<D: serde::Deserializer<'de>>(
+                        self,
+                        d: D,
+                    ) -> std::result::Result<Scalar, D::Error> {
+                        Scalar::deserialize(d)
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::de::DeserializeOwned> Visitor<'de> for V<T> {
+            type Value = Small<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Small<T>, A::Error> {
+                let mut fields = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if fields.len() == SMALL_OBJECT_FIELDS {
+                        return Err(de::Error::custom(format!(
+                            "more than {SMALL_OBJECT_FIELDS} fields"
+                        )));
+                    }
+                    if fields.contains_key(&key) {
+                        return Err(de::Error::custom(format!("duplicate field `{key}`")));
+                    }
+                    let value = map
+                        .next_value::<Scalar>()
+                        .map_err(|e| de::Error::custom(format!("field `{key}`: {e}")))?;
+                    fields.insert(key, value.0);
+                }
+                T::deserialize(Value::Object(fields))
+                    .map(Small)
+                    .map_err(de::Error::custom)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// `Option<T>` of a small tagged object (see [`Small`]).
+fn small_object<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(
+    d: D,
+) -> std::result::Result<Option<T>, D::Error> {
+    Ok(Option::<Small<T>>::deserialize(d)?.map(|s| s.0))
+}
+
+/// A list of small tagged objects (see [`Small`]).
+fn small_objects<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(
+    d: D,
+) -> std::result::Result<Vec<T>, D::Error> {
+    Ok(Vec::<Small<T>>::deserialize(d)?
+        .into_iter()
+        .map(|s| s.0)
+        .collect())
 }
 
 /// One input feature of a model: its name and the dtype it was trained on.
@@ -275,55 +407,336 @@ impl Pipeline {
         Ok(p)
     }
 
-    /// Checks internal consistency.
+    /// Checks internal consistency: every count, index and list the artifact carries is
+    /// checked against the others before anything is sized or looped from it (see the module
+    /// note for the cost bound this gives). The error names the field and what is wrong.
     pub fn validate(&self) -> Result<()> {
+        self.validate_fitted()?;
+        self.validate_metrics()
+            .map_err(|m| Error::InvalidArgument(format!("the artifact is inconsistent: {m}")))
+    }
+
+    /// [`Pipeline::validate`] but the metrics (training checks the fitted pipeline before
+    /// it computes them).
+    fn validate_fitted(&self) -> Result<()> {
         let bad = |m: String| {
             Err(Error::InvalidArgument(format!(
                 "the artifact is inconsistent: {m}"
             )))
         };
-        if self.signature.is_empty() {
-            return bad("no input features".into());
-        }
+        // Signature: 1..=MAX_COLUMNS features (a model is trained on a dataset's columns),
+        // names non-empty and unique ignoring ASCII case, dtypes ours.
         let n = self.signature.len();
-        let mut width = 0;
+        if n == 0 {
+            return bad("signature: no input features".into());
+        }
+        if n > MAX_COLUMNS {
+            return bad(format!(
+                "signature: {n} input features, more than the {MAX_COLUMNS} columns a dataset \
+                 can have"
+            ));
+        }
+        for (i, f) in self.signature.iter().enumerate() {
+            if f.name.is_empty() {
+                return bad(format!("signature[{i}]: the feature name is empty"));
+            }
+            if DType::from_name(&f.dtype).is_none() {
+                return bad(format!(
+                    "signature[{i}] ({:?}): dtype {:?} is not one of Int64, Float64, boolean, \
+                     string",
+                    f.name, f.dtype
+                ));
+            }
+        }
+        if let Some(name) = first_duplicate(self.signature.iter().map(|f| f.name.as_str()), true) {
+            return bad(format!("signature: feature {name:?} is listed twice"));
+        }
+        // Target.
+        let Some(target_dtype) = DType::from_name(&self.target_dtype) else {
+            return bad(format!(
+                "target_dtype {:?} is not one of Int64, Float64, boolean, string",
+                self.target_dtype
+            ));
+        };
+        if self.target.is_empty() {
+            return bad("target: the target column name is empty".into());
+        }
+        if self.signature.iter().any(|f| f.name == self.target) {
+            return bad(format!("target {:?} is also an input feature", self.target));
+        }
+
+        // Transformers: every feature routed exactly once, to a group of its kind.
+        let mut width = 0usize;
         let mut used = vec![false; n];
-        for g in &self.transformers {
-            g.validate(n).or_else(|e| bad(e.to_string()))?;
+        for (gi, g) in self.transformers.iter().enumerate() {
+            g.validate(n)
+                .or_else(|e| bad(format!("transformers[{gi}]: {e}")))?;
             for &c in &g.columns {
                 let want = if self.signature[c].is_string() {
                     preprocess::Kind::Strings
                 } else {
                     preprocess::Kind::Numbers
                 };
-                if want != g.input || used[c] {
+                if want != g.input {
                     return bad(format!(
-                        "feature {:?} is routed wrongly",
-                        self.signature[c].name
+                        "transformers[{gi}] ({:?}): feature {:?} of dtype {} is routed to a \
+                         group of {} inputs",
+                        g.name,
+                        self.signature[c].name,
+                        self.signature[c].dtype,
+                        if g.input == preprocess::Kind::Strings {
+                            "string"
+                        } else {
+                            "numeric"
+                        }
+                    ));
+                }
+                if used[c] {
+                    return bad(format!(
+                        "transformers[{gi}] ({:?}): feature {:?} is routed twice",
+                        g.name, self.signature[c].name
                     ));
                 }
                 used[c] = true;
             }
-            width += g.width_out();
+            width = width.saturating_add(g.width_out());
         }
-        self.estimator.validate().or_else(|e| bad(e.to_string()))?;
+        if let Some(i) = used.iter().position(|u| !u) {
+            return bad(format!(
+                "transformers: feature {:?} is in no transformer group",
+                self.signature[i].name
+            ));
+        }
+
+        // Estimator.
+        self.estimator
+            .validate()
+            .or_else(|e| bad(format!("estimator: {e}")))?;
         if self.estimator.n_features() != width {
             return bad(format!(
-                "the transformers give {width} columns but the estimator takes {}",
+                "the transformers give {width} columns but the estimator ({}) takes {}",
+                self.estimator.class_name(),
                 self.estimator.n_features()
             ));
         }
-        match self.estimator.task() {
-            Task::Classification
-                if self.classes.len() != self.estimator.n_classes() || self.classes.len() < 2 =>
-            {
-                bad("the class labels do not match the estimator".into())
-            }
-            Task::Regression if !self.classes.is_empty() => {
-                bad("a regressor with class labels".into())
-            }
-            _ => Ok(()),
+        if self.estimator_class != self.estimator.class_name() {
+            return bad(format!(
+                "estimator_class is {:?} but the fitted estimator is a {}",
+                self.estimator_class,
+                self.estimator.class_name()
+            ));
         }
+        let task = self.estimator.task();
+        let type_name = match task {
+            Task::Classification => "classifier",
+            Task::Regression => "regressor",
+        };
+        if self.estimator_type != type_name {
+            return bad(format!(
+                "estimator_type is {:?} but the fitted {} is a {type_name}",
+                self.estimator_type,
+                self.estimator.class_name()
+            ));
+        }
+
+        // Classes: a classifier's labels match its outputs, are unique, valid for the target
+        // dtype and sorted as training sorts them; a regressor has none.
+        match task {
+            Task::Classification => {
+                if target_dtype == DType::Float {
+                    return bad("a classifier with a Float64 target".into());
+                }
+                if self.classes.len() < 2 {
+                    return bad(format!(
+                        "classes: {} class labels (a classifier needs at least 2)",
+                        self.classes.len()
+                    ));
+                }
+                if self.classes.len() != self.estimator.n_classes() {
+                    return bad(format!(
+                        "classes: {} class labels but the estimator gives {} outputs",
+                        self.classes.len(),
+                        self.estimator.n_classes()
+                    ));
+                }
+                if let Some(c) = first_duplicate(self.classes.iter().map(String::as_str), false) {
+                    return bad(format!("classes: class {c:?} is listed twice"));
+                }
+                validate_classes(&self.classes, target_dtype).or_else(bad)?;
+            }
+            Task::Regression => {
+                if target_dtype == DType::String {
+                    return bad("a regressor with a string target".into());
+                }
+                if !self.classes.is_empty() {
+                    return bad(format!(
+                        "classes: a regressor with {} class labels",
+                        self.classes.len()
+                    ));
+                }
+            }
+        }
+        self.validate_spec().or_else(bad)
+    }
+
+    /// The held-out metrics are of the task's kind, present exactly when rows were held out,
+    /// and in their ranges; a k-NN model stores one point per training row.
+    fn validate_metrics(&self) -> std::result::Result<(), String> {
+        let m = &self.metrics;
+        if m.n_train == 0 {
+            return Err("metrics.n_train is 0 (a model is fitted on at least one row)".into());
+        }
+        if let estimator::Fitted::KnnClassifier(k) | estimator::Fitted::KnnRegressor(k) =
+            &self.estimator
+        {
+            if k.targets.len() as u64 != m.n_train {
+                return Err(format!(
+                    "metrics.n_train is {} but the k-NN model stores {} training points",
+                    m.n_train,
+                    k.targets.len()
+                ));
+            }
+        }
+        let classification = [
+            ("accuracy", m.accuracy),
+            ("log_loss", m.log_loss),
+            ("macro_f1", m.macro_f1),
+        ];
+        let regression = [("rmse", m.rmse), ("mae", m.mae), ("r2", m.r2)];
+        let (own, other) = match self.estimator.task() {
+            Task::Classification => (&classification, &regression),
+            Task::Regression => (&regression, &classification),
+        };
+        if let Some((name, _)) = other.iter().find(|(_, v)| v.is_some()) {
+            return Err(format!(
+                "metrics.{name} is given for a {}",
+                self.estimator_type
+            ));
+        }
+        for (name, v) in own {
+            match (m.n_test, v) {
+                (0, Some(_)) => {
+                    return Err(format!("metrics.{name} is given but no rows were held out"))
+                }
+                (1.., None) if *name != "r2" => {
+                    return Err(format!(
+                        "metrics.{name} is missing ({} rows were held out)",
+                        m.n_test
+                    ))
+                }
+                _ => {}
+            }
+            let Some(x) = *v else { continue };
+            let (ok, range) = match *name {
+                "accuracy" | "macro_f1" => ((0.0..=1.0).contains(&x), "in [0, 1]"),
+                "r2" => (x.is_finite() && x <= 1.0, "at most 1"),
+                _ => (x.is_finite() && x >= 0.0, "at least 0"),
+            };
+            if !ok {
+                return Err(format!("metrics.{name} is {x} (must be {range})"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The resolved training spec agrees with what was fitted (it is what `reproduce`
+    /// retrains from and what listings show).
+    fn validate_spec(&self) -> std::result::Result<(), String> {
+        let spec = &self.spec;
+        if spec.target != self.target {
+            return Err(format!(
+                "spec.target {:?} is not the target {:?}",
+                spec.target, self.target
+            ));
+        }
+        let names: Vec<&str> = self.signature.iter().map(|f| f.name.as_str()).collect();
+        // An artifact's spec is resolved: every default filled in.
+        for (field, missing) in [
+            ("features", spec.features.is_none()),
+            ("transformers", spec.transformers.is_none()),
+            ("estimator", spec.estimator.is_none()),
+        ] {
+            if missing {
+                return Err(format!(
+                    "spec.{field} is missing (an artifact holds the resolved spec)"
+                ));
+            }
+        }
+        if let Some(features) = &spec.features {
+            if features.len() != names.len() || features.iter().zip(&names).any(|(a, b)| a != b) {
+                return Err("spec.features is not the signature's feature list".into());
+            }
+        }
+        if let Some(est) = &spec.estimator {
+            if est.class_name() != self.estimator.class_name() {
+                return Err(format!(
+                    "spec.estimator is {} but the fitted estimator is a {}",
+                    est.class_name(),
+                    self.estimator.class_name()
+                ));
+            }
+            est.validate().map_err(|e| format!("spec.estimator: {e}"))?;
+            match (est, &self.estimator) {
+                (
+                    EstimatorSpec::KnnClassifier { k, weights }
+                    | EstimatorSpec::KnnRegressor { k, weights },
+                    estimator::Fitted::KnnClassifier(m) | estimator::Fitted::KnnRegressor(m),
+                ) if (*k, *weights) != (m.k, m.weights) => {
+                    return Err(format!(
+                        "spec.estimator has k = {k} ({weights:?}) but the fitted model has \
+                         k = {} ({:?})",
+                        m.k, m.weights
+                    ))
+                }
+                (
+                    EstimatorSpec::RandomForestClassifier { n_trees, .. }
+                    | EstimatorSpec::RandomForestRegressor { n_trees, .. },
+                    estimator::Fitted::RandomForestClassifier(m)
+                    | estimator::Fitted::RandomForestRegressor(m),
+                ) if usize::from(*n_trees) != m.trees.len() => {
+                    return Err(format!(
+                        "spec.estimator has n_trees = {n_trees} but the fitted forest has {} \
+                         trees",
+                        m.trees.len()
+                    ))
+                }
+                _ => {}
+            }
+        }
+        if let Some(groups) = &spec.transformers {
+            if groups.len() != self.transformers.len() {
+                return Err(format!(
+                    "spec.transformers has {} groups but {} were fitted",
+                    groups.len(),
+                    self.transformers.len()
+                ));
+            }
+            for (gi, (g, f)) in groups.iter().zip(&self.transformers).enumerate() {
+                let same_columns = g.columns.len() == f.columns.len()
+                    && g.columns
+                        .iter()
+                        .zip(&f.columns)
+                        .all(|(name, &c)| names.get(c) == Some(&name.as_str()));
+                if g.name != f.name || !same_columns || g.steps.len() != f.steps.len() {
+                    return Err(format!(
+                        "spec.transformers[{gi}] ({:?}) is not the fitted group {:?} (name, \
+                         columns or number of steps differ)",
+                        g.name, f.name
+                    ));
+                }
+                for (si, (s, fs)) in g.steps.iter().zip(&f.steps).enumerate() {
+                    if s.name() != fs.spec_name() {
+                        return Err(format!(
+                            "spec.transformers[{gi}].steps[{si}] is {} but the fitted step is \
+                             {}",
+                            s.name(),
+                            fs.spec_name()
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Runs one row. `out` is a reusable buffer for the transformed features.
@@ -334,6 +747,13 @@ impl Pipeline {
         features: &mut Vec<f64>,
         proba: &mut Vec<f64>,
     ) -> std::result::Result<Output, RowError> {
+        let n = self.signature.len();
+        if row.numbers.len() < n || row.strings.len() < n {
+            return Err(RowError {
+                feature: row.numbers.len().min(row.strings.len()),
+                message: "is missing: the row is shorter than the signature".into(),
+            });
+        }
         features.clear();
         for g in &self.transformers {
             g.transform_row(row, scratch, features)
@@ -355,6 +775,68 @@ impl Pipeline {
             Task::Regression => Output::Value(self.estimator.predict_value(features)),
         })
     }
+}
+
+/// The first value seen twice (ASCII case ignored with `fold`), in O(n log n).
+fn first_duplicate<'a>(values: impl Iterator<Item = &'a str>, fold: bool) -> Option<&'a str> {
+    let mut sorted: Vec<(std::borrow::Cow<'a, str>, usize, &'a str)> = values
+        .enumerate()
+        .map(|(i, v)| {
+            let key = if fold {
+                std::borrow::Cow::Owned(v.to_ascii_lowercase())
+            } else {
+                std::borrow::Cow::Borrowed(v)
+            };
+            (key, i, v)
+        })
+        .collect();
+    sorted.sort_unstable();
+    sorted
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| (w[1].1, w[1].2))
+        .min()
+        .map(|(_, v)| v)
+}
+
+/// Class labels as training writes them: integers in canonical form sorted by value,
+/// booleans `false` then `true`, strings sorted by bytes (uniqueness is checked before).
+fn validate_classes(classes: &[String], dtype: DType) -> std::result::Result<(), String> {
+    match dtype {
+        DType::Integer => {
+            let mut last: Option<i64> = None;
+            for (i, c) in classes.iter().enumerate() {
+                let v = c
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|v| v.to_string() == *c)
+                    .ok_or_else(|| {
+                        format!("classes[{i}]: {c:?} is not an integer label of an Int64 target")
+                    })?;
+                if last.is_some_and(|l| l >= v) {
+                    return Err(format!("classes[{i}]: {c:?} is out of order"));
+                }
+                last = Some(v);
+            }
+        }
+        DType::Boolean => {
+            if classes != ["false", "true"] {
+                return Err(format!(
+                    "classes: a boolean target has classes [\"false\", \"true\"], not {classes:?}"
+                ));
+            }
+        }
+        _ => {
+            if let Some(i) = classes.windows(2).position(|w| w[0] >= w[1]) {
+                return Err(format!(
+                    "classes[{}]: {:?} is out of order",
+                    i + 1,
+                    classes[i + 1]
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The result of training: the fitted pipeline (its resolved spec and metrics inside).
@@ -681,7 +1163,7 @@ pub fn train(data: &Dataset, spec: &TrainSpec, lineage: Lineage) -> Result<Pipel
         transformers: fitted_groups,
         estimator: fitted,
     };
-    pipeline.validate()?;
+    pipeline.validate_fitted()?;
 
     // Held-out metrics, through the same row path as predictions.
     if !test_idx.is_empty() {

@@ -62,9 +62,12 @@ impl StepSpec {
     }
 }
 
-/// A fitted step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+/// A fitted step. Its JSON is `{"step": "standard_scaler", "mean": [..], "scale": [..]}`;
+/// reading requires `step` first (as written) and streams the rest straight into the
+/// vectors (serde's derived internally tagged form would first buffer the whole object,
+/// about 30 bytes of heap per byte of a number list).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
 pub enum FittedStep {
     /// Fill values for numeric columns.
     ImputeNumbers {
@@ -100,6 +103,87 @@ pub enum FittedStep {
         /// Categories per column.
         categories: Vec<Vec<String>>,
     },
+}
+
+const FITTED_STEPS: &[&str] = &[
+    "impute_numbers",
+    "impute_strings",
+    "standard_scaler",
+    "min_max_scaler",
+    "one_hot_encoder",
+    "ordinal_encoder",
+];
+
+impl<'de> Deserialize<'de> for FittedStep {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::{self, value::MapAccessDeserializer, MapAccess, Visitor};
+        struct StepVisitor;
+        impl<'de> Visitor<'de> for StepVisitor {
+            type Value = FittedStep;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a fitted step: an object whose first field is \"step\"")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<FittedStep, A::Error> {
+                let key: Option<String> = map.next_key()?;
+                if key.as_deref() != Some("step") {
+                    return Err(de::Error::custom(
+                        "a fitted step must start with its \"step\" field",
+                    ));
+                }
+                let tag: String = map.next_value()?;
+                let body = MapAccessDeserializer::new(map);
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Fill<T> {
+                    fill: Vec<T>,
+                }
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Standard {
+                    mean: Vec<f64>,
+                    scale: Vec<f64>,
+                }
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct MinMax {
+                    min: Vec<f64>,
+                    scale: Vec<f64>,
+                }
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Categories {
+                    categories: Vec<Vec<String>>,
+                }
+                Ok(match tag.as_str() {
+                    "impute_numbers" => FittedStep::ImputeNumbers {
+                        fill: Fill::deserialize(body)?.fill,
+                    },
+                    "impute_strings" => FittedStep::ImputeStrings {
+                        fill: Fill::deserialize(body)?.fill,
+                    },
+                    "standard_scaler" => {
+                        let Standard { mean, scale } = Standard::deserialize(body)?;
+                        FittedStep::StandardScaler { mean, scale }
+                    }
+                    "min_max_scaler" => {
+                        let MinMax { min, scale } = MinMax::deserialize(body)?;
+                        FittedStep::MinMaxScaler { min, scale }
+                    }
+                    "one_hot_encoder" => FittedStep::OneHotEncoder {
+                        categories: Categories::deserialize(body)?.categories,
+                    },
+                    "ordinal_encoder" => FittedStep::OrdinalEncoder {
+                        categories: Categories::deserialize(body)?.categories,
+                    },
+                    other => return Err(de::Error::unknown_variant(other, FITTED_STEPS)),
+                })
+            }
+        }
+        d.deserialize_map(StepVisitor)
+    }
 }
 
 /// Whether a group's values are numbers or strings at some point of its chain.
@@ -355,35 +439,72 @@ impl FittedStep {
         }
     }
 
-    /// Checks internal consistency (for artifacts read from untrusted bytes).
-    pub fn validate(&self) -> Result<()> {
-        let bad = |what: &str| Err(Error::InvalidArgument(format!("step {what}")));
+    /// The name of the spec step it was fitted from, as written in specs.
+    pub fn spec_name(&self) -> &'static str {
         match self {
-            FittedStep::ImputeNumbers { fill } if fill.iter().any(|x| !x.is_finite()) => {
-                bad("simple_imputer has a non-finite fill value")
-            }
+            FittedStep::ImputeNumbers { .. } | FittedStep::ImputeStrings { .. } => "simple_imputer",
+            FittedStep::StandardScaler { .. } => "standard_scaler",
+            FittedStep::MinMaxScaler { .. } => "min_max_scaler",
+            FittedStep::OneHotEncoder { .. } => "one_hot_encoder",
+            FittedStep::OrdinalEncoder { .. } => "ordinal_encoder",
+        }
+    }
+
+    /// Checks internal consistency (for artifacts read from untrusted bytes): statistics
+    /// vectors of equal length and finite (scales non-zero), categories sorted and without
+    /// duplicates. The message names the field and the column (by position in the group).
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidArgument(format!("{} {m}", self.spec_name())));
+        let non_finite = |what: &str, v: &[f64]| {
+            v.iter()
+                .position(|x| !x.is_finite())
+                .map(|i| format!("{what}[{i}] is {} (must be finite)", v[i]))
+        };
+        match self {
+            FittedStep::ImputeNumbers { fill } => match non_finite("fill", fill) {
+                Some(m) => bad(m),
+                None => Ok(()),
+            },
+            FittedStep::ImputeStrings { .. } => Ok(()),
             FittedStep::StandardScaler { mean, scale }
             | FittedStep::MinMaxScaler { min: mean, scale } => {
-                if mean.len() != scale.len() {
-                    bad("scaler has parameter vectors of different lengths")
-                } else if mean.iter().chain(scale).any(|x| !x.is_finite()) || scale.contains(&0.0) {
-                    bad("scaler has a non-finite or zero parameter")
+                let first = if matches!(self, FittedStep::StandardScaler { .. }) {
+                    "mean"
                 } else {
-                    Ok(())
+                    "min"
+                };
+                if mean.len() != scale.len() {
+                    return bad(format!(
+                        "has {} {first} values but {} scale values (one each per column)",
+                        mean.len(),
+                        scale.len()
+                    ));
+                }
+                if let Some(m) = non_finite(first, mean).or_else(|| non_finite("scale", scale)) {
+                    return bad(m);
+                }
+                match scale.iter().position(|&x| x == 0.0) {
+                    Some(i) => bad(format!("scale[{i}] is 0 (must be non-zero)")),
+                    None => Ok(()),
                 }
             }
             FittedStep::OneHotEncoder { categories }
             | FittedStep::OrdinalEncoder { categories } => {
-                if categories
-                    .iter()
-                    .any(|c| c.windows(2).any(|w| w[0] >= w[1]))
-                {
-                    bad("encoder categories are not sorted and unique")
-                } else {
-                    Ok(())
+                for (c, cats) in categories.iter().enumerate() {
+                    if let Some(i) = cats.windows(2).position(|w| w[0] >= w[1]) {
+                        let what = if cats[i] == cats[i + 1] {
+                            "is listed twice"
+                        } else {
+                            "is out of order (categories are sorted)"
+                        };
+                        return bad(format!(
+                            "categories[{c}]: category {:?} {what}",
+                            cats[i + 1]
+                        ));
+                    }
                 }
+                Ok(())
             }
-            _ => Ok(()),
         }
     }
 
@@ -455,7 +576,7 @@ pub struct GroupSpec {
     /// The input columns, by name.
     pub columns: Vec<String>,
     /// The steps, in order (may be empty: pass-through).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::small_objects")]
     pub steps: Vec<StepSpec>,
 }
 
@@ -481,8 +602,9 @@ impl FittedGroup {
             .map_or(self.columns.len(), FittedStep::width_out)
     }
 
-    /// Checks that the chain is consistent: kinds and widths match from step to step, and
-    /// the output is numbers.
+    /// Checks that the chain is consistent: at least one column, column indices below
+    /// `n_features`, kinds and widths match from step to step, and the output is numbers.
+    /// Messages name the group and the step.
     pub fn validate(&self, n_features: usize) -> Result<()> {
         let bad = |m: String| {
             Err(Error::InvalidArgument(format!(
@@ -490,14 +612,37 @@ impl FittedGroup {
                 self.name
             )))
         };
-        if self.columns.iter().any(|&c| c >= n_features) {
-            return bad(format!("a column index is not below {n_features}"));
+        if self.columns.is_empty() {
+            return bad("it has no columns".into());
+        }
+        if let Some(c) = self.columns.iter().find(|&&c| c >= n_features) {
+            return bad(format!(
+                "column index {c} is not below the {n_features} input features"
+            ));
         }
         let (mut kind, mut width) = (self.input, self.columns.len());
-        for s in &self.steps {
-            s.validate()?;
-            if s.input_kind() != kind || s.width_in() != width {
-                return bad(format!("step {:?} does not fit the columns before it", s));
+        let kind_name = |k: Kind| match k {
+            Kind::Numbers => "numbers",
+            Kind::Strings => "strings",
+        };
+        for (i, s) in self.steps.iter().enumerate() {
+            if let Err(e) = s.validate() {
+                return bad(format!("steps[{i}]: {e}"));
+            }
+            if s.input_kind() != kind {
+                return bad(format!(
+                    "steps[{i}] ({}) takes {} but is given {}",
+                    s.spec_name(),
+                    kind_name(s.input_kind()),
+                    kind_name(kind)
+                ));
+            }
+            if s.width_in() != width {
+                return bad(format!(
+                    "steps[{i}] ({}) is fitted for {} columns but is given {width}",
+                    s.spec_name(),
+                    s.width_in()
+                ));
             }
             kind = s.output_kind();
             width = s.width_out();
@@ -586,7 +731,12 @@ impl FittedGroup {
         if let Some(i) = scratch.nums.iter().position(|x| x.is_nan()) {
             // Only a pass-through or scaled numeric input can still be NaN here, and those
             // keep one output per input column.
-            return Err(self.columns.get(i).copied().unwrap_or(self.columns[0]));
+            return Err(self
+                .columns
+                .get(i)
+                .or(self.columns.first())
+                .copied()
+                .unwrap_or(0));
         }
         out.extend_from_slice(&scratch.nums);
         Ok(())
