@@ -248,7 +248,9 @@ impl fmt::Display for Error {
                     ". Nothing stored in it was run or changed; get the registry again from \
                      its source"
                 )?;
-                if !path.starts_with('<') {
+                if path.starts_with("postgres") {
+                    write!(f, ", or inspect its schema with psql (`\\d`)")?;
+                } else if !path.starts_with('<') {
                     write!(f, ", or inspect it with `sqlite3 {path} .schema`")?;
                 }
                 Ok(())

@@ -361,15 +361,11 @@ fn check_objects(c: &mut Conn, label: &str, schema: &str) -> Result<()> {
         .filter_map(|l| l.split_whitespace().next())
         .map(str::to_string)
         .collect();
-    let data: Vec<String> = c
-        .query("SELECT data_table FROM datasets", &[])?
-        .iter()
-        .filter_map(|r| r.try_get::<_, String>(0).ok())
-        .collect();
-    let is_ours = |t: &str| ours.iter().any(|o| o == t) || data.iter().any(|d| d == t);
     let mut problems: Vec<String> = Vec::new();
-    // Relations: tables, indexes, sequences, views, ...
-    for r in c.query(
+    // Relations: tables, indexes, sequences, views, ... Read before the datasets: a data
+    // table seen here was committed with its datasets row, which the next read then sees
+    // (each statement reads the latest committed state).
+    let relations = c.query(
         "SELECT c.relname::text, c.relkind::text, \
                 COALESCE((SELECT t.relname::text FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid \
                           WHERE i.indexrelid = c.oid), \
@@ -380,7 +376,14 @@ fn check_objects(c: &mut Conn, label: &str, schema: &str) -> Result<()> {
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = current_schema() ORDER BY c.oid",
         &[],
-    )? {
+    )?;
+    let data: Vec<String> = c
+        .query("SELECT data_table FROM datasets", &[])?
+        .iter()
+        .filter_map(|r| r.try_get::<_, String>(0).ok())
+        .collect();
+    let is_ours = |t: &str| ours.iter().any(|o| o == t) || data.iter().any(|d| d == t);
+    for r in relations {
         let name: String = r.get(0);
         let kind: String = r.get(1);
         let owner: Option<String> = r.get(2);
@@ -389,10 +392,14 @@ fn check_objects(c: &mut Conn, label: &str, schema: &str) -> Result<()> {
         let problem = match kind.as_str() {
             "r" if is_ours(&name) && !rls => None,
             "r" if is_ours(&name) => Some(format!("table {name:?} has row-level security enabled")),
-            "r" => Some(format!("table {name:?} is not part of an mlops-lite registry")),
+            "r" => Some(format!(
+                "table {name:?} is not part of an mlops-lite registry"
+            )),
             "i" | "S" if owned => None,
             "i" => Some(format!("index {name:?} is not one of mlops-lite's")),
-            "S" => Some(format!("sequence {name:?} is not part of an mlops-lite registry")),
+            "S" => Some(format!(
+                "sequence {name:?} is not part of an mlops-lite registry"
+            )),
             "v" => Some(format!("view {name:?}")),
             "m" => Some(format!("materialized view {name:?}")),
             "f" => Some(format!("foreign table {name:?}")),
