@@ -459,24 +459,444 @@ fn a_value_of_the_wrong_type_is_reported_as_damage() {
     assert_unchanged(&mut reg, &bytes);
 }
 
+/// Recreates `table` of a copy without its primary key, so that rows can share an id (as
+/// in a file someone altered).
+fn without_primary_key(table: &str) -> String {
+    format!(
+        "PRAGMA foreign_keys = OFF; CREATE TABLE t_copy AS SELECT * FROM {table}; \
+         DROP TABLE {table}; ALTER TABLE t_copy RENAME TO {table};"
+    )
+}
+
+fn skipped(r: &legacy::LegacyReport) -> Vec<(String, i64, String, String)> {
+    r.skipped
+        .iter()
+        .map(|k| (k.table.clone(), k.id, k.what.clone(), k.reason.clone()))
+        .collect()
+}
+
+fn row(table: &str, id: i64, what: &str, reason: &str) -> (String, i64, String, String) {
+    (table.into(), id, what.into(), reason.into())
+}
+
 #[test]
-fn a_dangling_log_row_fails_after_datasets_were_written_and_rolls_back() {
+fn log_rows_that_cannot_be_imported_are_left_out_and_reported() {
+    // A call whose model is not in the file, a record whose call is not, values whose record
+    // is not.
     let dir = tempfile::tempdir().unwrap();
     let old = edited_copy(
         dir.path(),
-        "PRAGMA foreign_keys = OFF; UPDATE model_execution_log SET deployable_id = 9",
+        "PRAGMA foreign_keys = OFF;
+         UPDATE model_execution_log SET deployable_id = 9;
+         INSERT INTO execution_items (id, execution_log_id, reference_id) VALUES (10, 77, 'r');
+         INSERT INTO request_items (id, execution_items_id, varname, in_value) VALUES (100, 10, 'x', '1');
+         INSERT INTO response_items (id, execution_items_id, classname, out_value) VALUES (100, 10, 'a', 0.5);
+         INSERT INTO request_items (id, execution_items_id, varname, in_value) VALUES (101, 555, 'x', '1');",
     );
+    let untouched = file_state(&old);
+    let mut reg = busy_target();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!(
+        skipped(&r),
+        [
+            row(
+                "model_execution_log",
+                1,
+                "",
+                "it refers to deployable_registry id 9, which is not in the file; left out with \
+                 it: 2 records, 8 input values, 6 output values"
+            ),
+            row(
+                "execution_items",
+                10,
+                "",
+                "it refers to model_execution_log id 77, which is not in the file; left out \
+                 with it: 1 input value, 1 output value"
+            ),
+            row(
+                "request_items",
+                101,
+                "",
+                "it refers to execution_items id 555, which is not in the file"
+            ),
+        ]
+    );
+    // Everything else is imported.
+    assert_eq!(
+        (
+            r.after.datasets,
+            r.after.legacy_models,
+            r.after.legacy_calls
+        ),
+        (2, 1, 0)
+    );
+    assert_eq!(r.datasets[0].dataset.md5, IRIS_MD5);
+    assert_eq!(file_state(&old), untouched);
+
+    // The command line lists them, and --json has them.
+    let out = cli_ok(dir.path(), &["import-legacy", "old.db", "--db", "new.db"]);
+    assert!(
+        out.contains(
+            "prediction log: 0 calls with 0 records imported, 0 calls already here
+left out: 3 rows of the Python file (the counts below include them):
+- model_execution_log id 1: it refers to deployable_registry id 9, which is not in the file; left out with it: 2 records, 8 input values, 6 output values
+- execution_items id 10: it refers to model_execution_log id 77, which is not in the file; left out with it: 1 input value, 1 output value
+- request_items id 101: it refers to execution_items id 555, which is not in the file
+
+| what "
+        ),
+        "{out}"
+    );
+    let json: Value = serde_json::from_str(&cli_ok(
+        dir.path(),
+        &["--json", "import-legacy", "old.db", "--db", "j.db"],
+    ))
+    .unwrap();
+    assert_eq!(
+        json["skipped"][2],
+        json!({"table": "request_items", "id": 101, "what": "",
+               "reason": "it refers to execution_items id 555, which is not in the file"})
+    );
+}
+
+#[test]
+fn rows_sharing_an_id_are_all_left_out_and_reported() {
+    let shared = |t: &str| {
+        format!(
+            "2 rows of {t} have this id, so what refers to it is ambiguous (the Python tool \
+             never writes that: the file was altered); all 2 are left out: give each its own \
+             id with sqlite3 and import again"
+        )
+    };
+    // Two datasets with id 1: neither is imported (never one silently), the model trained
+    // on "id 1" is listed without a dataset.
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(
+        dir.path(),
+        &format!(
+            "{} INSERT INTO dataset_registry SELECT 1, 'flowers', 1, description, data, size_cols, \
+             size_rows, 'h2', created_at FROM dataset_registry;",
+            without_primary_key("dataset_registry")
+        ),
+    );
+    let mut reg = busy_target();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!(
+        skipped(&r),
+        [
+            row(
+                "dataset_registry",
+                1,
+                "\"iris\" version 1",
+                &shared("dataset_registry")
+            ),
+            row(
+                "dataset_registry",
+                1,
+                "\"flowers\" version 1",
+                &shared("dataset_registry")
+            ),
+        ]
+    );
+    assert!(r.datasets.is_empty());
+    assert_eq!(r.after.datasets, 1);
+    assert_eq!(r.models[0].model.dataset_id, None);
+    assert_eq!((r.calls_imported, r.records_imported), (1, 2));
+
+    // Two models with id 1: both left out, and the call that refers to id 1 with them.
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(
+        dir.path(),
+        &format!(
+            "{} INSERT INTO deployable_registry SELECT 1, dataset_registry_id, 'other', version, \
+             target, target_mapping, description, estimator_type, estimator_class, deployable, \
+             variables, 'h2', created_at FROM deployable_registry;",
+            without_primary_key("deployable_registry")
+        ),
+    );
+    let mut reg = busy_target();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!(
+        skipped(&r),
+        [
+            row(
+                "deployable_registry",
+                1,
+                "\"testmodel\" version 1",
+                &shared("deployable_registry")
+            ),
+            row(
+                "deployable_registry",
+                1,
+                "\"other\" version 1",
+                &shared("deployable_registry")
+            ),
+            row(
+                "model_execution_log",
+                1,
+                "",
+                "its model (deployable_registry id 1) was left out; left out with it: 2 \
+                 records, 8 input values, 6 output values"
+            ),
+        ]
+    );
+    assert_eq!(
+        (
+            r.after.datasets,
+            r.after.legacy_models,
+            r.after.legacy_calls
+        ),
+        (2, 0, 0)
+    );
+
+    // Two records with id 1: their values cannot be told apart; the call keeps the others.
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(
+        dir.path(),
+        &format!(
+            "{} UPDATE execution_items SET id = 1; UPDATE request_items SET execution_items_id = 1;
+             UPDATE response_items SET execution_items_id = 1;",
+            without_primary_key("execution_items")
+        ),
+    );
+    let mut reg = busy_target();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!(
+        skipped(&r),
+        [row(
+            "execution_items",
+            1,
+            "",
+            &format!(
+                "{}; left out with it: 8 input values, 6 output values",
+                shared("execution_items")
+            )
+        )]
+    );
+    assert_eq!((r.calls_imported, r.records_imported), (1, 0));
+}
+
+#[test]
+fn names_we_refuse_say_to_rename_or_skip_and_both_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let old = edited_copy(
+        d,
+        "UPDATE dataset_registry SET name = 'iris@home'; UPDATE deployable_registry SET name = '2024';",
+    );
+    let untouched = file_state(&old);
+    let opts = |rename: &[&str], skip: &[&str]| legacy::LegacyOptions {
+        rename: rename.iter().map(|s| s.to_string()).collect(),
+        skip: skip.iter().map(|s| s.to_string()).collect(),
+    };
     let mut reg = busy_target();
     let bytes = reg.to_bytes().unwrap();
     let e = legacy::import_legacy(&old, &mut reg).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Corrupt);
-    assert!(
-        e.to_string().contains(
-            "model_execution_log id 1 refers to deployable_registry id 9, which is not in the file"
-        ),
-        "{e}"
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: dataset_registry id 1 (\"iris@home\" version 1): invalid name \"iris@home\": it \
+             contains '@', which separates name and version in references; choose another \
+             name; import it under another name with --rename iris@home=NEW, or leave it out \
+             with --skip iris@home; nothing was imported",
+            old.display()
+        )
     );
     assert_unchanged(&mut reg, &bytes);
+    let e =
+        legacy::import_legacy_with(&old, &mut reg, &opts(&["iris@home=iris"], &[])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: deployable_registry id 1 (\"2024\" version 1): invalid name \"2024\": it is only \
+             digits, which would read as an id; choose another name; import it under another \
+             name with --rename 2024=NEW, or leave it out with --skip 2024; nothing was imported",
+            old.display()
+        )
+    );
+    assert_unchanged(&mut reg, &bytes);
+
+    // Renamed: the dataset and the model under their new names, the report keeps the old.
+    let r = legacy::import_legacy_with(
+        &old,
+        &mut reg,
+        &opts(&["iris@home=iris", "2024=model-2024"], &[]),
+    )
+    .unwrap();
+    assert!(r.skipped.is_empty());
+    assert_eq!(
+        (
+            r.datasets[0].legacy_name.as_str(),
+            r.datasets[0].dataset.name.as_str()
+        ),
+        ("iris@home", "iris")
+    );
+    assert_eq!(r.datasets[0].dataset.md5, IRIS_MD5);
+    assert_eq!(
+        (
+            r.models[0].legacy_name.as_str(),
+            r.models[0].model.name.as_str()
+        ),
+        ("2024", "model-2024")
+    );
+    assert_eq!(r.models[0].model.dataset.as_deref(), Some("iris@1"));
+    assert_eq!(r.calls_imported, 1);
+
+    // Skipped: reported, and the log of a skipped model with it.
+    let mut reg = busy_target();
+    let r =
+        legacy::import_legacy_with(&old, &mut reg, &opts(&[], &["iris@home@1", "2024"])).unwrap();
+    assert_eq!(
+        skipped(&r),
+        [
+            row(
+                "dataset_registry",
+                1,
+                "\"iris@home\" version 1",
+                "left out as asked (--skip iris@home@1)"
+            ),
+            row(
+                "deployable_registry",
+                1,
+                "\"2024\" version 1",
+                "left out as asked (--skip 2024)"
+            ),
+            row(
+                "model_execution_log",
+                1,
+                "",
+                "its model (deployable_registry id 1) was left out; left out with it: 2 \
+                 records, 8 input values, 6 output values"
+            ),
+        ]
+    );
+    assert_eq!((r.after.datasets, r.after.legacy_models), (1, 0));
+
+    // Options that match nothing, or a new name we refuse, are refused before anything.
+    let mut reg = busy_target();
+    for (rename, skip, expected) in [
+        (
+            &["nothere=x"][..],
+            &[][..],
+            "--rename \"nothere=x\": no dataset or model has the name before '='; write \
+             --rename OLD=NEW with OLD a name in OLD.DB (its datasets and models are named \
+             \"2024\", \"iris@home\")",
+        ),
+        (
+            &["iris@home"],
+            &[],
+            "--rename \"iris@home\": there is no '='",
+        ),
+        (
+            &["iris@home=a@b"],
+            &[],
+            "--rename \"iris@home=a@b\": invalid name \"a@b\": it contains '@'",
+        ),
+        (
+            &["2024=a", "2024=b"],
+            &[],
+            "--rename names \"2024\" twice; give one new name",
+        ),
+        (
+            &[],
+            &["iris"],
+            "--skip \"iris\": no dataset or model of OLD.DB has this name (or NAME@VERSION); its \
+             datasets and models are named \"2024\", \"iris@home\"",
+        ),
+    ] {
+        let e = legacy::import_legacy_with(&old, &mut reg, &opts(rename, skip)).unwrap_err();
+        let msg = e.to_string().replace(&old.display().to_string(), "OLD.DB");
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{msg}");
+        assert!(msg.starts_with(expected), "{msg}");
+        assert_eq!(reg.list_datasets().unwrap().len(), 1);
+    }
+
+    // The command line: the hint works as written, the output says what was renamed.
+    let err = cli_fails(d, &["import-legacy", "old.db", "--db", "new.db"]);
+    assert!(
+        err.contains("--rename iris@home=NEW, or leave it out with --skip iris@home"),
+        "{err}"
+    );
+    assert!(cli_fails(
+        d,
+        &[
+            "import-legacy",
+            "old.db",
+            "--db",
+            "new.db",
+            "--skip",
+            "nothere"
+        ]
+    )
+    .contains("--skip \"nothere\": no dataset or model of old.db has this name"));
+    assert_eq!(
+        std::fs::read_dir(d).unwrap().count(),
+        1,
+        "no target, no temporary file"
+    );
+    let out = cli_ok(
+        d,
+        &[
+            "import-legacy",
+            "old.db",
+            "--db",
+            "new.db",
+            "--rename",
+            "iris@home=iris",
+            "--rename",
+            "2024=model-2024",
+        ],
+    );
+    assert!(
+        out.contains(&format!(
+            "dataset iris@home@1 (Python id 1, imported as iris): bound iris@1 (id 1): 150 rows \
+             x 5 columns, md5 {IRIS_MD5}, table data_1
+model 2024@1 (Python id 1, imported as model-2024): listed as legacy model 1 on iris@1; not \
+             runnable"
+        )),
+        "{out}"
+    );
+    assert_eq!(file_state(&old), untouched);
+}
+
+#[test]
+fn a_view_or_virtual_table_in_place_of_a_python_table_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let view = edited_copy(
+        dir.path(),
+        "PRAGMA foreign_keys = OFF; ALTER TABLE dataset_registry RENAME TO dr; \
+         CREATE VIEW dataset_registry AS SELECT * FROM dr;",
+    );
+    let e = legacy::inspect_legacy(&view).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotARegistry);
+    assert!(
+        e.to_string().contains("it has no dataset_registry table"),
+        "{e}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let virt = edited_copy(
+        dir.path(),
+        "PRAGMA foreign_keys = OFF; DROP TABLE dataset_registry; \
+         CREATE VIRTUAL TABLE dataset_registry USING fts5(id, name, version, data, hash);",
+    );
+    let untouched = file_state(&virt);
+    let mut reg = busy_target();
+    let bytes = reg.to_bytes().unwrap();
+    let e = legacy::import_legacy(&virt, &mut reg).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotARegistry);
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{} is not an mlops-lite registry: its table dataset_registry is a virtual table \
+             (its rows would be computed by code, not read from the file); the Python \
+             mlops-lite never writes one, so the file was altered and nothing is imported from it",
+            virt.display()
+        )
+    );
+    assert_unchanged(&mut reg, &bytes);
+    assert_eq!(file_state(&virt), untouched);
 }
 
 #[test]

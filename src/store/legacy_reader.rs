@@ -95,8 +95,6 @@ pub struct PythonDataset {
     pub version: i64,
     /// Description (`""` when the column is absent).
     pub description: String,
-    /// The JSON text of the data, as stored.
-    pub data: Vec<u8>,
     /// The recorded shape, when the columns exist.
     pub size_rows: Option<i64>,
     /// Number of columns recorded.
@@ -236,6 +234,7 @@ pub fn open_python_registry(path: &Path) -> Result<PythonRegistry> {
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(&uri, flags).map_err(|e| classify(e, &label))?;
+    defend(&conn).map_err(|e| classify(e, &label))?;
     let read_schema = || -> rusqlite::Result<(Vec<String>, i32, i64)> {
         let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -268,6 +267,24 @@ pub fn open_python_registry(path: &Path) -> Result<PythonRegistry> {
     for (table, required, _) in PYTHON_TABLES {
         if !tables.iter().any(|t| t == table) {
             continue;
+        }
+        let sql: Option<String> = conn
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .map_err(|e| classify(e, &label))?;
+        if sql.is_some_and(|s| {
+            s.trim_start()
+                .to_ascii_uppercase()
+                .starts_with("CREATE VIRTUAL")
+        }) {
+            return Err(not_python(format!(
+                "its table {table} is a virtual table (its rows would be computed by code, not \
+                 read from the file); the Python mlops-lite never writes one, so the file was \
+                 altered and nothing is imported from it"
+            )));
         }
         let cols: Vec<String> = conn
             .prepare("SELECT name FROM pragma_table_info(?1)")
@@ -314,6 +331,22 @@ pub fn open_python_registry(path: &Path) -> Result<PythonRegistry> {
         label,
         columns,
     })
+}
+
+/// SQLite's defensive settings for a file we did not write: no SQL stored in the file runs
+/// (triggers and views are disabled, functions in its schema must be innocuous), and the
+/// schema cannot be written.
+fn defend(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::config::DbConfig;
+    for (setting, on) in [
+        (DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true),
+        (DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false),
+        (DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false),
+        (DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false),
+    ] {
+        conn.set_db_config(setting, on)?;
+    }
+    Ok(())
 }
 
 /// A value read as text: text as is, numbers written out, UTF-8 blobs as text.
@@ -417,46 +450,81 @@ impl PythonRegistry {
         })
     }
 
-    /// The ids of the datasets, in id order.
-    pub fn dataset_ids(&self) -> Result<Vec<i64>> {
+    /// How many rows of `dataset_registry` have each id (more than one only in an altered file).
+    pub fn dataset_id_counts(&self) -> Result<std::collections::HashMap<i64, usize>> {
+        let t = "dataset_registry";
         self.read(|c| {
-            let mut stmt = c.prepare("SELECT id FROM dataset_registry ORDER BY id")?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let mut stmt = c.prepare("SELECT id FROM dataset_registry")?;
+            let mut rows = stmt.query([])?;
+            let mut counts = std::collections::HashMap::new();
+            while let Some(row) = rows.next()? {
+                *counts
+                    .entry(self.int(row, 0, t, i64::MIN, "id")?)
+                    .or_insert(0) += 1;
+            }
+            Ok(counts)
         })
     }
 
-    /// The dataset with this id, its data as stored (one at a time: the data can be large).
-    pub fn dataset(&self, id: i64) -> Result<PythonDataset> {
+    /// Calls `f` with every dataset, in id order, and its data as stored, one row at a time
+    /// (the data is lent by SQLite, never copied here). Rows sharing an id are each passed.
+    /// An error of `f` stops the reading and is returned as it is.
+    pub fn for_each_dataset(
+        &self,
+        mut f: impl FnMut(PythonDataset, &[u8]) -> Result<()>,
+    ) -> Result<()> {
         let t = "dataset_registry";
         let sql = format!(
-            "SELECT id, name, version, {}, data, {}, {}, hash, {} FROM dataset_registry WHERE id = ?1",
+            "SELECT id, name, version, {}, data, {}, {}, hash, {} FROM dataset_registry ORDER BY id",
             self.col(t, "description"),
             self.col(t, "size_rows"),
             self.col(t, "size_cols"),
             self.col(t, "created_at"),
         );
-        self.read(|c| {
-            let mut stmt = c.prepare(&sql)?;
-            let mut rows = stmt.query([id])?;
-            let row = rows.next()?.ok_or_else(|| {
-                Error::NotFound(format!("{}: dataset_registry has no id {id}", self.label))
-            })?;
-            Ok(PythonDataset {
+        let db = |e: rusqlite::Error| classify(e, &self.label);
+        let mut stmt = self.conn.prepare(&sql).map_err(db)?;
+        let mut rows = stmt.query([]).map_err(db)?;
+        while let Some(row) = rows.next().map_err(db)? {
+            let id = self.int(row, 0, t, i64::MIN, "id")?;
+            let d = PythonDataset {
                 id,
                 name: self.text(row, 1, t, id, "name")?,
                 version: self.int(row, 2, t, id, "version")?,
-                description: lenient_text(row.get_ref(3)?).unwrap_or_default(),
-                data: match row.get_ref(4)? {
-                    ValueRef::Text(b) | ValueRef::Blob(b) => b.to_vec(),
-                    v => return Err(self.damaged(t, id, "data", v, "JSON text")),
-                },
-                size_rows: lenient_int(row.get_ref(5)?),
-                size_cols: lenient_int(row.get_ref(6)?),
+                description: lenient_text(row.get_ref(3).map_err(db)?).unwrap_or_default(),
+                size_rows: lenient_int(row.get_ref(5).map_err(db)?),
+                size_cols: lenient_int(row.get_ref(6).map_err(db)?),
                 hash: self.text(row, 7, t, id, "hash")?,
-                created_at: lenient_text(row.get_ref(8)?),
-            })
-        })
+                created_at: lenient_text(row.get_ref(8).map_err(db)?),
+            };
+            let data = match row.get_ref(4).map_err(db)? {
+                ValueRef::Text(b) | ValueRef::Blob(b) => b,
+                v => return Err(self.damaged(t, id, "data", v, "JSON text")),
+            };
+            f(d, data)?;
+        }
+        Ok(())
+    }
+
+    /// The distinct names of the datasets and models, sorted (to check `--rename` and `--skip`).
+    pub fn names(&self) -> Result<Vec<String>> {
+        let mut names = std::collections::BTreeSet::new();
+        for t in ["dataset_registry", "deployable_registry"] {
+            if !self.has(t) {
+                continue;
+            }
+            self.read(|c| {
+                let mut stmt =
+                    c.prepare(&format!("SELECT DISTINCT name FROM {}", quote_ident(t)))?;
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    if let Some(n) = lenient_text(row.get_ref(0)?) {
+                        names.insert(n);
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        Ok(names.into_iter().collect())
     }
 
     /// Every deployable, in id order, with the length and md5 of its pickle (read as bytes,
@@ -506,15 +574,31 @@ impl PythonRegistry {
         })
     }
 
-    /// The prediction log: every call in id order, each with its records in id order.
-    /// Items whose call (or record) is not in the file are not reachable and not returned.
-    pub fn executions(&self) -> Result<Vec<PythonExecution>> {
+    /// The prediction log: every call in id order, each with its records in id order, and the
+    /// log rows that cannot be imported (each with its reason): records and values whose call
+    /// or record is not in the file, and calls or records whose id several rows share (it is
+    /// unknown which of them their records or values belong to).
+    pub fn executions(&self) -> Result<(Vec<PythonExecution>, Vec<Skipped>)> {
         if !self.has("model_execution_log") {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         use rusqlite::types::Value;
         use std::collections::HashMap;
+        /// Where an `execution_items` id leads.
+        enum Slot {
+            Record(usize, usize),
+            Lost(usize),
+        }
+        fn shared(ids: impl Iterator<Item = i64>) -> HashMap<i64, usize> {
+            let mut counts: HashMap<i64, usize> = HashMap::new();
+            for id in ids {
+                *counts.entry(id).or_insert(0) += 1;
+            }
+            counts.retain(|_, n| *n > 1);
+            counts
+        }
         self.read(|c| {
+            let mut lost: Vec<LostRow> = Vec::new();
             let t = "model_execution_log";
             let mut calls = Vec::new();
             let mut stmt = c.prepare(&format!(
@@ -533,28 +617,54 @@ impl PythonRegistry {
                     records: Vec::new(),
                 });
             }
+            let shared_calls = shared(calls.iter().map(|c| c.id));
+            let mut lost_calls: HashMap<i64, usize> = HashMap::new();
+            for (&id, &n) in &shared_calls {
+                lost_calls.insert(id, lost.len());
+                lost.push(LostRow::new(t, id, shared_id(t, n)));
+            }
+            calls.retain(|c| !shared_calls.contains_key(&c.id));
             let call_index: HashMap<i64, usize> =
                 calls.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
 
             let t = "execution_items";
-            let mut items: HashMap<i64, (usize, usize)> = HashMap::new();
             let mut stmt = c.prepare(&format!(
                 "SELECT id, execution_log_id, {} FROM execution_items ORDER BY id",
                 self.col(t, "reference_id")
             ))?;
             let mut rows = stmt.query([])?;
+            let mut item_rows = Vec::new();
             while let Some(row) = rows.next()? {
                 let id = self.int(row, 0, t, i64::MIN, "id")?;
                 let call = self.int(row, 1, t, id, "execution_log_id")?;
-                if let Some(&ci) = call_index.get(&call) {
+                item_rows.push((id, call, lenient_text(row.get_ref(2)?)));
+            }
+            let shared_items = shared(item_rows.iter().map(|r| r.0));
+            let mut items: HashMap<i64, Slot> = HashMap::new();
+            for (id, call, reference_id) in item_rows {
+                if let Some(&n) = shared_items.get(&id) {
+                    if !items.contains_key(&id) {
+                        items.insert(id, Slot::Lost(lost.len()));
+                        lost.push(LostRow::new(t, id, shared_id(t, n)));
+                    }
+                    continue;
+                }
+                let slot = if let Some(&ci) = call_index.get(&call) {
                     let records = &mut calls[ci].records;
-                    items.insert(id, (ci, records.len()));
                     records.push(PythonRecord {
-                        reference_id: lenient_text(row.get_ref(2)?),
+                        reference_id,
                         inputs: Vec::new(),
                         outputs: Vec::new(),
                     });
-                }
+                    Slot::Record(ci, records.len() - 1)
+                } else if let Some(&li) = lost_calls.get(&call) {
+                    lost[li].records += 1;
+                    Slot::Lost(li)
+                } else {
+                    lost.push(LostRow::new(t, id, missing("model_execution_log", call)));
+                    Slot::Lost(lost.len() - 1)
+                };
+                items.insert(id, slot);
             }
 
             let t = "request_items";
@@ -565,10 +675,14 @@ impl PythonRegistry {
             while let Some(row) = rows.next()? {
                 let id = self.int(row, 0, t, i64::MIN, "id")?;
                 let item = self.int(row, 1, t, id, "execution_items_id")?;
-                if let Some(&(ci, ri)) = items.get(&item) {
-                    let name = self.text(row, 2, t, id, "varname")?;
-                    let value: Value = row.get(3)?;
-                    calls[ci].records[ri].inputs.push((name, value));
+                match items.get(&item) {
+                    Some(&Slot::Record(ci, ri)) => {
+                        let name = self.text(row, 2, t, id, "varname")?;
+                        let value: Value = row.get(3)?;
+                        calls[ci].records[ri].inputs.push((name, value));
+                    }
+                    Some(&Slot::Lost(li)) => lost[li].inputs += 1,
+                    None => lost.push(LostRow::new(t, id, missing("execution_items", item))),
                 }
             }
 
@@ -581,13 +695,93 @@ impl PythonRegistry {
             while let Some(row) = rows.next()? {
                 let id = self.int(row, 0, t, i64::MIN, "id")?;
                 let item = self.int(row, 1, t, id, "execution_items_id")?;
-                if let Some(&(ci, ri)) = items.get(&item) {
-                    let class = lenient_text(row.get_ref(2)?);
-                    let value: Value = row.get(3)?;
-                    calls[ci].records[ri].outputs.push((class, value));
+                match items.get(&item) {
+                    Some(&Slot::Record(ci, ri)) => {
+                        let class = lenient_text(row.get_ref(2)?);
+                        let value: Value = row.get(3)?;
+                        calls[ci].records[ri].outputs.push((class, value));
+                    }
+                    Some(&Slot::Lost(li)) => lost[li].outputs += 1,
+                    None => lost.push(LostRow::new(t, id, missing("execution_items", item))),
                 }
             }
-            Ok(calls)
+            Ok((calls, lost.into_iter().map(LostRow::finish).collect()))
         })
     }
+}
+
+/// A row of the Python file that `import-legacy` leaves out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Its Python table.
+    pub table: String,
+    /// Its id there.
+    pub id: i64,
+    /// What it is: `"name" version N` for datasets and models, empty for rows of the log.
+    pub what: String,
+    /// Why it was left out, and what was left out with it.
+    pub reason: String,
+}
+
+/// A skipped row of the log, and how many rows that refer to it were left out with it.
+pub(crate) struct LostRow {
+    table: &'static str,
+    id: i64,
+    reason: String,
+    pub(crate) records: u64,
+    pub(crate) inputs: u64,
+    pub(crate) outputs: u64,
+}
+
+impl LostRow {
+    pub(crate) fn new(table: &'static str, id: i64, reason: String) -> LostRow {
+        LostRow {
+            table,
+            id,
+            reason,
+            records: 0,
+            inputs: 0,
+            outputs: 0,
+        }
+    }
+
+    pub(crate) fn finish(self) -> Skipped {
+        let n = |k: u64, what: &str| format!("{k} {what}{}", if k == 1 { "" } else { "s" });
+        let with = match self.table {
+            "model_execution_log" => vec![
+                n(self.records, "record"),
+                n(self.inputs, "input value"),
+                n(self.outputs, "output value"),
+            ],
+            "execution_items" => vec![
+                n(self.inputs, "input value"),
+                n(self.outputs, "output value"),
+            ],
+            _ => Vec::new(),
+        };
+        let reason = match with.len() {
+            0 => self.reason,
+            _ => format!("{}; left out with it: {}", self.reason, with.join(", ")),
+        };
+        Skipped {
+            table: self.table.to_string(),
+            id: self.id,
+            what: String::new(),
+            reason,
+        }
+    }
+}
+
+/// Why a row that refers to `table` id `id` is left out when that row is not in the file.
+pub(crate) fn missing(table: &str, id: i64) -> String {
+    format!("it refers to {table} id {id}, which is not in the file")
+}
+
+/// Why rows sharing an id are all left out.
+pub(crate) fn shared_id(table: &str, n: usize) -> String {
+    format!(
+        "{n} rows of {table} have this id, so what refers to it is ambiguous (the Python tool \
+         never writes that: the file was altered); all {n} are left out: give each its own id \
+         with sqlite3 and import again"
+    )
 }

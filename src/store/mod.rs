@@ -24,7 +24,7 @@ pub mod pg;
 
 pub use legacy_reader::{
     open_python_registry, PythonCounts, PythonDataset, PythonDeployable, PythonExecution,
-    PythonRecord, PythonRegistry,
+    PythonRecord, PythonRegistry, Skipped,
 };
 
 /// The newest registry format this build reads and writes.
