@@ -1326,3 +1326,138 @@ fn cli_bad_input_leaves_no_new_registry_and_an_existing_one_unchanged() {
     assert_eq!(now.siblings, mine.siblings);
     assert_eq!(file_state(&broken).siblings, ["old.db"]);
 }
+
+/// The names of the files in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn cli_a_failure_mid_import_leaves_no_target_and_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The second dataset is malformed: iris was already written (into the temporary file)
+    // when the import fails.
+    edited_copy(
+        d,
+        "INSERT INTO dataset_registry (id, name, version, description, data, size_cols, size_rows, hash, created_at)
+           SELECT 2, 'flowers', 1, '', replace(data, '4.9, 4.7', '4.9,, 4.7'), size_cols, size_rows, 'h2', created_at
+           FROM dataset_registry WHERE id = 1;",
+    );
+    let err = cli_fails(d, &["import-legacy", "old.db", "--db", "new.db"]);
+    assert!(
+        err.starts_with(
+            "error: old.db: dataset_registry id 2 (\"flowers\" version 1): line 1: invalid JSON: "
+        ) && err.ends_with(
+            "; nothing was imported: to import the rest of the file, leave this dataset out \
+             with --skip flowers@1\n"
+        ),
+        "{err}"
+    );
+    assert_eq!(listing(d), ["old.db"]);
+    // As the message says: with --skip the rest is imported, and the skip is reported.
+    let out = cli_ok(
+        d,
+        &[
+            "import-legacy",
+            "old.db",
+            "--db",
+            "new.db",
+            "--skip",
+            "flowers@1",
+        ],
+    );
+    assert!(
+        out.contains(
+            "left out: 1 row of the Python file (the counts below include them):
+- dataset_registry id 2 (\"flowers\" version 1): left out as asked (--skip flowers@1)
+"
+        ),
+        "{out}"
+    );
+    assert_eq!(listing(d), ["new.db", "old.db"]);
+}
+
+#[test]
+fn cli_a_temporary_file_left_by_a_killed_import_is_removed_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    copy_fixture(d);
+    // No process has this id (Linux pids stay below 2^22).
+    let stale = "new.db.import-legacy-999999999.tmp";
+    for f in [
+        stale,
+        &format!("{stale}-wal"),
+        "other.db.import-legacy-999999999.tmp",
+    ] {
+        std::fs::write(d.join(f), b"half an import").unwrap();
+    }
+    cli_ok(d, &["import-legacy", "old.db", "--db", "new.db"]);
+    assert_eq!(
+        listing(d),
+        ["new.db", "old.db", "other.db.import-legacy-999999999.tmp"]
+    );
+}
+
+/// kill -9 in the middle of an import into a new file: no target file; the temporary file
+/// left behind is named after the target and removed by the next import.
+#[cfg(unix)]
+#[test]
+fn cli_a_killed_import_leaves_no_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A dataset of about 30 MB of JSON, so that the import takes a while.
+    let old = copy_fixture(d);
+    {
+        let rows = 600_000;
+        let col: Vec<String> = (0..rows).map(|i| format!("{}.{:05}", i % 97, i)).collect();
+        let col = col.join(", ");
+        let data = format!("{{\"a\": [{col}], \"b\": [{col}], \"c\": [{col}], \"e\": [{col}]}}");
+        let c = rusqlite::Connection::open(&old).unwrap();
+        c.execute(
+            "INSERT INTO dataset_registry (id, name, version, description, data, size_cols, \
+             size_rows, hash, created_at) VALUES (2, 'big', 1, '', ?1, 4, ?2, 'hb', '')",
+            rusqlite::params![data, rows],
+        )
+        .unwrap();
+    }
+    let mut child = Command::new(BIN)
+        .current_dir(d)
+        .env_remove("MLOPS_LITE_DB")
+        .args(["import-legacy", "old.db", "--db", "new.db"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let tmp = format!("new.db.import-legacy-{}.tmp", child.id());
+    // Wait (bounded) until the import has created its temporary file, then kill it.
+    let mut seen = false;
+    for _ in 0..60_000 {
+        if d.join(&tmp).exists() {
+            seen = true;
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(seen, "the import never created {tmp}: {:?}", listing(d));
+    assert!(!d.join("new.db").exists(), "{:?}", listing(d));
+    assert!(listing(d)
+        .iter()
+        .all(|f| f == "old.db" || f.starts_with(&tmp)));
+    // The next import removes what the killed one left and writes the target.
+    cli_ok(
+        d,
+        &["import-legacy", "old.db", "--db", "new.db", "--skip", "big"],
+    );
+    assert_eq!(listing(d), ["new.db", "old.db"]);
+}

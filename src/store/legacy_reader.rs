@@ -785,3 +785,30 @@ pub(crate) fn shared_id(table: &str, n: usize) -> String {
          with sqlite3 and import again"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::config::DbConfig;
+
+    #[test]
+    fn the_python_file_is_opened_defensively() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/legacy-python-a5c890b.db");
+        let src = open_python_registry(&path).unwrap();
+        let c = &src.conn;
+        assert!(c.db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE).unwrap());
+        assert!(!c
+            .db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA)
+            .unwrap());
+        assert!(!c
+            .db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER)
+            .unwrap());
+        assert!(!c.db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW).unwrap());
+        let trusted: i64 = c
+            .query_row("PRAGMA trusted_schema", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(trusted, 0);
+        assert!(c.is_readonly(rusqlite::MAIN_DB).unwrap());
+    }
+}
