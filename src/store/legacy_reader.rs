@@ -151,7 +151,8 @@ pub struct PythonRecord {
     pub outputs: Vec<(Option<String>, rusqlite::types::Value)>,
 }
 
-/// One `model_execution_log` row (a logged predict call) and its records.
+/// One `model_execution_log` row (a logged predict call); its records are streamed by
+/// [`PythonRegistry::for_each_record`].
 #[derive(Debug, Clone)]
 pub struct PythonExecution {
     /// Its id in the Python registry.
@@ -162,8 +163,17 @@ pub struct PythonExecution {
     pub request_time: Option<String>,
     /// The recorded number of records, or `None`.
     pub request_size: Option<i64>,
-    /// The records, in id order.
-    pub records: Vec<PythonRecord>,
+    /// How many records (`execution_items` rows with an id of their own) refer to it.
+    pub records: u64,
+}
+
+/// The calls of the prediction log whose id no other call has, in id order, and the ids that
+/// several calls share (with how many).
+#[derive(Debug, Clone, Default)]
+pub struct PythonLog {
+    /// The calls.
+    pub calls: Vec<PythonExecution>,
+    shared: std::collections::BTreeMap<i64, usize>,
 }
 
 /// Percent-encodes a path for an SQLite `file:` URI.
@@ -574,33 +584,26 @@ impl PythonRegistry {
         })
     }
 
-    /// The prediction log: every call in id order, each with its records in id order, and the
-    /// log rows that cannot be imported (each with its reason): records and values whose call
-    /// or record is not in the file, and calls or records whose id several rows share (it is
-    /// unknown which of them their records or values belong to).
-    pub fn executions(&self) -> Result<(Vec<PythonExecution>, Vec<Skipped>)> {
+    /// The calls of the prediction log, each with its number of records.
+    pub fn log(&self) -> Result<PythonLog> {
         if !self.has("model_execution_log") {
-            return Ok((Vec::new(), Vec::new()));
+            return Ok(PythonLog::default());
         }
-        use rusqlite::types::Value;
-        use std::collections::HashMap;
-        /// Where an `execution_items` id leads.
-        enum Slot {
-            Record(usize, usize),
-            Lost(usize),
-        }
-        fn shared(ids: impl Iterator<Item = i64>) -> HashMap<i64, usize> {
-            let mut counts: HashMap<i64, usize> = HashMap::new();
-            for id in ids {
-                *counts.entry(id).or_insert(0) += 1;
-            }
-            counts.retain(|_, n| *n > 1);
-            counts
-        }
+        let t = "model_execution_log";
         self.read(|c| {
-            let mut lost: Vec<LostRow> = Vec::new();
-            let t = "model_execution_log";
-            let mut calls = Vec::new();
+            let mut records: std::collections::HashMap<i64, u64> = Default::default();
+            let mut stmt = c.prepare(
+                "SELECT execution_log_id, COUNT(*) FROM execution_items WHERE id IN \
+                 (SELECT id FROM execution_items GROUP BY id HAVING COUNT(*) = 1) \
+                 GROUP BY execution_log_id",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                if let Some(call) = lenient_int(row.get_ref(0)?) {
+                    *records.entry(call).or_insert(0) += row.get::<_, i64>(1)?.max(0) as u64;
+                }
+            }
+            let mut calls: Vec<PythonExecution> = Vec::new();
             let mut stmt = c.prepare(&format!(
                 "SELECT id, deployable_id, {}, {} FROM model_execution_log ORDER BY id",
                 self.col(t, "request_time"),
@@ -614,99 +617,212 @@ impl PythonRegistry {
                     deployable_id: self.int(row, 1, t, id, "deployable_id")?,
                     request_time: lenient_text(row.get_ref(2)?),
                     request_size: lenient_int(row.get_ref(3)?),
-                    records: Vec::new(),
+                    records: records.get(&id).copied().unwrap_or(0),
                 });
             }
-            let shared_calls = shared(calls.iter().map(|c| c.id));
-            let mut lost_calls: HashMap<i64, usize> = HashMap::new();
-            for (&id, &n) in &shared_calls {
-                lost_calls.insert(id, lost.len());
-                lost.push(LostRow::new(t, id, shared_id(t, n)));
+            let mut shared = std::collections::BTreeMap::new();
+            for w in calls.windows(2) {
+                if let [a, b] = w {
+                    if a.id == b.id {
+                        *shared.entry(a.id).or_insert(1) += 1;
+                    }
+                }
             }
-            calls.retain(|c| !shared_calls.contains_key(&c.id));
-            let call_index: HashMap<i64, usize> =
-                calls.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+            calls.retain(|c| !shared.contains_key(&c.id));
+            Ok(PythonLog { calls, shared })
+        })
+    }
 
-            let t = "execution_items";
-            let mut stmt = c.prepare(&format!(
+    /// Streams the records of the log: calls `f(call id, position in the call, record)` for
+    /// every record whose call is in `log`, in record id order, with its input and output
+    /// values in id order. Three ordered reads are merged (records by id, values by record
+    /// id): memory holds one record at a time, whatever the size of the log. Returns the rows
+    /// left out: calls that share an id (with what refers to them), records that share an id,
+    /// and records and values whose call or record is not in the file. An error of `f` stops
+    /// the reading and is returned as it is. Ids are read strictly as integers here (the
+    /// order of the three reads depends on it).
+    pub fn for_each_record(
+        &self,
+        log: &PythonLog,
+        mut f: impl FnMut(i64, u64, PythonRecord) -> Result<()>,
+    ) -> Result<Vec<Skipped>> {
+        use rusqlite::types::Value;
+        use std::collections::HashMap;
+        if !self.has("model_execution_log") {
+            return Ok(Vec::new());
+        }
+        let mut lost: Vec<LostRow> = Vec::new();
+        let mut lost_calls: HashMap<i64, usize> = HashMap::new();
+        for (&id, &n) in &log.shared {
+            lost_calls.insert(id, lost.len());
+            lost.push(LostRow::new(
+                "model_execution_log",
+                id,
+                shared_id("model_execution_log", n),
+            ));
+        }
+        let known: std::collections::HashSet<i64> = log.calls.iter().map(|c| c.id).collect();
+        let mut positions: HashMap<i64, u64> = HashMap::new();
+        let db = |e: rusqlite::Error| classify(e, &self.label);
+
+        struct Item {
+            id: i64,
+            call: i64,
+            reference_id: Option<String>,
+        }
+        struct Item2 {
+            id: i64,
+            item: i64,
+            key: Option<String>,
+            value: Value,
+        }
+        let t = "execution_items";
+        let mut items_stmt = self
+            .conn
+            .prepare(&format!(
                 "SELECT id, execution_log_id, {} FROM execution_items ORDER BY id",
                 self.col(t, "reference_id")
-            ))?;
-            let mut rows = stmt.query([])?;
-            let mut item_rows = Vec::new();
-            while let Some(row) = rows.next()? {
-                let id = self.int(row, 0, t, i64::MIN, "id")?;
-                let call = self.int(row, 1, t, id, "execution_log_id")?;
-                item_rows.push((id, call, lenient_text(row.get_ref(2)?)));
-            }
-            let shared_items = shared(item_rows.iter().map(|r| r.0));
-            let mut items: HashMap<i64, Slot> = HashMap::new();
-            for (id, call, reference_id) in item_rows {
-                if let Some(&n) = shared_items.get(&id) {
-                    if !items.contains_key(&id) {
-                        items.insert(id, Slot::Lost(lost.len()));
-                        lost.push(LostRow::new(t, id, shared_id(t, n)));
-                    }
-                    continue;
-                }
-                let slot = if let Some(&ci) = call_index.get(&call) {
-                    let records = &mut calls[ci].records;
-                    records.push(PythonRecord {
-                        reference_id,
-                        inputs: Vec::new(),
-                        outputs: Vec::new(),
-                    });
-                    Slot::Record(ci, records.len() - 1)
-                } else if let Some(&li) = lost_calls.get(&call) {
-                    lost[li].records += 1;
-                    Slot::Lost(li)
-                } else {
-                    lost.push(LostRow::new(t, id, missing("model_execution_log", call)));
-                    Slot::Lost(lost.len() - 1)
-                };
-                items.insert(id, slot);
-            }
-
+            ))
+            .map_err(db)?;
+        let mut items = items_stmt.query([]).map_err(db)?;
+        let mut next_item = || -> Result<Option<Item>> {
+            let Some(row) = items.next().map_err(db)? else {
+                return Ok(None);
+            };
+            let id = self.strict_int(row, 0, t, i64::MIN, "id")?;
+            Ok(Some(Item {
+                id,
+                call: self.strict_int(row, 1, t, id, "execution_log_id")?,
+                reference_id: lenient_text(row.get_ref(2).map_err(db)?),
+            }))
+        };
+        let mut req_stmt = self
+            .conn
+            .prepare(
+                "SELECT id, execution_items_id, varname, in_value FROM request_items \
+                 ORDER BY execution_items_id, id",
+            )
+            .map_err(db)?;
+        let mut reqs = req_stmt.query([]).map_err(db)?;
+        let mut next_req = || -> Result<Option<Item2>> {
             let t = "request_items";
-            let mut stmt = c.prepare(
-                "SELECT id, execution_items_id, varname, in_value FROM request_items ORDER BY id",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                let id = self.int(row, 0, t, i64::MIN, "id")?;
-                let item = self.int(row, 1, t, id, "execution_items_id")?;
-                match items.get(&item) {
-                    Some(&Slot::Record(ci, ri)) => {
-                        let name = self.text(row, 2, t, id, "varname")?;
-                        let value: Value = row.get(3)?;
-                        calls[ci].records[ri].inputs.push((name, value));
-                    }
-                    Some(&Slot::Lost(li)) => lost[li].inputs += 1,
-                    None => lost.push(LostRow::new(t, id, missing("execution_items", item))),
-                }
-            }
-
+            let Some(row) = reqs.next().map_err(db)? else {
+                return Ok(None);
+            };
+            let id = self.int(row, 0, t, i64::MIN, "id")?;
+            Ok(Some(Item2 {
+                id,
+                item: self.strict_int(row, 1, t, id, "execution_items_id")?,
+                key: Some(self.text(row, 2, t, id, "varname")?),
+                value: row.get(3).map_err(db)?,
+            }))
+        };
+        let mut resp_stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT id, execution_items_id, {}, out_value FROM response_items \
+                 ORDER BY execution_items_id, id",
+                self.col("response_items", "classname")
+            ))
+            .map_err(db)?;
+        let mut resps = resp_stmt.query([]).map_err(db)?;
+        let mut next_resp = || -> Result<Option<Item2>> {
             let t = "response_items";
-            let mut stmt = c.prepare(&format!(
-                "SELECT id, execution_items_id, {}, out_value FROM response_items ORDER BY id",
-                self.col(t, "classname")
-            ))?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                let id = self.int(row, 0, t, i64::MIN, "id")?;
-                let item = self.int(row, 1, t, id, "execution_items_id")?;
-                match items.get(&item) {
-                    Some(&Slot::Record(ci, ri)) => {
-                        let class = lenient_text(row.get_ref(2)?);
-                        let value: Value = row.get(3)?;
-                        calls[ci].records[ri].outputs.push((class, value));
-                    }
-                    Some(&Slot::Lost(li)) => lost[li].outputs += 1,
-                    None => lost.push(LostRow::new(t, id, missing("execution_items", item))),
-                }
+            let Some(row) = resps.next().map_err(db)? else {
+                return Ok(None);
+            };
+            let id = self.int(row, 0, t, i64::MIN, "id")?;
+            Ok(Some(Item2 {
+                id,
+                item: self.strict_int(row, 1, t, id, "execution_items_id")?,
+                key: lenient_text(row.get_ref(2).map_err(db)?),
+                value: row.get(3).map_err(db)?,
+            }))
+        };
+
+        let (mut req, mut resp) = (next_req()?, next_resp()?);
+        let mut item = next_item()?;
+        while let Some(it) = item {
+            // Rows with the same id follow each other: count them.
+            let mut sharing = 1;
+            item = next_item()?;
+            while item.as_ref().is_some_and(|x| x.id == it.id) {
+                sharing += 1;
+                item = next_item()?;
             }
-            Ok((calls, lost.into_iter().map(LostRow::finish).collect()))
-        })
+            // Values of records that are not in the file come first in value order.
+            while let Some(v) = req.take_if(|v| v.item < it.id) {
+                lost.push(LostRow::new("request_items", v.id, missing(t, v.item)));
+                req = next_req()?;
+            }
+            while let Some(v) = resp.take_if(|v| v.item < it.id) {
+                lost.push(LostRow::new("response_items", v.id, missing(t, v.item)));
+                resp = next_resp()?;
+            }
+            let mut inputs = Vec::new();
+            while let Some(v) = req.take_if(|v| v.item == it.id) {
+                inputs.push((v.key.unwrap_or_default(), v.value));
+                req = next_req()?;
+            }
+            let mut outputs = Vec::new();
+            while let Some(v) = resp.take_if(|v| v.item == it.id) {
+                outputs.push((v.key, v.value));
+                resp = next_resp()?;
+            }
+            let (n_in, n_out) = (inputs.len() as u64, outputs.len() as u64);
+            let li = if sharing > 1 {
+                lost.push(LostRow::new(t, it.id, shared_id(t, sharing)));
+                lost.len() - 1
+            } else if let Some(&li) = lost_calls.get(&it.call) {
+                lost[li].records += 1;
+                li
+            } else if !known.contains(&it.call) {
+                lost.push(LostRow::new(
+                    t,
+                    it.id,
+                    missing("model_execution_log", it.call),
+                ));
+                lost.len() - 1
+            } else {
+                let position = positions.entry(it.call).or_insert(0);
+                let record = PythonRecord {
+                    reference_id: it.reference_id,
+                    inputs,
+                    outputs,
+                };
+                f(it.call, *position, record)?;
+                *position += 1;
+                continue;
+            };
+            if let Some(l) = lost.get_mut(li) {
+                l.inputs += n_in;
+                l.outputs += n_out;
+            }
+        }
+        while let Some(v) = req {
+            lost.push(LostRow::new("request_items", v.id, missing(t, v.item)));
+            req = next_req()?;
+        }
+        while let Some(v) = resp {
+            lost.push(LostRow::new("response_items", v.id, missing(t, v.item)));
+            resp = next_resp()?;
+        }
+        Ok(lost.into_iter().map(LostRow::finish).collect())
+    }
+
+    /// An integer stored as an integer (the ids the log's reads are ordered by).
+    fn strict_int(
+        &self,
+        row: &rusqlite::Row<'_>,
+        i: usize,
+        t: &str,
+        id: i64,
+        c: &str,
+    ) -> Result<i64> {
+        match row.get_ref(i)? {
+            ValueRef::Integer(n) => Ok(n),
+            v => Err(self.damaged(t, id, c, v, "an integer")),
+        }
     }
 }
 

@@ -1486,6 +1486,24 @@ pub fn insert_legacy_call(
     Ok(call)
 }
 
+/// Writes one record of legacy call `call_id` at `position` (inputs and outputs as JSON
+/// objects): the import streams records into calls written before them.
+pub fn insert_legacy_record(
+    conn: &Connection,
+    call_id: i64,
+    position: i64,
+    reference_id: Option<&str>,
+    inputs: &str,
+    outputs: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO legacy_prediction_records (call_id, position, reference_id, inputs, outputs) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![call_id, position, reference_id, inputs, outputs])?;
+    Ok(())
+}
+
 /// The stored row-block hashes of dataset `id`: (block size, hashes), or `None` for a
 /// dataset bound before format 4.
 pub fn row_hashes(conn: &Connection, id: i64) -> Result<Option<(usize, Vec<u64>)>> {
