@@ -154,7 +154,14 @@ impl Names {
         let names = src.names()?;
         let known = |n: &str| names.binary_search_by(|x| x.as_str().cmp(n)).is_ok();
         let listed = || {
-            let shown: Vec<String> = names.iter().take(10).map(|n| format!("{n:?}")).collect();
+            let shown: Vec<String> = names
+                .iter()
+                .take(10)
+                .map(|n| match n.char_indices().nth(60) {
+                    Some((i, _)) => format!("{:?}...", &n[..i]),
+                    None => format!("{n:?}"),
+                })
+                .collect();
             format!(
                 "its datasets and models are named {}{}",
                 shown.join(", "),
@@ -234,9 +241,12 @@ impl Names {
     }
 }
 
-/// `s` quoted for a POSIX shell when it needs it.
+/// `s` quoted for a POSIX shell when it needs it (with control characters escaped, as Rust
+/// writes them, so that no message carries them raw).
 fn shell_word(s: &str) -> String {
-    if !s.is_empty()
+    if s.chars().any(char::is_control) {
+        format!("{s:?}")
+    } else if !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/+%@".contains(&b))
     {

@@ -1461,3 +1461,43 @@ fn cli_a_killed_import_leaves_no_target() {
     );
     assert_eq!(listing(d), ["new.db", "old.db"]);
 }
+
+#[test]
+fn cli_names_with_control_characters_are_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    edited_copy(
+        d,
+        "UPDATE dataset_registry SET name = 'ir' || char(27) || ']0;pwned' || char(7) || 'is'",
+    );
+    let err = cli_fails(d, &["import-legacy", "old.db", "--db", "new.db"]);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(
+        err.contains(
+            "invalid name \"ir\\u{1b}]0;pwned\\u{7}is\": it contains a control character; \
+             choose another name; import it under another name with --rename \
+             \"ir\\u{1b}]0;pwned\\u{7}is\"=NEW, or leave it out with --skip \
+             \"ir\\u{1b}]0;pwned\\u{7}is\""
+        ),
+        "{err}"
+    );
+    assert_eq!(listing(d), ["old.db"]);
+    let out = cli_ok(
+        d,
+        &[
+            "import-legacy",
+            "old.db",
+            "--db",
+            "new.db",
+            "--rename",
+            "ir\u{1b}]0;pwned\u{7}is=iris",
+        ],
+    );
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(
+        out.contains(
+            "dataset ir\\u{1b}]0;pwned\\u{7}is@1 (Python id 1, imported as iris): bound iris@1"
+        ),
+        "{out}"
+    );
+}

@@ -583,6 +583,13 @@ fn import_into_new_file(
             "--db {label}: give the path of a registry file"
         )));
     };
+    if !dir.is_dir() {
+        return Err(Error::InvalidArgument(format!(
+            "--db {label}: its folder {} does not exist; create it or choose another path; \
+             nothing was written",
+            dir.display()
+        )));
+    }
     let prefix = format!("{name}.import-legacy-");
     remove_stale_imports(&dir, &prefix);
     let tmp = dir.join(format!("{prefix}{}.tmp", std::process::id()));
@@ -1217,11 +1224,23 @@ fn legacy_report_text(r: &mlops_lite::legacy::LegacyReport) -> String {
             format!(", imported as {new}")
         }
     };
+    // Names from the Python file are shown with control characters escaped.
+    let shown = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
     for d in &r.datasets {
         let e = &d.dataset;
         let from = format!(
             "dataset {}@{} (Python id {}{})",
-            d.legacy_name,
+            shown(&d.legacy_name),
             d.legacy_version,
             d.legacy_id,
             renamed(&d.legacy_name, &e.name)
@@ -1255,7 +1274,7 @@ fn legacy_report_text(r: &mlops_lite::legacy::LegacyReport) -> String {
         let e = &m.model;
         let from = format!(
             "model {}@{} (Python id {}{})",
-            m.legacy_name,
+            shown(&m.legacy_name),
             e.version,
             e.legacy_id,
             renamed(&m.legacy_name, &e.name)

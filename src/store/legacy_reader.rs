@@ -1,6 +1,15 @@
 //! Reading registries of the Python mlops-lite, strictly read-only: the file is opened with
-//! `mode=ro&immutable=1` and SQLite's defensive settings, its tables are checked against the
-//! ones the Python tool writes, and every value is read leniently and named when it is wrong.
+//! `mode=ro&immutable=1` and SQLite's defensive settings (`SQLITE_DBCONFIG_DEFENSIVE`,
+//! `trusted_schema` off, triggers and views disabled), its tables are checked against the ones
+//! the Python tool writes (a virtual table in their place is refused), and every value is read
+//! leniently and named (table, id, column) when it is wrong.
+//!
+//! Nothing is sized from a number the file claims: datasets are lent one row at a time
+//! ([`PythonRegistry::for_each_dataset`]), the prediction log is streamed one record at a time
+//! ([`PythonRegistry::for_each_record`]: three reads ordered by record id, merged), and only
+//! the calls, models and a few counters per call are held. Rows that cannot be imported
+//! (shared ids, records or values whose call or record is missing) are returned as
+//! [`Skipped`], never dropped silently.
 
 use std::path::Path;
 
