@@ -14,7 +14,7 @@
 //!   columns (8 bytes per float, 16 per integer, 24 plus the text per string): about 2x the
 //!   JSON for floats (measured: a 100 MB dataset of floats imports in 207 MB peak RSS, 909 MB
 //!   before), at most 8x for one-digit numbers, at worst about 40x for a text column of
-//!   one-character values (measured 382 MB for 15 MB of JSON). Content already
+//!   one-character values (measured 377 MB for 10 MB of JSON). Content already
 //!   bound under that name (same md5) is reused and nothing is written; when that
 //!   `name@version` already holds other content, the dataset is bound as the name's next
 //!   version and the report says so. `legacy_datasets` records where each came from;
