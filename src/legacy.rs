@@ -13,7 +13,7 @@
 //!   are read one at a time: memory is the largest dataset's stored JSON plus its typed
 //!   columns (8 bytes per float, 16 per integer, 24 plus the text per string): about 2x the
 //!   JSON for floats (measured: a 100 MB dataset of floats imports in 207 MB peak RSS, 909 MB
-//!   before), at most 8x for one-digit numbers, at worst about 40x for a text column of
+//!   before), 14x for one-digit integers, at worst about 40x for a text column of
 //!   one-character values (measured 377 MB for 10 MB of JSON). Content already
 //!   bound under that name (same md5) is reused and nothing is written; when that
 //!   `name@version` already holds other content, the dataset is bound as the name's next
