@@ -497,7 +497,11 @@ fn import_dataset(
     if d.version < 1 {
         return Err(Error::Corrupt {
             path: src.label().to_string(),
-            reason: format!("{who}: versions start at 1"),
+            reason: format!(
+                "{who}: versions start at 1; leave it out with --skip {}, or fix its version with \
+                 sqlite3; nothing was imported",
+                shell_word(&format!("{}@{}", d.name, d.version))
+            ),
         });
     }
     let data = columns::parse(bytes, &who, (d.size_rows, d.size_cols)).map_err(|e| match e {

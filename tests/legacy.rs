@@ -451,12 +451,36 @@ fn a_value_of_the_wrong_type_is_reported_as_damage() {
     let bytes = reg.to_bytes().unwrap();
     let e = legacy::import_legacy(&old, &mut reg).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Corrupt);
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{} is damaged: dataset_registry id 1: column version holds Text, expected an \
+             integer; nothing was imported: fix the value with sqlite3 and import again; \
+             restore it from a copy (mlops-lite did not change it)",
+            old.display()
+        )
+    );
+    assert_unchanged(&mut reg, &bytes);
+
+    // Version 0: named, with the --skip that gets past it (which works).
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(dir.path(), "UPDATE dataset_registry SET version = 0");
+    let e = legacy::import_legacy(&old, &mut reg).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt);
     assert!(
-        e.to_string()
-            .contains("dataset_registry id 1: column version holds Text, expected an integer"),
+        e.to_string().contains(
+            "dataset_registry id 1 (\"iris\" version 0): versions start at 1; leave it out with \
+             --skip iris@0, or fix its version with sqlite3; nothing was imported"
+        ),
         "{e}"
     );
     assert_unchanged(&mut reg, &bytes);
+    let options = legacy::LegacyOptions {
+        skip: vec!["iris@0".into()],
+        ..Default::default()
+    };
+    let r = legacy::import_legacy_with(&old, &mut reg, &options).unwrap();
+    assert_eq!(r.skipped[0].reason, "left out as asked (--skip iris@0)");
 }
 
 /// Recreates `table` of a copy without its primary key, so that rows can share an id (as

@@ -417,7 +417,8 @@ impl PythonRegistry {
         Error::Corrupt {
             path: self.label.clone(),
             reason: format!(
-                "{table} {}: column {column} holds {:?}, expected {want}",
+                "{table} {}: column {column} holds {:?}, expected {want}; nothing was imported: \
+                 fix the value with sqlite3 and import again",
                 if id == i64::MIN {
                     "row".to_string()
                 } else {
