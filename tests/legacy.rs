@@ -6,9 +6,13 @@
 //!
 //! Every test works on a copy of the fixture and checks that the copy is never changed: same
 //! bytes, same mtime, no `-wal`, `-shm` or `-journal` file beside it. Bad input (missing file,
-//! not SQLite, not a Python registry, a malformed dataset, a dangling log row) fails with a
-//! message naming the problem and leaves the target registry as it was. Also here: the
-//! migration of a format-2 registry to format 3.
+//! not SQLite, not a Python registry, a view or virtual table in its place, a malformed
+//! dataset, a damaged value, a name we refuse) fails with a message naming the Python table,
+//! id and name and saying what to do, and leaves the target registry as it was; a new target
+//! file is not left behind, not even by a killed import (issue 11). Rows that cannot be
+//! imported (shared ids, dangling log rows) are left out and reported exactly; `--rename` and
+//! `--skip` get past names we refuse. Also here: the migration of a format-2 registry to
+//! format 3.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
