@@ -362,6 +362,7 @@ fn defend(conn: &Connection) -> rusqlite::Result<()> {
         (DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false),
         (DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false),
         (DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false),
+        (DbConfig::SQLITE_DBCONFIG_WRITABLE_SCHEMA, false),
     ] {
         conn.set_db_config(setting, on)?;
     }
@@ -931,6 +932,9 @@ mod tests {
             .db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER)
             .unwrap());
         assert!(!c.db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW).unwrap());
+        assert!(!c
+            .db_config(DbConfig::SQLITE_DBCONFIG_WRITABLE_SCHEMA)
+            .unwrap());
         let trusted: i64 = c
             .query_row("PRAGMA trusted_schema", [], |r| r.get(0))
             .unwrap();
