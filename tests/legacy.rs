@@ -6,9 +6,13 @@
 //!
 //! Every test works on a copy of the fixture and checks that the copy is never changed: same
 //! bytes, same mtime, no `-wal`, `-shm` or `-journal` file beside it. Bad input (missing file,
-//! not SQLite, not a Python registry, a malformed dataset, a dangling log row) fails with a
-//! message naming the problem and leaves the target registry as it was. Also here: the
-//! migration of a format-2 registry to format 3.
+//! not SQLite, not a Python registry, a view or virtual table in its place, a malformed
+//! dataset, a damaged value, a name we refuse) fails with a message naming the Python table,
+//! id and name and saying what to do, and leaves the target registry as it was; a new target
+//! file is not left behind, not even by a killed import (issue 11). Rows that cannot be
+//! imported (shared ids, dangling log rows) are left out and reported exactly; `--rename` and
+//! `--skip` get past names we refuse. Also here: the migration of a format-2 registry to
+//! format 3.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -451,32 +455,476 @@ fn a_value_of_the_wrong_type_is_reported_as_damage() {
     let bytes = reg.to_bytes().unwrap();
     let e = legacy::import_legacy(&old, &mut reg).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Corrupt);
-    assert!(
-        e.to_string()
-            .contains("dataset_registry id 1: column version holds Text, expected an integer"),
-        "{e}"
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{} is damaged: dataset_registry id 1: column version holds Text, expected an \
+             integer; nothing was imported: fix the value with sqlite3 and import again; \
+             restore it from a copy (mlops-lite did not change it)",
+            old.display()
+        )
     );
     assert_unchanged(&mut reg, &bytes);
-}
 
-#[test]
-fn a_dangling_log_row_fails_after_datasets_were_written_and_rolls_back() {
+    // Version 0: named, with the --skip that gets past it (which works).
     let dir = tempfile::tempdir().unwrap();
-    let old = edited_copy(
-        dir.path(),
-        "PRAGMA foreign_keys = OFF; UPDATE model_execution_log SET deployable_id = 9",
-    );
-    let mut reg = busy_target();
-    let bytes = reg.to_bytes().unwrap();
+    let old = edited_copy(dir.path(), "UPDATE dataset_registry SET version = 0");
     let e = legacy::import_legacy(&old, &mut reg).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Corrupt);
     assert!(
         e.to_string().contains(
-            "model_execution_log id 1 refers to deployable_registry id 9, which is not in the file"
+            "dataset_registry id 1 (\"iris\" version 0): versions start at 1; leave it out with \
+             --skip iris@0, or fix its version with sqlite3; nothing was imported"
         ),
         "{e}"
     );
     assert_unchanged(&mut reg, &bytes);
+    let options = legacy::LegacyOptions {
+        skip: vec!["iris@0".into()],
+        ..Default::default()
+    };
+    let r = legacy::import_legacy_with(&old, &mut reg, &options).unwrap();
+    assert_eq!(r.skipped[0].reason, "left out as asked (--skip iris@0)");
+}
+
+/// Recreates `table` of a copy without its primary key, so that rows can share an id (as
+/// in a file someone altered).
+fn without_primary_key(table: &str) -> String {
+    format!(
+        "PRAGMA foreign_keys = OFF; CREATE TABLE t_copy AS SELECT * FROM {table}; \
+         DROP TABLE {table}; ALTER TABLE t_copy RENAME TO {table};"
+    )
+}
+
+fn skipped(r: &legacy::LegacyReport) -> Vec<(String, i64, String, String)> {
+    r.skipped
+        .iter()
+        .map(|k| (k.table.clone(), k.id, k.what.clone(), k.reason.clone()))
+        .collect()
+}
+
+fn row(table: &str, id: i64, what: &str, reason: &str) -> (String, i64, String, String) {
+    (table.into(), id, what.into(), reason.into())
+}
+
+#[test]
+fn log_rows_that_cannot_be_imported_are_left_out_and_reported() {
+    // A call whose model is not in the file, a record whose call is not, values whose record
+    // is not.
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(
+        dir.path(),
+        "PRAGMA foreign_keys = OFF;
+         UPDATE model_execution_log SET deployable_id = 9;
+         INSERT INTO execution_items (id, execution_log_id, reference_id) VALUES (10, 77, 'r');
+         INSERT INTO request_items (id, execution_items_id, varname, in_value) VALUES (100, 10, 'x', '1');
+         INSERT INTO response_items (id, execution_items_id, classname, out_value) VALUES (100, 10, 'a', 0.5);
+         INSERT INTO request_items (id, execution_items_id, varname, in_value) VALUES (101, 555, 'x', '1');",
+    );
+    let untouched = file_state(&old);
+    let mut reg = busy_target();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!(
+        skipped(&r),
+        [
+            row(
+                "model_execution_log",
+                1,
+                "",
+                "it refers to deployable_registry id 9, which is not in the file; left out with \
+                 it: 2 records, 8 input values, 6 output values"
+            ),
+            row(
+                "execution_items",
+                10,
+                "",
+                "it refers to model_execution_log id 77, which is not in the file; left out \
+                 with it: 1 input value, 1 output value"
+            ),
+            row(
+                "request_items",
+                101,
+                "",
+                "it refers to execution_items id 555, which is not in the file"
+            ),
+        ]
+    );
+    // Everything else is imported.
+    assert_eq!(
+        (
+            r.after.datasets,
+            r.after.legacy_models,
+            r.after.legacy_calls
+        ),
+        (2, 1, 0)
+    );
+    assert_eq!(r.datasets[0].dataset.md5, IRIS_MD5);
+    assert_eq!(file_state(&old), untouched);
+
+    // The command line lists them, and --json has them.
+    let out = cli_ok(dir.path(), &["import-legacy", "old.db", "--db", "new.db"]);
+    assert!(
+        out.contains(
+            "prediction log: 0 calls with 0 records imported, 0 calls already here
+left out: 3 rows of the Python file (the counts below include them):
+- model_execution_log id 1: it refers to deployable_registry id 9, which is not in the file; left out with it: 2 records, 8 input values, 6 output values
+- execution_items id 10: it refers to model_execution_log id 77, which is not in the file; left out with it: 1 input value, 1 output value
+- request_items id 101: it refers to execution_items id 555, which is not in the file
+
+| what "
+        ),
+        "{out}"
+    );
+    let json: Value = serde_json::from_str(&cli_ok(
+        dir.path(),
+        &["--json", "import-legacy", "old.db", "--db", "j.db"],
+    ))
+    .unwrap();
+    assert_eq!(
+        json["skipped"][2],
+        json!({"table": "request_items", "id": 101, "what": "",
+               "reason": "it refers to execution_items id 555, which is not in the file"})
+    );
+}
+
+#[test]
+fn rows_sharing_an_id_are_all_left_out_and_reported() {
+    let shared = |t: &str| {
+        format!(
+            "2 rows of {t} have this id, so what refers to it is ambiguous (the Python tool \
+             never writes that: the file was altered); all 2 are left out: give each its own \
+             id with sqlite3 and import again"
+        )
+    };
+    // Two datasets with id 1: neither is imported (never one silently), the model trained
+    // on "id 1" is listed without a dataset.
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(
+        dir.path(),
+        &format!(
+            "{} INSERT INTO dataset_registry SELECT 1, 'flowers', 1, description, data, size_cols, \
+             size_rows, 'h2', created_at FROM dataset_registry;",
+            without_primary_key("dataset_registry")
+        ),
+    );
+    let mut reg = busy_target();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!(
+        skipped(&r),
+        [
+            row(
+                "dataset_registry",
+                1,
+                "\"iris\" version 1",
+                &shared("dataset_registry")
+            ),
+            row(
+                "dataset_registry",
+                1,
+                "\"flowers\" version 1",
+                &shared("dataset_registry")
+            ),
+        ]
+    );
+    assert!(r.datasets.is_empty());
+    assert_eq!(r.after.datasets, 1);
+    assert_eq!(r.models[0].model.dataset_id, None);
+    assert_eq!((r.calls_imported, r.records_imported), (1, 2));
+
+    // Two models with id 1: both left out, and the call that refers to id 1 with them.
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(
+        dir.path(),
+        &format!(
+            "{} INSERT INTO deployable_registry SELECT 1, dataset_registry_id, 'other', version, \
+             target, target_mapping, description, estimator_type, estimator_class, deployable, \
+             variables, 'h2', created_at FROM deployable_registry;",
+            without_primary_key("deployable_registry")
+        ),
+    );
+    let mut reg = busy_target();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!(
+        skipped(&r),
+        [
+            row(
+                "deployable_registry",
+                1,
+                "\"testmodel\" version 1",
+                &shared("deployable_registry")
+            ),
+            row(
+                "deployable_registry",
+                1,
+                "\"other\" version 1",
+                &shared("deployable_registry")
+            ),
+            row(
+                "model_execution_log",
+                1,
+                "",
+                "its model (deployable_registry id 1) was left out; left out with it: 2 \
+                 records, 8 input values, 6 output values"
+            ),
+        ]
+    );
+    assert_eq!(
+        (
+            r.after.datasets,
+            r.after.legacy_models,
+            r.after.legacy_calls
+        ),
+        (2, 0, 0)
+    );
+
+    // Two records with id 1: their values cannot be told apart; the call keeps the others.
+    let dir = tempfile::tempdir().unwrap();
+    let old = edited_copy(
+        dir.path(),
+        &format!(
+            "{} UPDATE execution_items SET id = 1; UPDATE request_items SET execution_items_id = 1;
+             UPDATE response_items SET execution_items_id = 1;",
+            without_primary_key("execution_items")
+        ),
+    );
+    let mut reg = busy_target();
+    let r = legacy::import_legacy(&old, &mut reg).unwrap();
+    assert_eq!(
+        skipped(&r),
+        [row(
+            "execution_items",
+            1,
+            "",
+            &format!(
+                "{}; left out with it: 8 input values, 6 output values",
+                shared("execution_items")
+            )
+        )]
+    );
+    assert_eq!((r.calls_imported, r.records_imported), (1, 0));
+}
+
+#[test]
+fn names_we_refuse_say_to_rename_or_skip_and_both_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let old = edited_copy(
+        d,
+        "UPDATE dataset_registry SET name = 'iris@home'; UPDATE deployable_registry SET name = '2024';",
+    );
+    let untouched = file_state(&old);
+    let opts = |rename: &[&str], skip: &[&str]| legacy::LegacyOptions {
+        rename: rename.iter().map(|s| s.to_string()).collect(),
+        skip: skip.iter().map(|s| s.to_string()).collect(),
+    };
+    let mut reg = busy_target();
+    let bytes = reg.to_bytes().unwrap();
+    let e = legacy::import_legacy(&old, &mut reg).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: dataset_registry id 1 (\"iris@home\" version 1): invalid name \"iris@home\": it \
+             contains '@', which separates name and version in references; choose another \
+             name; import it under another name with --rename iris@home=NEW, or leave it out \
+             with --skip iris@home; nothing was imported",
+            old.display()
+        )
+    );
+    assert_unchanged(&mut reg, &bytes);
+    let e =
+        legacy::import_legacy_with(&old, &mut reg, &opts(&["iris@home=iris"], &[])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: deployable_registry id 1 (\"2024\" version 1): invalid name \"2024\": it is only \
+             digits, which would read as an id; choose another name; import it under another \
+             name with --rename 2024=NEW, or leave it out with --skip 2024; nothing was imported",
+            old.display()
+        )
+    );
+    assert_unchanged(&mut reg, &bytes);
+
+    // Renamed: the dataset and the model under their new names, the report keeps the old.
+    let r = legacy::import_legacy_with(
+        &old,
+        &mut reg,
+        &opts(&["iris@home=iris", "2024=model-2024"], &[]),
+    )
+    .unwrap();
+    assert!(r.skipped.is_empty());
+    assert_eq!(
+        (
+            r.datasets[0].legacy_name.as_str(),
+            r.datasets[0].dataset.name.as_str()
+        ),
+        ("iris@home", "iris")
+    );
+    assert_eq!(r.datasets[0].dataset.md5, IRIS_MD5);
+    assert_eq!(
+        (
+            r.models[0].legacy_name.as_str(),
+            r.models[0].model.name.as_str()
+        ),
+        ("2024", "model-2024")
+    );
+    assert_eq!(r.models[0].model.dataset.as_deref(), Some("iris@1"));
+    assert_eq!(r.calls_imported, 1);
+
+    // Skipped: reported, and the log of a skipped model with it.
+    let mut reg = busy_target();
+    let r =
+        legacy::import_legacy_with(&old, &mut reg, &opts(&[], &["iris@home@1", "2024"])).unwrap();
+    assert_eq!(
+        skipped(&r),
+        [
+            row(
+                "dataset_registry",
+                1,
+                "\"iris@home\" version 1",
+                "left out as asked (--skip iris@home@1)"
+            ),
+            row(
+                "deployable_registry",
+                1,
+                "\"2024\" version 1",
+                "left out as asked (--skip 2024)"
+            ),
+            row(
+                "model_execution_log",
+                1,
+                "",
+                "its model (deployable_registry id 1) was left out; left out with it: 2 \
+                 records, 8 input values, 6 output values"
+            ),
+        ]
+    );
+    assert_eq!((r.after.datasets, r.after.legacy_models), (1, 0));
+
+    // Options that match nothing, or a new name we refuse, are refused before anything.
+    let mut reg = busy_target();
+    for (rename, skip, expected) in [
+        (
+            &["nothere=x"][..],
+            &[][..],
+            "--rename \"nothere=x\": no dataset or model has the name before '='; write \
+             --rename OLD=NEW with OLD a name in OLD.DB (its datasets and models are named \
+             \"2024\", \"iris@home\")",
+        ),
+        (
+            &["iris@home"],
+            &[],
+            "--rename \"iris@home\": there is no '='",
+        ),
+        (
+            &["iris@home=a@b"],
+            &[],
+            "--rename \"iris@home=a@b\": invalid name \"a@b\": it contains '@'",
+        ),
+        (
+            &["2024=a", "2024=b"],
+            &[],
+            "--rename names \"2024\" twice; give one new name",
+        ),
+        (
+            &[],
+            &["iris"],
+            "--skip \"iris\": no dataset or model of OLD.DB has this name (or NAME@VERSION); its \
+             datasets and models are named \"2024\", \"iris@home\"",
+        ),
+    ] {
+        let e = legacy::import_legacy_with(&old, &mut reg, &opts(rename, skip)).unwrap_err();
+        let msg = e.to_string().replace(&old.display().to_string(), "OLD.DB");
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{msg}");
+        assert!(msg.starts_with(expected), "{msg}");
+        assert_eq!(reg.list_datasets().unwrap().len(), 1);
+    }
+
+    // The command line: the hint works as written, the output says what was renamed.
+    let err = cli_fails(d, &["import-legacy", "old.db", "--db", "new.db"]);
+    assert!(
+        err.contains("--rename iris@home=NEW, or leave it out with --skip iris@home"),
+        "{err}"
+    );
+    assert!(cli_fails(
+        d,
+        &[
+            "import-legacy",
+            "old.db",
+            "--db",
+            "new.db",
+            "--skip",
+            "nothere"
+        ]
+    )
+    .contains("--skip \"nothere\": no dataset or model of old.db has this name"));
+    assert_eq!(
+        std::fs::read_dir(d).unwrap().count(),
+        1,
+        "no target, no temporary file"
+    );
+    let out = cli_ok(
+        d,
+        &[
+            "import-legacy",
+            "old.db",
+            "--db",
+            "new.db",
+            "--rename",
+            "iris@home=iris",
+            "--rename",
+            "2024=model-2024",
+        ],
+    );
+    assert!(
+        out.contains(&format!(
+            "dataset iris@home@1 (Python id 1, imported as iris): bound iris@1 (id 1): 150 rows \
+             x 5 columns, md5 {IRIS_MD5}, table data_1
+model 2024@1 (Python id 1, imported as model-2024): listed as legacy model 1 on iris@1; not \
+             runnable"
+        )),
+        "{out}"
+    );
+    assert_eq!(file_state(&old), untouched);
+}
+
+#[test]
+fn a_view_or_virtual_table_in_place_of_a_python_table_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let view = edited_copy(
+        dir.path(),
+        "PRAGMA foreign_keys = OFF; ALTER TABLE dataset_registry RENAME TO dr; \
+         CREATE VIEW dataset_registry AS SELECT * FROM dr;",
+    );
+    let e = legacy::inspect_legacy(&view).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotARegistry);
+    assert!(
+        e.to_string().contains("it has no dataset_registry table"),
+        "{e}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let virt = edited_copy(
+        dir.path(),
+        "PRAGMA foreign_keys = OFF; DROP TABLE dataset_registry; \
+         CREATE VIRTUAL TABLE dataset_registry USING fts5(id, name, version, data, hash);",
+    );
+    let untouched = file_state(&virt);
+    let mut reg = busy_target();
+    let bytes = reg.to_bytes().unwrap();
+    let e = legacy::import_legacy(&virt, &mut reg).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotARegistry);
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{} is not an mlops-lite registry: its table dataset_registry is a virtual table \
+             (its rows would be computed by code, not read from the file); the Python \
+             mlops-lite never writes one, so the file was altered and nothing is imported from it",
+            virt.display()
+        )
+    );
+    assert_unchanged(&mut reg, &bytes);
+    assert_eq!(file_state(&virt), untouched);
 }
 
 #[test]
@@ -905,4 +1353,179 @@ fn cli_bad_input_leaves_no_new_registry_and_an_existing_one_unchanged() {
     assert_eq!(now.bytes, mine.bytes);
     assert_eq!(now.siblings, mine.siblings);
     assert_eq!(file_state(&broken).siblings, ["old.db"]);
+}
+
+/// The names of the files in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn cli_a_failure_mid_import_leaves_no_target_and_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The second dataset is malformed: iris was already written (into the temporary file)
+    // when the import fails.
+    edited_copy(
+        d,
+        "INSERT INTO dataset_registry (id, name, version, description, data, size_cols, size_rows, hash, created_at)
+           SELECT 2, 'flowers', 1, '', replace(data, '4.9, 4.7', '4.9,, 4.7'), size_cols, size_rows, 'h2', created_at
+           FROM dataset_registry WHERE id = 1;",
+    );
+    let err = cli_fails(d, &["import-legacy", "old.db", "--db", "new.db"]);
+    assert!(
+        err.starts_with(
+            "error: old.db: dataset_registry id 2 (\"flowers\" version 1): line 1: invalid JSON: "
+        ) && err.ends_with(
+            "; nothing was imported: to import the rest of the file, leave this dataset out \
+             with --skip flowers@1\n"
+        ),
+        "{err}"
+    );
+    assert_eq!(listing(d), ["old.db"]);
+    // As the message says: with --skip the rest is imported, and the skip is reported.
+    let out = cli_ok(
+        d,
+        &[
+            "import-legacy",
+            "old.db",
+            "--db",
+            "new.db",
+            "--skip",
+            "flowers@1",
+        ],
+    );
+    assert!(
+        out.contains(
+            "left out: 1 row of the Python file (the counts below include them):
+- dataset_registry id 2 (\"flowers\" version 1): left out as asked (--skip flowers@1)
+"
+        ),
+        "{out}"
+    );
+    assert_eq!(listing(d), ["new.db", "old.db"]);
+}
+
+#[test]
+fn cli_a_temporary_file_left_by_a_killed_import_is_removed_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    copy_fixture(d);
+    // No process has this id (Linux pids stay below 2^22).
+    let stale = "new.db.import-legacy-999999999.tmp";
+    for f in [
+        stale,
+        &format!("{stale}-wal"),
+        "other.db.import-legacy-999999999.tmp",
+    ] {
+        std::fs::write(d.join(f), b"half an import").unwrap();
+    }
+    cli_ok(d, &["import-legacy", "old.db", "--db", "new.db"]);
+    assert_eq!(
+        listing(d),
+        ["new.db", "old.db", "other.db.import-legacy-999999999.tmp"]
+    );
+}
+
+/// kill -9 in the middle of an import into a new file: no target file; the temporary file
+/// left behind is named after the target and removed by the next import.
+#[cfg(unix)]
+#[test]
+fn cli_a_killed_import_leaves_no_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A dataset of about 30 MB of JSON, so that the import takes a while.
+    let old = copy_fixture(d);
+    {
+        let rows = 600_000;
+        let col: Vec<String> = (0..rows).map(|i| format!("{}.{:05}", i % 97, i)).collect();
+        let col = col.join(", ");
+        let data = format!("{{\"a\": [{col}], \"b\": [{col}], \"c\": [{col}], \"e\": [{col}]}}");
+        let c = rusqlite::Connection::open(&old).unwrap();
+        c.execute(
+            "INSERT INTO dataset_registry (id, name, version, description, data, size_cols, \
+             size_rows, hash, created_at) VALUES (2, 'big', 1, '', ?1, 4, ?2, 'hb', '')",
+            rusqlite::params![data, rows],
+        )
+        .unwrap();
+    }
+    let mut child = Command::new(BIN)
+        .current_dir(d)
+        .env_remove("MLOPS_LITE_DB")
+        .args(["import-legacy", "old.db", "--db", "new.db"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let tmp = format!("new.db.import-legacy-{}.tmp", child.id());
+    // Wait (bounded) until the import has created its temporary file, then kill it.
+    let mut seen = false;
+    for _ in 0..60_000 {
+        if d.join(&tmp).exists() {
+            seen = true;
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(seen, "the import never created {tmp}: {:?}", listing(d));
+    assert!(!d.join("new.db").exists(), "{:?}", listing(d));
+    assert!(listing(d)
+        .iter()
+        .all(|f| f == "old.db" || f.starts_with(&tmp)));
+    // The next import removes what the killed one left and writes the target.
+    cli_ok(
+        d,
+        &["import-legacy", "old.db", "--db", "new.db", "--skip", "big"],
+    );
+    assert_eq!(listing(d), ["new.db", "old.db"]);
+}
+
+#[test]
+fn cli_names_with_control_characters_are_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    edited_copy(
+        d,
+        "UPDATE dataset_registry SET name = 'ir' || char(27) || ']0;pwned' || char(7) || 'is'",
+    );
+    let err = cli_fails(d, &["import-legacy", "old.db", "--db", "new.db"]);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(
+        err.contains(
+            "invalid name \"ir\\u{1b}]0;pwned\\u{7}is\": it contains a control character; \
+             choose another name; import it under another name with --rename \
+             \"ir\\u{1b}]0;pwned\\u{7}is\"=NEW, or leave it out with --skip \
+             \"ir\\u{1b}]0;pwned\\u{7}is\""
+        ),
+        "{err}"
+    );
+    assert_eq!(listing(d), ["old.db"]);
+    let out = cli_ok(
+        d,
+        &[
+            "import-legacy",
+            "old.db",
+            "--db",
+            "new.db",
+            "--rename",
+            "ir\u{1b}]0;pwned\u{7}is=iris",
+        ],
+    );
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(
+        out.contains(
+            "dataset ir\\u{1b}]0;pwned\\u{7}is@1 (Python id 1, imported as iris): bound iris@1"
+        ),
+        "{out}"
+    );
 }

@@ -59,9 +59,20 @@ enum Command {
     Migrate,
     /// Import a registry file of the Python mlops-lite (opened read-only, never changed): its
     /// datasets, its models (listed, not runnable: Python pickles are never loaded) and its log.
+    ///
+    /// A new target file is written under a temporary name beside it and renamed into place
+    /// only when the import has committed: on any failure no target file is left behind.
     ImportLegacy {
         /// The Python tool's registry file.
         old: PathBuf,
+        /// Import the datasets and models named OLD under the name NEW (repeatable): for names
+        /// the Python tool allowed and this one refuses.
+        #[arg(long, value_name = "OLD=NEW")]
+        rename: Vec<String>,
+        /// Leave out the datasets and models named NAME, or only version VERSION of them
+        /// (repeatable); they are reported as skipped.
+        #[arg(long, value_name = "NAME[@VERSION]")]
+        skip: Vec<String>,
     },
     /// Check the registry offline: datasets re-hashed, models loaded, every logged prediction
     /// replayed, lineage; exits 1 when anything does not match.
@@ -542,8 +553,9 @@ fn run(cli: Cli) -> Result<(), Error> {
                 write_out(out, &copy_report_text(&report))?;
             }
         }
-        Command::ImportLegacy { old } => {
-            // The Python file is checked before the target is created or migrated.
+        Command::ImportLegacy { old, rename, skip } => {
+            // The Python file and the names to rename or skip are checked before the target
+            // is created or migrated.
             mlops_lite::legacy::inspect_legacy(&old)?;
             if cli.db.to_str().is_some_and(mlops_lite::store::pg::is_url) {
                 return Err(mlops_lite::legacy::not_on_postgres(
@@ -551,13 +563,16 @@ fn run(cli: Cli) -> Result<(), Error> {
                     &old,
                 ));
             }
-            let existed = cli.db.exists();
-            let report = Registry::open(&cli.db)
-                .and_then(|mut reg| mlops_lite::legacy::import_legacy(&old, &mut reg));
-            if report.is_err() && !existed {
-                remove_db_files(&cli.db);
-            }
-            let report = report?;
+            let options = mlops_lite::legacy::LegacyOptions { rename, skip };
+            mlops_lite::legacy::check_options(&old, &options)?;
+            let report = if cli.db.exists() {
+                // One transaction: on failure the file is unchanged.
+                Registry::open(&cli.db).and_then(|mut reg| {
+                    mlops_lite::legacy::import_legacy_with(&old, &mut reg, &options)
+                })?
+            } else {
+                import_into_new_file(&old, &cli.db, &options)?
+            };
             if cli.json {
                 print_json(out, &report)?;
             } else {
@@ -600,6 +615,109 @@ fn copy_report_text(r: &mlops_lite::copy::CopyReport) -> String {
 
 /// Removes a registry file and its WAL companions (after a failed first bind); nothing for a
 /// PostgreSQL URL.
+/// Imports into a registry file that does not exist yet: into `NAME.import-legacy-PID.tmp`
+/// beside it, renamed to `target` only after the import committed and the file was closed.
+/// On failure the temporary file is removed; one left by a killed run (its process no longer
+/// runs) is removed by the next import into the same target.
+fn import_into_new_file(
+    old: &std::path::Path,
+    target: &std::path::Path,
+    options: &mlops_lite::legacy::LegacyOptions,
+) -> Result<mlops_lite::legacy::LegacyReport, Error> {
+    let label = target.display().to_string();
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Err(Error::InvalidArgument(format!(
+            "--db {label}: give the path of a registry file"
+        )));
+    };
+    if !dir.is_dir() {
+        return Err(Error::InvalidArgument(format!(
+            "--db {label}: its folder {} does not exist; create it or choose another path; \
+             nothing was written",
+            dir.display()
+        )));
+    }
+    let prefix = format!("{name}.import-legacy-");
+    remove_stale_imports(&dir, &prefix);
+    let tmp = dir.join(format!("{prefix}{}.tmp", std::process::id()));
+    let result = Registry::open(&tmp)
+        .and_then(|mut reg| {
+            let report = mlops_lite::legacy::import_legacy_with(old, &mut reg, options);
+            drop(reg); // closed: the write-ahead log is folded into the file
+            report
+        })
+        .and_then(|mut report| {
+            publish(&tmp, target, &label)?;
+            report.target = label.clone();
+            Ok(report)
+        });
+    if result.is_err() {
+        remove_db_files(&tmp);
+    }
+    result
+}
+
+/// Moves the finished file `tmp` to `target`, never over a file that appeared meanwhile.
+fn publish(tmp: &std::path::Path, target: &std::path::Path, label: &str) -> Result<(), Error> {
+    for suffix in ["-wal", "-journal"] {
+        let mut p = tmp.as_os_str().to_owned();
+        p.push(suffix);
+        if std::fs::metadata(&p).is_ok_and(|m| m.len() > 0) {
+            return Err(Error::Io {
+                path: tmp.display().to_string(),
+                source: std::io::Error::other(format!(
+                    "the imported file still has a {suffix} file after it was closed; nothing \
+                     was written to {label}: run the import again"
+                )),
+            });
+        }
+    }
+    // A hard link fails if `target` exists (no clobbering); a rename is the fallback on file
+    // systems without links.
+    match std::fs::hard_link(tmp, target) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::InvalidArgument(format!(
+                "{label} was created by another program during the import; it was left as it \
+                 is and nothing was written to it: run the import again to import into it"
+            )))
+        }
+        Err(_) if !target.exists() => {
+            std::fs::rename(tmp, target).map_err(|e| Error::io(label, e))?;
+        }
+        Err(e) => return Err(Error::io(label, e)),
+    }
+    remove_db_files(tmp);
+    Ok(())
+}
+
+/// Removes `PREFIX<pid>.tmp` files (and their -wal, -shm, -journal) in `dir` left by imports
+/// that were killed: their process no longer runs (checked on Linux; elsewhere they stay).
+fn remove_stale_imports(dir: &std::path::Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(rest) = file.to_str().and_then(|f| f.strip_prefix(prefix)) else {
+            continue;
+        };
+        let Some(Ok(pid)) = rest.strip_suffix(".tmp").map(str::parse::<u32>) else {
+            continue;
+        };
+        let gone = cfg!(target_os = "linux")
+            && pid != std::process::id()
+            && !std::path::Path::new(&format!("/proc/{pid}")).exists();
+        if gone {
+            remove_db_files(&entry.path());
+        }
+    }
+}
+
 fn remove_db_files(db: &std::path::Path) {
     if db.to_str().is_some_and(mlops_lite::store::pg::is_url) {
         return;
@@ -1176,11 +1294,33 @@ fn legacy_report_text(r: &mlops_lite::legacy::LegacyReport) -> String {
         "imported {} (a registry of the Python mlops-lite, opened read-only) into {} in one transaction\n",
         r.source, r.target
     );
+    let renamed = |old: &str, new: &str| {
+        if old == new {
+            String::new()
+        } else {
+            format!(", imported as {new}")
+        }
+    };
+    // Names from the Python file are shown with control characters escaped.
+    let shown = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
     for d in &r.datasets {
         let e = &d.dataset;
         let from = format!(
-            "dataset {}@{} (Python id {})",
-            e.name, d.legacy_version, d.legacy_id
+            "dataset {}@{} (Python id {}{})",
+            shown(&d.legacy_name),
+            d.legacy_version,
+            d.legacy_id,
+            renamed(&d.legacy_name, &e.name)
         );
         s += &match d.outcome {
             DatasetOutcome::AlreadyThere => format!(
@@ -1209,7 +1349,13 @@ fn legacy_report_text(r: &mlops_lite::legacy::LegacyReport) -> String {
     }
     for m in &r.models {
         let e = &m.model;
-        let from = format!("model {}@{} (Python id {})", e.name, e.version, e.legacy_id);
+        let from = format!(
+            "model {}@{} (Python id {}{})",
+            shown(&m.legacy_name),
+            e.version,
+            e.legacy_id,
+            renamed(&m.legacy_name, &e.name)
+        );
         s += &if m.created {
             format!(
                 "{from}: listed as legacy model {}{}; not runnable (Python pickle of {} bytes, md5 {}, never loaded)\n",
@@ -1232,6 +1378,22 @@ fn legacy_report_text(r: &mlops_lite::legacy::LegacyReport) -> String {
         n(r.records_imported, "record"),
         n(r.calls_already_there, "call")
     );
+    if !r.skipped.is_empty() {
+        s.pop();
+        s += &format!(
+            "left out: {} of the Python file (the counts below include them):\n",
+            n(r.skipped.len() as i64, "row")
+        );
+        for k in &r.skipped {
+            let what = if k.what.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", k.what)
+            };
+            s += &format!("- {} id {}{what}: {}\n", k.table, k.id, k.reason);
+        }
+        s.push('\n');
+    }
     let mut t = table::Table::new(&[
         ("what", false),
         ("in the Python file", true),
