@@ -98,7 +98,12 @@ fn a_changed_dataset_value_is_reported() {
         ),
         "{line}"
     );
-    assert!(err.contains("1 check(s) failed"), "{err}");
+    // The model trained on it no longer has a sound training dataset either.
+    assert!(
+        out.contains("its training dataset (id 1) failed its checks"),
+        "{out}"
+    );
+    assert!(err.contains("2 check(s) failed"), "{err}");
     // A value of the wrong type is located by row and column.
     tamper(
         &db,

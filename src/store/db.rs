@@ -200,6 +200,11 @@ impl Db {
     pub fn query_log(&self, filter: &LogFilter) -> Result<Vec<LogRecord>> {
         on!(self, query_log(filter))
     }
+
+    /// See [`super::scan_cells`].
+    pub fn scan_cells(&self, sql: &str, params: &[i64]) -> Result<Vec<Vec<super::Cell>>> {
+        on!(self, scan_cells(sql, params))
+    }
 }
 
 /// One write transaction. Dropped without [`Tx::commit`], it is rolled back.

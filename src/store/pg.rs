@@ -1057,3 +1057,38 @@ mod tests {
         assert_eq!(names[2], "mlops_row");
     }
 }
+
+/// See [`super::scan_cells`]: PostgreSQL columns are typed, so each cell is read by its
+/// column's type.
+pub fn scan_cells(c: &mut Conn, sql: &str, params: &[i64]) -> Result<Vec<Vec<super::Cell>>> {
+    use super::Cell;
+    let args: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+    let rows = c.query(sql, &args)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let mut cells = Vec::with_capacity(r.len());
+        for (i, col) in r.columns().iter().enumerate() {
+            let t = col.type_();
+            let cell = if *t == Type::INT8 {
+                r.try_get::<_, Option<i64>>(i)?.map(Cell::Integer)
+            } else if *t == Type::INT4 {
+                r.try_get::<_, Option<i32>>(i)?.map(|v| Cell::Integer(v.into()))
+            } else if *t == Type::INT2 {
+                r.try_get::<_, Option<i16>>(i)?.map(|v| Cell::Integer(v.into()))
+            } else if *t == Type::BOOL {
+                r.try_get::<_, Option<bool>>(i)?.map(|v| Cell::Integer(v.into()))
+            } else if *t == Type::FLOAT8 {
+                r.try_get::<_, Option<f64>>(i)?.map(Cell::Real)
+            } else if *t == Type::FLOAT4 {
+                r.try_get::<_, Option<f32>>(i)?.map(|v| Cell::Real(v.into()))
+            } else if *t == Type::BYTEA {
+                r.try_get::<_, Option<Vec<u8>>>(i)?.map(Cell::Blob)
+            } else {
+                r.try_get::<_, Option<String>>(i)?.map(Cell::Text)
+            };
+            cells.push(cell.unwrap_or(Cell::Null));
+        }
+        out.push(cells);
+    }
+    Ok(out)
+}
