@@ -344,13 +344,8 @@ fn output_identical(logged: f64, fresh: f64) -> bool {
 fn logged_numbers(v: &serde_json::Value) -> std::result::Result<Vec<f64>, String> {
     let one = |x: &serde_json::Value| match x {
         serde_json::Value::Null => Ok(f64::NAN),
-        serde_json::Value::Number(n) => n
-            .as_f64()
-            .ok_or_else(|| format!("{n} is not a float")),
-        other => Err(format!(
-            "{} is not a number",
-            shown(&other.to_string())
-        )),
+        serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| format!("{n} is not a float")),
+        other => Err(format!("{} is not a number", shown(&other.to_string()))),
     };
     match v {
         serde_json::Value::Array(a) => a.iter().map(one).collect(),
@@ -493,6 +488,27 @@ impl Registry {
                 format!("created_at: {} is not a time", shown(&d.created_at)),
             );
         }
+        // The column metadata's cells first: reading the rows depends on them.
+        let mut stored = Vec::new();
+        for (k, cells) in self
+            .db()
+            .scan_cells(COLUMNS_SQL, &[d.id])?
+            .iter()
+            .enumerate()
+        {
+            let mut c = RowCells::new(
+                "dataset_columns",
+                format!("dataset_id {}, position {k}", d.id),
+                COLUMNS_COLS,
+                cells,
+            );
+            let position = c.int(0);
+            let texts = [c.text(1), c.text(2), c.text(3)];
+            let counts = [c.int(4), c.int(5)];
+            let reals = [c.opt_real(6), c.opt_real(7), c.opt_real(8), c.opt_real(9)];
+            c.finish(report);
+            stored.push((position, texts, counts, reals));
+        }
         let data = match self.db().read_dataset(d, self.label()) {
             Ok(data) => data,
             Err(e) => {
@@ -530,7 +546,6 @@ impl Registry {
 
         // The column metadata, every field of every column.
         let fresh = data.column_info();
-        let stored = self.db().scan_cells(COLUMNS_SQL, &[d.id])?;
         if stored.len() != fresh.len() {
             problem(
                 report,
@@ -543,18 +558,8 @@ impl Registry {
                 ),
             );
         }
-        for (k, (cells, f)) in stored.iter().zip(&fresh).enumerate() {
-            let mut c = RowCells::new(
-                "dataset_columns",
-                format!("dataset_id {}, position {k}", d.id),
-                COLUMNS_COLS,
-                cells,
-            );
-            let position = c.int(0);
-            let texts = [c.text(1), c.text(2), c.text(3)];
-            let counts = [c.int(4), c.int(5)];
-            let reals = [c.opt_real(6), c.opt_real(7), c.opt_real(8), c.opt_real(9)];
-            c.finish(report);
+        for (k, ((position, texts, counts, reals), f)) in stored.into_iter().zip(&fresh).enumerate()
+        {
             let citem = format!("{item}, column {}", shown(&f.column_name));
             let mut diffs = Vec::new();
             if let Some(p) = position.filter(|p| *p != k as i64) {
@@ -722,16 +727,17 @@ impl Registry {
             };
 
             // Every derived column against the artifact.
-            let mut mismatch = |report: &mut VerifyReport, field: &str, col: String, art: String| {
-                ok = false;
-                problem(
-                    report,
-                    "model",
-                    format!(
+            let mut mismatch =
+                |report: &mut VerifyReport, field: &str, col: String, art: String| {
+                    ok = false;
+                    problem(
+                        report,
+                        "model",
+                        format!(
                         "{field}: the column says {col} but the md5-checked artifact says {art}"
                     ),
-                );
-            };
+                    );
+                };
             let art_texts = [&p.target, &p.estimator_class, &p.estimator_type];
             for ((field, col), art) in MODEL_COLS[4..7].iter().zip(&texts).zip(art_texts) {
                 if let Some(col) = col.as_ref().filter(|c| *c != art) {
@@ -759,8 +765,7 @@ impl Registry {
                 );
             }
             let art_versions = [&p.mlops_lite_version, &p.smartcore_version];
-            for ((field, col), art) in MODEL_COLS[14..16].iter().zip(&versions).zip(art_versions)
-            {
+            for ((field, col), art) in MODEL_COLS[14..16].iter().zip(&versions).zip(art_versions) {
                 if let Some(col) = col.as_ref().filter(|c| *c != art) {
                     mismatch(report, field, shown(col), shown(art));
                 }
@@ -865,10 +870,20 @@ impl Registry {
                 );
             }
             if created_at.is_some_and(|t| crate::store::check_time(&t).is_err()) {
-                problem(report, "log", item.clone(), "created_at: it is not a time".into());
+                problem(
+                    report,
+                    "log",
+                    item.clone(),
+                    "created_at: it is not a time".into(),
+                );
             }
             if let Some(l) = latency.filter(|l| *l < 0) {
-                problem(report, "log", item.clone(), format!("latency_us: {l} is negative"));
+                problem(
+                    report,
+                    "log",
+                    item.clone(),
+                    format!("latency_us: {l} is negative"),
+                );
             }
             calls.insert(id, (model_id, n_records));
         }
@@ -884,12 +899,8 @@ impl Registry {
             let (call_id, position) = match (cells.first(), cells.get(1)) {
                 (Some(Cell::Integer(c)), Some(Cell::Integer(p))) => (*c, *p),
                 _ => {
-                    let mut c = RowCells::new(
-                        "prediction_records",
-                        "?".into(),
-                        RECORDS_COLS,
-                        cells,
-                    );
+                    let mut c =
+                        RowCells::new("prediction_records", "?".into(), RECORDS_COLS, cells);
                     c.int(0);
                     c.int(1);
                     c.finish(report);
@@ -902,7 +913,9 @@ impl Registry {
             };
             let expected = seen.entry(call_id).or_default();
             if position != *expected {
-                bad_positions.entry(call_id).or_insert((*expected, position));
+                bad_positions
+                    .entry(call_id)
+                    .or_insert((*expected, position));
             }
             *expected += 1;
             let mut c = RowCells::new(
@@ -1165,4 +1178,50 @@ fn replay(
         proba,
     )
     .map_err(|e| format!("feature {:?} {}", p.signature[e.feature].name, e.message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nan_against_a_number_is_a_difference_never_a_match() {
+        // Replayed NaN against a logged number, and the reverse.
+        for (logged, fresh) in [(0.5, f64::NAN), (f64::NAN, 0.5), (f64::NAN, f64::INFINITY)] {
+            assert_eq!(
+                output_diff(logged, fresh),
+                f64::INFINITY,
+                "{logged} {fresh}"
+            );
+            assert!(!output_identical(logged, fresh), "{logged} {fresh}");
+            assert!(output_diff(logged, fresh) > 1e300);
+        }
+        // Two missing numbers agree; equal infinities agree; others differ by their distance.
+        assert_eq!(output_diff(f64::NAN, -f64::NAN), 0.0);
+        assert!(output_identical(f64::NAN, f64::NAN));
+        assert_eq!(output_diff(f64::INFINITY, f64::INFINITY), 0.0);
+        assert_eq!(output_diff(f64::INFINITY, f64::NEG_INFINITY), f64::INFINITY);
+        assert_eq!(output_diff(0.25, 0.5), 0.25);
+        assert!(!output_identical(0.0, -0.0));
+    }
+
+    #[test]
+    fn logged_outputs_must_be_numbers() {
+        let v = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        assert_eq!(logged_numbers(&v("[0.5,1]")).unwrap(), vec![0.5, 1.0]);
+        assert!(logged_numbers(&v("[null]")).unwrap()[0].is_nan());
+        assert!(logged_numbers(&v("3")).unwrap() == vec![3.0]);
+        let e = logged_numbers(&v("[\"0.5\"]")).unwrap_err();
+        assert!(e.contains("\"\\\"0.5\\\"\" is not a number"), "{e}");
+        assert!(logged_numbers(&v("{\"a\":1}")).is_err());
+    }
+
+    #[test]
+    fn stored_values_in_messages_are_escaped_and_cut() {
+        assert_eq!(shown("a\u{1b}]0;x\u{7}"), "\"a\\u{1b}]0;x\\u{7}\"");
+        let long = "x".repeat(500);
+        assert_eq!(shown(&long).len(), SHOWN_CHARS + 2 + 3);
+        assert_eq!(shown_name("iris"), "iris");
+        assert_eq!(shown_name("a\u{1b}b"), "\"a\\u{1b}b\"");
+    }
 }

@@ -1072,15 +1072,19 @@ pub fn scan_cells(c: &mut Conn, sql: &str, params: &[i64]) -> Result<Vec<Vec<sup
             let cell = if *t == Type::INT8 {
                 r.try_get::<_, Option<i64>>(i)?.map(Cell::Integer)
             } else if *t == Type::INT4 {
-                r.try_get::<_, Option<i32>>(i)?.map(|v| Cell::Integer(v.into()))
+                r.try_get::<_, Option<i32>>(i)?
+                    .map(|v| Cell::Integer(v.into()))
             } else if *t == Type::INT2 {
-                r.try_get::<_, Option<i16>>(i)?.map(|v| Cell::Integer(v.into()))
+                r.try_get::<_, Option<i16>>(i)?
+                    .map(|v| Cell::Integer(v.into()))
             } else if *t == Type::BOOL {
-                r.try_get::<_, Option<bool>>(i)?.map(|v| Cell::Integer(v.into()))
+                r.try_get::<_, Option<bool>>(i)?
+                    .map(|v| Cell::Integer(v.into()))
             } else if *t == Type::FLOAT8 {
                 r.try_get::<_, Option<f64>>(i)?.map(Cell::Real)
             } else if *t == Type::FLOAT4 {
-                r.try_get::<_, Option<f32>>(i)?.map(|v| Cell::Real(v.into()))
+                r.try_get::<_, Option<f32>>(i)?
+                    .map(|v| Cell::Real(v.into()))
             } else if *t == Type::BYTEA {
                 r.try_get::<_, Option<Vec<u8>>>(i)?.map(Cell::Blob)
             } else {
