@@ -168,7 +168,7 @@ fn a_source_whose_artifact_does_not_match_its_md5_is_refused(t: &Target) {
     let dir = tempfile::tempdir().unwrap();
     let mut source = forged_source(
         dir.path(),
-        "UPDATE models SET artifact = CAST(replace(CAST(artifact AS TEXT), '\"seed\":0', '\"seed\":1') AS BLOB)",
+        "UPDATE models SET artifact = CAST(replace(CAST(artifact AS TEXT), '\"target\"', '\"targex\"') AS BLOB)",
     );
     let mut target = Registry::open(&t.db).unwrap();
     let before = snapshot(&target);
