@@ -1,8 +1,13 @@
 //! Offline checks of a shared registry: `verify` re-hashes every dataset and recomputes its
-//! column metadata, re-hashes and loads every model, replays every logged prediction through
-//! its model version and compares the outputs, and checks every model's lineage;
+//! shape, column metadata and row hashes, re-hashes and loads every model and compares every
+//! column a listing shows with what the md5-checked artifact says, checks the log's
+//! completeness (record counts, positions, orphaned records, calls whose model or dataset is
+//! missing), replays every logged prediction through its model version and compares the
+//! outputs (a NaN against a number is a difference), and checks every model's lineage. Every
+//! cell it reads is read as stored and type-checked, so a cell of the wrong type (SQLite keeps
+//! any type in any column) is a problem naming table, row and column, never a stop.
 //! `reproduce` retrains a model from its embedded dataset and stored spec and compares the
-//! artifacts. Both report what differs, naming the row.
+//! artifacts. Both report what differs, naming the row and the field.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -405,6 +410,16 @@ impl Registry {
                 c.text(8),
             );
             let clean = c.finish(report);
+            if let (Some(id), false) = (fields.0, clean) {
+                // Known but unreadable: what names it (models, calls) sees it failed.
+                checked.insert(
+                    id,
+                    CheckedDataset {
+                        md5: fields.7.clone().unwrap_or_default(),
+                        ok: false,
+                    },
+                );
+            }
             let (
                 Some(id),
                 Some(name),

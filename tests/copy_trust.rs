@@ -73,6 +73,54 @@ fn target_text(t: &Target, sql: &str) -> Option<String> {
     }
 }
 
+/// Runs SQL on the target as an attacker with a database client would.
+fn target_exec(t: &Target, sql: &str) {
+    match t.backend {
+        Backend::Sqlite => {
+            let c = rusqlite::Connection::open(&t.db).unwrap();
+            c.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+            c.execute_batch(sql).unwrap();
+        }
+        Backend::Postgres => {
+            let mut c = common::targets::pg_admin();
+            c.batch_execute(&format!(
+                "SET search_path TO \"{}\"; {sql}",
+                t.schema().unwrap()
+            ))
+            .unwrap();
+        }
+    }
+}
+
+fn verify_names_forged_columns_on_either_backend(t: &Target) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut source = forged_source(dir.path(), "SELECT 1");
+    let mut target = Registry::open(&t.db).unwrap();
+    copy(&mut source, &mut target, &whole_with_log()).unwrap();
+    drop(target);
+    target_exec(
+        t,
+        "UPDATE models SET estimator_class = 'KNeighborsClassifier', metrics = '{\"accuracy\":1.0}';
+         UPDATE dataset_columns SET unique_count = 1 WHERE position = 0;
+         DELETE FROM prediction_records WHERE position = 1",
+    );
+    let mut target = Registry::open(&t.db).unwrap();
+    let r = target.verify(1e-12).unwrap();
+    let text: String = r
+        .problems
+        .iter()
+        .map(|p| format!("{} | {} | {}\n", p.check, p.item, p.detail))
+        .collect();
+    for needle in [
+        "model | model m@1 (id 1) | estimator_class: the column says \"KNeighborsClassifier\" but the md5-checked artifact says \"LogisticRegression\"",
+        "model | model m@1 (id 1) | metrics: the column says \"{\\\"accuracy\\\":1.0}\"",
+        "columns | dataset iris@1 (id 1, table data_1), column \"sepal length (cm)\" | unique_count: stored 1, recomputed 35",
+        "log | prediction call 1 | n_records: the call says 2 records, the log holds 1",
+    ] {
+        assert!(text.contains(needle), "{needle}\nnot in:\n{text}");
+    }
+}
+
 fn forged_model_columns_are_rebuilt_from_the_artifact(t: &Target) {
     let dir = tempfile::tempdir().unwrap();
     let mut source = forged_source(
@@ -203,6 +251,7 @@ fn an_incomplete_source_log_is_refused(t: &Target) {
 }
 
 on_both_backends!(
+    verify_names_forged_columns_on_either_backend,
     forged_model_columns_are_rebuilt_from_the_artifact,
     forged_statistics_and_fingerprints_are_not_carried,
     a_source_whose_rows_do_not_match_their_md5_is_refused,
