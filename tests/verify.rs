@@ -430,6 +430,43 @@ fn a_forged_shape_or_row_hash_is_named() {
 }
 
 #[test]
+fn forged_names_and_times_are_named_escaped() {
+    let r = forged("UPDATE datasets SET name = 'ir' || char(27) || ']0;pwned' || char(7) || 'is'");
+    assert_problem(
+        &r,
+        "dataset",
+        "dataset \"ir\\u{1b}]0;pwned\\u{7}is\"@1 (id 1, table data_1)",
+        &["name: invalid name", "control character"],
+    );
+    assert!(
+        !lines(&r).contains('\u{1b}'),
+        "an escape character reached the report: {}",
+        lines(&r)
+    );
+    let r = forged("UPDATE models SET name = '42'");
+    assert_problem(
+        &r,
+        "model",
+        "model \"42\"@1 (id 1)",
+        &["name: invalid name \"42\": it is only digits"],
+    );
+    let r = forged("UPDATE models SET created_at = 'yesterday'");
+    assert_problem(
+        &r,
+        "model",
+        "model testmodel@1 (id 1)",
+        &["created_at: it is not a time"],
+    );
+    let r = forged("UPDATE prediction_calls SET created_at = '2026-13-45'");
+    assert_problem(
+        &r,
+        "log",
+        "prediction call 1",
+        &["created_at: it is not a time"],
+    );
+}
+
+#[test]
 fn an_incomplete_or_orphaned_log_is_named() {
     // A deleted record: the call's count no longer matches.
     let r = forged("DELETE FROM prediction_records WHERE position = 1");

@@ -1020,44 +1020,6 @@ pub fn query_log(c: &mut Conn, filter: &LogFilter) -> Result<Vec<LogRecord>> {
     Ok(all)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::dataset::Column;
-
-    #[test]
-    fn urls_are_redacted_and_split() {
-        assert_eq!(
-            redact("postgres://bob:secret@db.example:5433/reg?schema=x"),
-            "postgres://bob@db.example:5433/reg?schema=x"
-        );
-        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
-        let (base, schema) =
-            split_schema("postgres://u@h/db?schema=team_1&sslmode=disable").unwrap();
-        assert_eq!(base, "postgres://u@h/db?sslmode=disable");
-        assert_eq!(schema.as_deref(), Some("team_1"));
-        assert!(split_schema("postgres://u@h/db?schema=a;drop").is_err());
-        assert!(split_schema("postgres://u@h/db?schema=1a").is_err());
-        assert!(is_url("postgresql://x/y") && !is_url("postgres.db"));
-    }
-
-    #[test]
-    fn long_and_clashing_column_names_get_distinct_postgres_names() {
-        let long = "é".repeat(40); // 80 bytes
-        let data = Dataset::new(vec![
-            Column::new(long.clone(), Values::Float(vec![1.0])),
-            Column::new(format!("{long}x"), Values::Float(vec![2.0])),
-            Column::new("mlops_row", Values::Integer(vec![Some(1)])),
-        ])
-        .unwrap();
-        let (row, names) = physical_columns(&data);
-        assert_eq!(row, "mlops_row_");
-        assert!(names.iter().all(|n| n.len() <= 63));
-        assert_ne!(names[0], names[1]);
-        assert_eq!(names[2], "mlops_row");
-    }
-}
-
 /// See [`super::scan_cells`]: PostgreSQL columns are typed, so each cell is read by its
 /// column's type.
 pub fn scan_cells(c: &mut Conn, sql: &str, params: &[i64]) -> Result<Vec<Vec<super::Cell>>> {
@@ -1095,4 +1057,42 @@ pub fn scan_cells(c: &mut Conn, sql: &str, params: &[i64]) -> Result<Vec<Vec<sup
         out.push(cells);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::Column;
+
+    #[test]
+    fn urls_are_redacted_and_split() {
+        assert_eq!(
+            redact("postgres://bob:secret@db.example:5433/reg?schema=x"),
+            "postgres://bob@db.example:5433/reg?schema=x"
+        );
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+        let (base, schema) =
+            split_schema("postgres://u@h/db?schema=team_1&sslmode=disable").unwrap();
+        assert_eq!(base, "postgres://u@h/db?sslmode=disable");
+        assert_eq!(schema.as_deref(), Some("team_1"));
+        assert!(split_schema("postgres://u@h/db?schema=a;drop").is_err());
+        assert!(split_schema("postgres://u@h/db?schema=1a").is_err());
+        assert!(is_url("postgresql://x/y") && !is_url("postgres.db"));
+    }
+
+    #[test]
+    fn long_and_clashing_column_names_get_distinct_postgres_names() {
+        let long = "é".repeat(40); // 80 bytes
+        let data = Dataset::new(vec![
+            Column::new(long.clone(), Values::Float(vec![1.0])),
+            Column::new(format!("{long}x"), Values::Float(vec![2.0])),
+            Column::new("mlops_row", Values::Integer(vec![Some(1)])),
+        ])
+        .unwrap();
+        let (row, names) = physical_columns(&data);
+        assert_eq!(row, "mlops_row_");
+        assert!(names.iter().all(|n| n.len() <= 63));
+        assert_ne!(names[0], names[1]);
+        assert_eq!(names[2], "mlops_row");
+    }
 }
