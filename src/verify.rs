@@ -66,11 +66,27 @@ pub struct VerifyReport {
     pub lineage: u64,
     /// Lineages that passed.
     pub lineage_ok: u64,
-    /// Every failed check.
+    /// Every failed check, up to [`MAX_PROBLEMS`] (then one more problem says how many were
+    /// not listed).
     pub problems: Vec<Problem>,
+    /// Problems found beyond [`MAX_PROBLEMS`], counted and not listed (a forged file could
+    /// otherwise make the report many times larger than itself).
+    pub problems_not_listed: u64,
 }
 
+/// At most this many problems are listed in a [`VerifyReport`]; more are counted.
+pub const MAX_PROBLEMS: usize = 10_000;
+
 impl VerifyReport {
+    /// Lists a problem, or counts it once [`MAX_PROBLEMS`] are listed.
+    fn add(&mut self, p: Problem) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(p);
+        } else {
+            self.problems_not_listed += 1;
+        }
+    }
+
     /// True when every check passed.
     pub fn is_clean(&self) -> bool {
         self.problems.is_empty()
@@ -296,7 +312,9 @@ impl<'a> RowCells<'a> {
     /// Moves the problems into the report; true when there were none.
     fn finish(self, report: &mut VerifyReport) -> bool {
         let clean = self.problems.is_empty();
-        report.problems.extend(self.problems);
+        for p in self.problems {
+            report.add(p);
+        }
         clean
     }
 }
@@ -380,6 +398,16 @@ impl Registry {
         let datasets = self.verify_datasets(&mut report)?;
         let models = self.verify_models(&mut report, &datasets)?;
         self.verify_log(&mut report, &datasets, &models)?;
+        if report.problems_not_listed > 0 {
+            report.problems.push(Problem {
+                check: "report".into(),
+                item: "verify".into(),
+                detail: format!(
+                    "{} more problems were found and not listed (the first {MAX_PROBLEMS} are)",
+                    report.problems_not_listed
+                ),
+            });
+        }
         Ok(report)
     }
 
@@ -473,7 +501,7 @@ impl Registry {
         );
         let before = report.problems.len();
         let problem = |report: &mut VerifyReport, check: &str, item: String, detail: String| {
-            report.problems.push(Problem {
+            report.add(Problem {
                 check: check.into(),
                 item,
                 detail,
@@ -688,7 +716,7 @@ impl Registry {
                 version.map_or("?".into(), |v| v.to_string())
             );
             let problem = |report: &mut VerifyReport, check: &str, detail: String| {
-                report.problems.push(Problem {
+                report.add(Problem {
                     check: check.into(),
                     item: item.clone(),
                     detail,
@@ -834,7 +862,7 @@ impl Registry {
         models: &BTreeMap<i64, CheckedModel>,
     ) -> Result<()> {
         let problem = |report: &mut VerifyReport, check: &str, item: String, detail: String| {
-            report.problems.push(Problem {
+            report.add(Problem {
                 check: check.into(),
                 item,
                 detail,
@@ -904,13 +932,14 @@ impl Registry {
         }
 
         // Records, grouped by call (they come ordered by call, then position).
-        let records = self.db().scan_cells(RECORDS_SQL, &[])?;
         let mut seen: BTreeMap<i64, i64> = BTreeMap::new();
         let mut orphans: BTreeMap<i64, u64> = BTreeMap::new();
         let mut bad_positions: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
         let mut scratch = Scratch::default();
         let (mut feats, mut proba) = (Vec::new(), Vec::new());
-        for cells in &records {
+        // Streamed: memory holds one record at a time, whatever the log holds.
+        self.db().scan_cells_each(RECORDS_SQL, &[], |cells| {
+            let cells = &cells;
             let (call_id, position) = match (cells.first(), cells.get(1)) {
                 (Some(Cell::Integer(c)), Some(Cell::Integer(p))) => (*c, *p),
                 _ => {
@@ -919,12 +948,12 @@ impl Registry {
                     c.int(0);
                     c.int(1);
                     c.finish(report);
-                    continue;
+                    return Ok(());
                 }
             };
             let Some((model_id, _)) = calls.get(&call_id) else {
                 *orphans.entry(call_id).or_default() += 1;
-                continue;
+                return Ok(());
             };
             let expected = seen.entry(call_id).or_default();
             if position != *expected {
@@ -942,7 +971,7 @@ impl Registry {
             let (_reference, inputs, outputs) = (c.opt_text(2), c.text(3), c.text(4));
             c.finish(report);
             let Some(model) = model_id.and_then(|m| models.get(&m)) else {
-                continue; // The call's problem says why.
+                return Ok(()); // The call's problem says why.
             };
             report.predictions += 1;
             let item = format!(
@@ -957,10 +986,10 @@ impl Registry {
                     item,
                     "its model could not be loaded; see the model problem".into(),
                 );
-                continue;
+                return Ok(());
             };
             let (Some(inputs), Some(outputs)) = (inputs, outputs) else {
-                continue; // The cell problem says why.
+                return Ok(()); // The cell problem says why.
             };
             let parsed = serde_json::from_str::<serde_json::Value>(&inputs)
                 .map_err(|e| format!("inputs: {} is not JSON ({e})", shown(&inputs)))
@@ -972,7 +1001,7 @@ impl Registry {
                 Ok(o) => o,
                 Err(e) => {
                     problem(report, "prediction", item, e);
-                    continue;
+                    return Ok(());
                 }
             };
             let logged = serde_json::from_str::<serde_json::Value>(&outputs)
@@ -982,7 +1011,7 @@ impl Registry {
                 Ok(l) => l,
                 Err(e) => {
                     problem(report, "prediction", item, format!("outputs: {e}"));
-                    continue;
+                    return Ok(());
                 }
             };
             let fresh: Vec<f64> = match &replayed {
@@ -1000,7 +1029,7 @@ impl Registry {
                         fresh.len()
                     ),
                 );
-                continue;
+                return Ok(());
             }
             let diff = logged
                 .iter()
@@ -1030,7 +1059,8 @@ impl Registry {
                     ),
                 );
             }
-        }
+            Ok(())
+        })?;
 
         // Completeness: each call holds exactly n_records records, at positions 0..n.
         for (id, (_, n_records)) in &calls {

@@ -669,3 +669,28 @@ fn a_forged_source_fingerprint_never_passes_other_rows_off_as_the_file() {
         "{out}"
     );
 }
+
+#[test]
+fn the_report_lists_a_bounded_number_of_problems_and_counts_the_rest() {
+    // 10,051 orphaned records, each under its own missing call: one problem each.
+    let r = forged(
+        "WITH RECURSIVE n(i) AS (SELECT 100 UNION ALL SELECT i + 1 FROM n WHERE i < 10150) \
+         INSERT INTO prediction_records SELECT i, 0, NULL, '[]', '[]' FROM n",
+    );
+    let max = mlops_lite::verify::MAX_PROBLEMS;
+    assert_eq!(r.problems.len(), max + 1);
+    assert_eq!(r.problems_not_listed, 10_051 - max as u64);
+    let last = r.problems.last().unwrap();
+    assert_eq!(
+        (last.check.as_str(), last.item.as_str()),
+        ("report", "verify")
+    );
+    assert!(
+        last.detail
+            .contains("51 more problems were found and not listed (the first 10000 are)"),
+        "{}",
+        last.detail
+    );
+    // The genuine log still replays.
+    assert_eq!((r.predictions, r.predictions_ok), (2, 2));
+}

@@ -2116,10 +2116,24 @@ impl Cell {
 /// Runs a fixed `SELECT` (parameters `$1`, `$2`, ... are integers) and returns every cell as
 /// stored. The SQL is the same text on both backends.
 pub fn scan_cells(conn: &Connection, sql: &str, params: &[i64]) -> Result<Vec<Vec<Cell>>> {
+    let mut out = Vec::new();
+    scan_cells_each(conn, sql, params, |row| {
+        out.push(row);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Like [`scan_cells`], one row at a time (memory stays one row, whatever the table holds).
+pub fn scan_cells_each(
+    conn: &Connection,
+    sql: &str,
+    params: &[i64],
+    mut each: impl FnMut(Vec<Cell>) -> Result<()>,
+) -> Result<()> {
     let mut stmt = conn.prepare(sql)?;
     let n = stmt.column_count();
     let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
-    let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let mut cells = Vec::with_capacity(n);
         for i in 0..n {
@@ -2134,7 +2148,7 @@ pub fn scan_cells(conn: &Connection, sql: &str, params: &[i64]) -> Result<Vec<Ve
                 ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
             });
         }
-        out.push(cells);
+        each(cells)?;
     }
-    Ok(out)
+    Ok(())
 }

@@ -1023,11 +1023,27 @@ pub fn query_log(c: &mut Conn, filter: &LogFilter) -> Result<Vec<LogRecord>> {
 /// See [`super::scan_cells`]: PostgreSQL columns are typed, so each cell is read by its
 /// column's type.
 pub fn scan_cells(c: &mut Conn, sql: &str, params: &[i64]) -> Result<Vec<Vec<super::Cell>>> {
+    let mut out = Vec::new();
+    scan_cells_each(c, sql, params, |row| {
+        out.push(row);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// See [`super::scan_cells_each`]: rows are streamed from the server.
+pub fn scan_cells_each(
+    c: &mut Conn,
+    sql: &str,
+    params: &[i64],
+    mut each: impl FnMut(Vec<super::Cell>) -> Result<()>,
+) -> Result<()> {
     use super::Cell;
+    use postgres::fallible_iterator::FallibleIterator;
+    let statement = c.statement(sql)?;
     let args: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-    let rows = c.query(sql, &args)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
+    let mut rows = c.client().query_raw(&statement, args)?;
+    while let Some(r) = rows.next()? {
         let mut cells = Vec::with_capacity(r.len());
         for (i, col) in r.columns().iter().enumerate() {
             let t = col.type_();
@@ -1054,9 +1070,9 @@ pub fn scan_cells(c: &mut Conn, sql: &str, params: &[i64]) -> Result<Vec<Vec<sup
             };
             cells.push(cell.unwrap_or(Cell::Null));
         }
-        out.push(cells);
+        each(cells)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
