@@ -88,6 +88,35 @@ fn refuse(from: &str, what: &str, name: &str, version: i64, e: impl std::fmt::Di
     ))
 }
 
+/// A source item's name and creation time must be ones this registry writes.
+fn check_item(name: &str, created_at: &str) -> Result<()> {
+    crate::registry::check_name(name)?;
+    crate::store::check_time(created_at)
+        .map(|_| ())
+        .map_err(|_| Error::InvalidArgument(format!("its created_at {created_at:?} is not a time")))
+}
+
+/// A source's logged call: a time, and records whose inputs and outputs are JSON.
+fn check_call(call: &LoggedCall) -> Result<()> {
+    if crate::store::check_time(&call.created_at).is_err() {
+        return Err(Error::InvalidArgument(format!(
+            "a logged call's created_at {:?} is not a time",
+            call.created_at
+        )));
+    }
+    for r in &call.records {
+        for (what, text) in [("inputs", &r.inputs), ("outputs", &r.outputs)] {
+            if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+                return Err(Error::InvalidArgument(format!(
+                    "the {what} of record {} of its call logged at {} are not JSON",
+                    r.position, call.created_at
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Copies `selection` from `from` into `to`; see the module docs.
 pub fn copy(from: &mut Registry, to: &mut Registry, selection: &Selection) -> Result<CopyReport> {
     // What to copy, by source id (so versions go in in their order).
@@ -141,7 +170,8 @@ pub fn copy(from: &mut Registry, to: &mut Registry, selection: &Selection) -> Re
         };
         let mut dataset_ids: BTreeMap<i64, i64> = BTreeMap::new();
         for d in datasets.values() {
-            crate::registry::check_name(&d.name).map_err(|e| refuse(&from_label, "dataset", &d.name, d.version, e))?;
+            check_item(&d.name, &d.created_at)
+                .map_err(|e| refuse(&from_label, "dataset", &d.name, d.version, e))?;
             // The source's rows are read and re-hashed first: a source whose rows no longer
             // match their md5 is refused, even when the target already holds that md5.
             let (_, data) = source
@@ -195,7 +225,8 @@ pub fn copy(from: &mut Registry, to: &mut Registry, selection: &Selection) -> Re
             });
         }
         for m in models.values() {
-            crate::registry::check_name(&m.name).map_err(|e| refuse(&from_label, "model", &m.name, m.version, e))?;
+            check_item(&m.name, &m.created_at)
+                .map_err(|e| refuse(&from_label, "model", &m.name, m.version, e))?;
             let Some((p, trained_on)) = pipelines.get(&m.id) else {
                 continue; // Every selected model was loaded above.
             };
@@ -294,6 +325,8 @@ pub fn copy(from: &mut Registry, to: &mut Registry, selection: &Selection) -> Re
                     // the copy would carry the forgery (`verify` on the source names it).
                     let complete = call.n_records == call.records.len() as i64
                         && call.records.iter().enumerate().all(|(i, r)| r.position == i as i64);
+                    check_call(&call)
+                        .map_err(|e| refuse(&from_label, "model", &m.name, m.version, e))?;
                     if !complete {
                         return Err(refuse(
                             &from_label,

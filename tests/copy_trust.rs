@@ -250,7 +250,61 @@ fn an_incomplete_source_log_is_refused(t: &Target) {
     assert_eq!((r.models.len(), r.calls_written), (1, 0));
 }
 
+fn forged_times_names_and_log_json_are_refused(t: &Target) {
+    let cases: &[(&str, &Selection, &[&str])] = &[
+        (
+            "UPDATE models SET created_at = 'yesterday'",
+            &Selection {
+                with_log: false,
+                datasets: Vec::new(),
+                models: Vec::new(),
+            },
+            &[
+                "cannot copy model \"m\"@1 from",
+                "its created_at \"yesterday\" is not a time",
+            ],
+        ),
+        (
+            "UPDATE datasets SET name = 'ir' || char(10) || 'is'",
+            &Selection {
+                with_log: false,
+                datasets: Vec::new(),
+                models: Vec::new(),
+            },
+            &[
+                "cannot copy dataset \"ir\\nis\"@1 from",
+                "control character",
+            ],
+        ),
+        (
+            "UPDATE prediction_records SET outputs = '[0.5,' WHERE position = 1",
+            &Selection {
+                with_log: true,
+                datasets: Vec::new(),
+                models: Vec::new(),
+            },
+            &[
+                "cannot copy model \"m\"@1 from",
+                "the outputs of record 1 of its call logged at",
+                "are not JSON",
+            ],
+        ),
+    ];
+    for (sql, sel, needles) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let mut source = forged_source(dir.path(), sql);
+        let mut target = Registry::open(&t.db).unwrap();
+        let before = snapshot(&target);
+        let e = copy(&mut source, &mut target, sel).unwrap_err().to_string();
+        for n in *needles {
+            assert!(e.contains(n), "{sql}: {n:?} not in {e}");
+        }
+        assert_eq!(snapshot(&target), before, "{sql}");
+    }
+}
+
 on_both_backends!(
+    forged_times_names_and_log_json_are_refused,
     verify_names_forged_columns_on_either_backend,
     forged_model_columns_are_rebuilt_from_the_artifact,
     forged_statistics_and_fingerprints_are_not_carried,
