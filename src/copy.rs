@@ -105,8 +105,11 @@ fn check_call(call: &LoggedCall) -> Result<()> {
         )));
     }
     for r in &call.records {
-        for (what, text) in [("inputs", &r.inputs), ("outputs", &r.outputs)] {
-            if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+        // Outputs are numbers as the log writes them (a non-finite one as `NaN` or `inf`).
+        let inputs_ok = serde_json::from_str::<serde::de::IgnoredAny>(&r.inputs).is_ok();
+        let outputs_ok = crate::verify::logged_outputs(&r.outputs).is_ok();
+        for (what, ok) in [("inputs", inputs_ok), ("outputs", outputs_ok)] {
+            if !ok {
                 return Err(Error::InvalidArgument(format!(
                     "the {what} of record {} of its call logged at {} are not JSON",
                     r.position, call.created_at

@@ -376,6 +376,32 @@ fn logged_numbers(v: &serde_json::Value) -> std::result::Result<Vec<f64>, String
     }
 }
 
+/// A logged outputs text as numbers. The log writes each output in ryu's shortest form, which
+/// for a non-finite output is `NaN`, `inf` or `-inf` (not JSON): those are read too.
+pub(crate) fn logged_outputs(text: &str) -> std::result::Result<Vec<f64>, String> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => logged_numbers(&v),
+        Err(e) => {
+            let t = text.trim();
+            let inner = t
+                .strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'))
+                .unwrap_or(t);
+            inner
+                .split(',')
+                .map(|x| match x.trim() {
+                    "NaN" => Ok(f64::NAN),
+                    "inf" => Ok(f64::INFINITY),
+                    "-inf" => Ok(f64::NEG_INFINITY),
+                    "null" => Ok(f64::NAN),
+                    x => serde_json::from_str::<f64>(x).map_err(|_| ()),
+                })
+                .collect::<std::result::Result<Vec<f64>, ()>>()
+                .map_err(|_| format!("{} is not JSON ({e})", shown(text)))
+        }
+    }
+}
+
 impl Registry {
     /// Checks the whole registry offline; see the module docs. Every cell verify reads is
     /// read as stored and type-checked, so a cell of the wrong type is a problem in the
@@ -1004,9 +1030,7 @@ impl Registry {
                     return Ok(());
                 }
             };
-            let logged = serde_json::from_str::<serde_json::Value>(&outputs)
-                .map_err(|e| format!("{} is not JSON ({e})", shown(&outputs)))
-                .and_then(|v| logged_numbers(&v));
+            let logged = logged_outputs(&outputs);
             let logged = match logged {
                 Ok(l) => l,
                 Err(e) => {
@@ -1248,6 +1272,28 @@ mod tests {
         assert_eq!(output_diff(f64::INFINITY, f64::NEG_INFINITY), f64::INFINITY);
         assert_eq!(output_diff(0.25, 0.5), 0.25);
         assert!(!output_identical(0.0, -0.0));
+    }
+
+    #[test]
+    fn non_finite_outputs_as_the_log_writes_them_are_read() {
+        let v = logged_outputs("[NaN,0.5,inf,-inf]").unwrap();
+        assert!(v[0].is_nan());
+        assert_eq!(&v[1..], &[0.5, f64::INFINITY, f64::NEG_INFINITY]);
+        assert!(logged_outputs("NaN").unwrap()[0].is_nan());
+        assert_eq!(logged_outputs("[0.25]").unwrap(), vec![0.25]);
+        for bad in ["[0.5,", "[nan]", "[\"x\"]", "", "[1,,2]"] {
+            let e = logged_outputs(bad).unwrap_err();
+            assert!(e.contains("is not"), "{bad}: {e}");
+        }
+        // A replayed NaN against a logged NaN matches; against a number it differs.
+        assert_eq!(
+            output_diff(logged_outputs("[NaN]").unwrap()[0], f64::NAN),
+            0.0
+        );
+        assert_eq!(
+            output_diff(logged_outputs("[0.1]").unwrap()[0], f64::NAN),
+            f64::INFINITY
+        );
     }
 
     #[test]

@@ -525,6 +525,15 @@ fn an_incomplete_or_orphaned_log_is_named() {
         &["difference inf"],
     );
     assert!(r.max_abs_diff.is_infinite());
+    // The same with NaN as the log writes a non-finite output (ryu's form, not JSON).
+    let r = forged("UPDATE prediction_records SET outputs = '[NaN,0.4035380399995155,0.0003560633686583898]' WHERE position = 0");
+    assert_eq!(r.predictions_ok, 1, "{}", lines(&r));
+    assert_problem(
+        &r,
+        "prediction",
+        "prediction call 1 position 0 (model testmodel@1)",
+        &["logged outputs \"[NaN,", "difference inf"],
+    );
 }
 
 #[test]
