@@ -283,7 +283,29 @@ impl fmt::Display for Error {
                      writer is done"
                 )
             }
-            Error::Database(e) => write!(f, "database error: {e}"),
+            Error::Database(e) => match e {
+                // A cell of the wrong type: SQLite keeps any value in any column, so a file
+                // edited outside mlops-lite can hold text where a number belongs.
+                rusqlite::Error::InvalidColumnType(_, column, found) => write!(
+                    f,
+                    "a stored cell of column {column:?} holds {found} where another type \
+                     belongs: the file was altered outside mlops-lite; `mlops-lite verify` \
+                     names every such cell by table and row"
+                ),
+                rusqlite::Error::FromSqlConversionFailure(i, found, why) => write!(
+                    f,
+                    "a stored cell (result column {i}, {found}) cannot be read ({why}): the \
+                     file was altered outside mlops-lite; `mlops-lite verify` names every such \
+                     cell by table and row"
+                ),
+                rusqlite::Error::IntegralValueOutOfRange(i, v) => write!(
+                    f,
+                    "a stored integer (result column {i}) is out of range ({v}): the file was \
+                     altered outside mlops-lite; `mlops-lite verify` names every such cell by \
+                     table and row"
+                ),
+                e => write!(f, "database error: {e}"),
+            },
             #[cfg(not(target_arch = "wasm32"))]
             Error::Postgres(e) => {
                 let io = std::error::Error::source(e)

@@ -250,8 +250,12 @@ impl Registry {
     }
 
     /// Reads `input` as `format` and binds it under `name`, like [`Registry::bind_dataset`].
-    /// Re-binding the very same bytes under the same name is recognised from a fast hash of
-    /// the source without parsing it again.
+    ///
+    /// The source's fingerprint (a fast hash of its bytes) is stored as provenance but never
+    /// trusted: a fingerprint in a file can be copied from another dataset with `sqlite3`, and
+    /// nothing stored lets it be recomputed without the source. So the source is always
+    /// parsed, and it is "already there" only when a version of `name` holds content with the
+    /// same md5, recomputed from the parsed rows.
     pub fn bind_dataset_from(
         &mut self,
         input: Input<'_>,
@@ -262,12 +266,6 @@ impl Registry {
     ) -> Result<Bound> {
         check_name(name)?;
         let fingerprint = fingerprint(&input, format)?;
-        if let Some(existing) = self.db.find_dataset_by_fingerprint(name, &fingerprint)? {
-            return Ok(Bound {
-                dataset: existing,
-                created: false,
-            });
-        }
         let data = import::read(input, format, progress)?;
         self.bind(
             &data,
@@ -717,7 +715,7 @@ mod tests {
     }
 
     #[test]
-    fn same_bytes_rebind_uses_fingerprint_and_reformatted_content_dedupes() {
+    fn same_bytes_rebind_and_reformatted_content_dedupe_by_md5() {
         let mut reg = Registry::open_in_memory().unwrap();
         let a = reg
             .bind_dataset_from(csv("x,y\n1,a\n"), Format::Csv, "t", "", &mut |_, _| {})

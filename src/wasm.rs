@@ -82,7 +82,7 @@ export interface Problem { check: string; item: string; detail: string; }
 export interface VerifyReport {
   datasets: number; datasets_ok: number; models: number; models_ok: number;
   predictions: number; predictions_ok: number; predictions_identical: number;
-  max_abs_diff: number; tolerance: number; lineage: number; lineage_ok: number; problems: Problem[];
+  max_abs_diff: number; tolerance: number; lineage: number; lineage_ok: number; problems: Problem[]; problems_not_listed: number;
 }
 /** The report of `reproduce`. */
 export interface ReproduceReport {

@@ -1144,7 +1144,7 @@ fn model_info_text(info: &ModelInfo) -> String {
 fn verify_text(r: &mlops_lite::verify::VerifyReport) -> String {
     let mut s = format!(
         "datasets:    {} of {} match their md5 and column metadata\n\
-         models:      {} of {} load with a matching md5 and a readable format\n\
+         models:      {} of {} load with a matching md5, a readable format and columns that agree with it\n\
          lineage:     {} of {} models have their training dataset with the recorded md5\n\
          predictions: {} of {} logged records reproduced ({} bit for bit; largest difference {:e}, tolerance {:e})\n",
         r.datasets_ok,

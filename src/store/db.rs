@@ -205,6 +205,21 @@ impl Db {
     pub fn query_log(&self, filter: &LogFilter) -> Result<Vec<LogRecord>> {
         on!(self, query_log(filter))
     }
+
+    /// See [`super::scan_cells`].
+    pub fn scan_cells(&self, sql: &str, params: &[i64]) -> Result<Vec<Vec<super::Cell>>> {
+        on!(self, scan_cells(sql, params))
+    }
+
+    /// See [`super::scan_cells_each`].
+    pub fn scan_cells_each(
+        &self,
+        sql: &str,
+        params: &[i64],
+        each: impl FnMut(Vec<super::Cell>) -> Result<()>,
+    ) -> Result<()> {
+        on!(self, scan_cells_each(sql, params, each))
+    }
 }
 
 /// One write transaction. Dropped without [`Tx::commit`], it is rolled back.

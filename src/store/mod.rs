@@ -1633,3 +1633,80 @@ pub fn row_hashes(conn: &Connection, id: i64) -> Result<Option<(usize, Vec<u64>)
         }),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Cells as stored, whatever their column's declared type (`verify`).
+// ---------------------------------------------------------------------------------------------
+
+/// One stored cell as the database holds it. SQLite keeps any type in any column, so a file
+/// edited with `sqlite3` can hold text where a number belongs: `verify` reads cells this way
+/// and reports such a cell instead of stopping on it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// SQL `NULL`.
+    Null,
+    /// An integer (a PostgreSQL boolean reads as 0 or 1).
+    Integer(i64),
+    /// A float.
+    Real(f64),
+    /// UTF-8 text.
+    Text(String),
+    /// Text that is not valid UTF-8.
+    BadText(Vec<u8>),
+    /// Bytes.
+    Blob(Vec<u8>),
+}
+
+impl Cell {
+    /// The cell's storage type, as messages name it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Cell::Null => "NULL",
+            Cell::Integer(_) => "an integer",
+            Cell::Real(_) => "a float",
+            Cell::Text(_) => "text",
+            Cell::BadText(_) => "text that is not UTF-8",
+            Cell::Blob(_) => "a blob",
+        }
+    }
+}
+
+/// Runs a fixed `SELECT` (parameters `$1`, `$2`, ... are integers) and returns every cell as
+/// stored. The SQL is the same text on both backends.
+pub fn scan_cells(conn: &Connection, sql: &str, params: &[i64]) -> Result<Vec<Vec<Cell>>> {
+    let mut out = Vec::new();
+    scan_cells_each(conn, sql, params, |row| {
+        out.push(row);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Like [`scan_cells`], one row at a time (memory stays one row, whatever the table holds).
+pub fn scan_cells_each(
+    conn: &Connection,
+    sql: &str,
+    params: &[i64],
+    mut each: impl FnMut(Vec<Cell>) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare(sql)?;
+    let n = stmt.column_count();
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+    while let Some(r) = rows.next()? {
+        let mut cells = Vec::with_capacity(n);
+        for i in 0..n {
+            cells.push(match r.get_ref(i)? {
+                ValueRef::Null => Cell::Null,
+                ValueRef::Integer(v) => Cell::Integer(v),
+                ValueRef::Real(v) => Cell::Real(v),
+                ValueRef::Text(t) => match std::str::from_utf8(t) {
+                    Ok(s) => Cell::Text(s.to_string()),
+                    Err(_) => Cell::BadText(t.to_vec()),
+                },
+                ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
+            });
+        }
+        each(cells)?;
+    }
+    Ok(())
+}

@@ -1183,6 +1183,61 @@ pub fn query_log(c: &mut Conn, filter: &LogFilter) -> Result<Vec<LogRecord>> {
     Ok(all)
 }
 
+/// See [`super::scan_cells`]: PostgreSQL columns are typed, so each cell is read by its
+/// column's type.
+pub fn scan_cells(c: &mut Conn, sql: &str, params: &[i64]) -> Result<Vec<Vec<super::Cell>>> {
+    let mut out = Vec::new();
+    scan_cells_each(c, sql, params, |row| {
+        out.push(row);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// See [`super::scan_cells_each`]: rows are streamed from the server.
+pub fn scan_cells_each(
+    c: &mut Conn,
+    sql: &str,
+    params: &[i64],
+    mut each: impl FnMut(Vec<super::Cell>) -> Result<()>,
+) -> Result<()> {
+    use super::Cell;
+    use postgres::fallible_iterator::FallibleIterator;
+    let statement = c.statement(sql)?;
+    let args: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+    let mut rows = c.client().query_raw(&statement, args)?;
+    while let Some(r) = rows.next()? {
+        let mut cells = Vec::with_capacity(r.len());
+        for (i, col) in r.columns().iter().enumerate() {
+            let t = col.type_();
+            let cell = if *t == Type::INT8 {
+                r.try_get::<_, Option<i64>>(i)?.map(Cell::Integer)
+            } else if *t == Type::INT4 {
+                r.try_get::<_, Option<i32>>(i)?
+                    .map(|v| Cell::Integer(v.into()))
+            } else if *t == Type::INT2 {
+                r.try_get::<_, Option<i16>>(i)?
+                    .map(|v| Cell::Integer(v.into()))
+            } else if *t == Type::BOOL {
+                r.try_get::<_, Option<bool>>(i)?
+                    .map(|v| Cell::Integer(v.into()))
+            } else if *t == Type::FLOAT8 {
+                r.try_get::<_, Option<f64>>(i)?.map(Cell::Real)
+            } else if *t == Type::FLOAT4 {
+                r.try_get::<_, Option<f32>>(i)?
+                    .map(|v| Cell::Real(v.into()))
+            } else if *t == Type::BYTEA {
+                r.try_get::<_, Option<Vec<u8>>>(i)?.map(Cell::Blob)
+            } else {
+                r.try_get::<_, Option<String>>(i)?.map(Cell::Text)
+            };
+            cells.push(cell.unwrap_or(Cell::Null));
+        }
+        each(cells)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
