@@ -19,9 +19,10 @@
 //! Every failure is collected and printed in one table (file, commands, problem) before the
 //! test fails. `HOSTILE_ONLY=a,b` runs the files whose names contain `a` or `b`;
 //! `HOSTILE_CMDS=verify,copy` the commands whose names contain one of those;
-//! `HOSTILE_CORPUS=DIR` reuses a corpus the script already built; `HOSTILE_THREADS=N` (2).
-//! Linux only (setrlimit through `pre_exec`); needs `sqlite3` on PATH.
-#![cfg(target_os = "linux")]
+//! `HOSTILE_CORPUS=DIR` reuses a corpus the script already built (or builds it there);
+//! `HOSTILE_THREADS=N` (2); `HOSTILE_VERBOSE=1` prints each run's exit code, time and error.
+//! 64-bit Linux only (setrlimit through `pre_exec`, getrusage); needs `sqlite3` on PATH.
+#![cfg(all(target_os = "linux", target_pointer_width = "64"))]
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -49,6 +50,19 @@ struct Rlimit {
 
 extern "C" {
     fn setrlimit(resource: i32, rlim: *const Rlimit) -> i32;
+    /// `struct rusage` on 64-bit Linux: two timevals, then 14 longs (`ru_maxrss` first).
+    fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
+}
+const RUSAGE_CHILDREN: i32 = -1;
+
+/// The largest resident set (MiB) of any command run so far.
+fn children_max_rss_mib() -> i64 {
+    let mut usage = [0i64; 18];
+    // SAFETY: `usage` is as large as `struct rusage` on 64-bit Linux.
+    if unsafe { getrusage(RUSAGE_CHILDREN, &mut usage) } != 0 {
+        return -1;
+    }
+    usage[4] / 1024
 }
 const RLIMIT_FSIZE: i32 = 1;
 const RLIMIT_AS: i32 = 9;
@@ -450,7 +464,8 @@ fn check(e: &Entry, cmd: &Cmd, inputs: &Path, timeout: Duration) -> Vec<String> 
             ));
         }
         let now = siblings(&db);
-        if now != before_siblings {
+        // A killed process cannot clean up its -wal and -shm: the kill is the problem shown.
+        if now != before_siblings && !o.timed_out && o.signal.is_none() {
             p(format!("{why} left {:?} beside the file", now));
         }
     }
@@ -657,6 +672,10 @@ fn hostile_files_are_refused_reported_or_safe_in_every_command() {
         }
     });
     let results = results.into_inner().unwrap();
+    eprintln!(
+        "largest resident set of any command: {} MiB",
+        children_max_rss_mib()
+    );
 
     // One line per (file, problem), with the commands that showed it.
     let mut table: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
