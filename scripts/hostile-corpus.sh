@@ -266,27 +266,27 @@ rec analyze-stats unknown safe - iris-lr "sqlite_stat1 added by ANALYZE, with fo
 # ---------------------------------------------------------------- numbers used as sizes
 begin size-rows-huge
 sql "UPDATE datasets SET size_rows = 1000000000000000 WHERE name = 'iris'"
-rec size-rows-huge size reported size_rows iris-lr "iris's size_rows forged to 10^15"
+rec size-rows-huge size reported "size_rows|rows&iris" iris-lr "iris's size_rows forged to 10^15"
 
 begin size-rows-max
 sql "UPDATE datasets SET size_rows = 9223372036854775807 WHERE name = 'iris'"
-rec size-rows-max size reported size_rows iris-lr "iris's size_rows forged to the largest 64-bit integer"
+rec size-rows-max size reported "size_rows|rows&iris" iris-lr "iris's size_rows forged to the largest 64-bit integer"
 
 begin size-rows-negative
 sql "PRAGMA ignore_check_constraints=ON; UPDATE datasets SET size_rows = -5 WHERE name = 'iris'"
-rec size-rows-negative size reported size_rows iris-lr "iris's size_rows forged to -5 (CHECK bypassed)"
+rec size-rows-negative size reported "size_rows|rows&iris" iris-lr "iris's size_rows forged to -5 (CHECK bypassed)"
 
 begin size-rows-text
 sql "PRAGMA ignore_check_constraints=ON; UPDATE datasets SET size_rows = 'many' WHERE name = 'iris'"
-rec size-rows-text cell-type reported size_rows iris-lr "iris's size_rows forged to the text 'many'"
+rec size-rows-text cell-type reported "size_rows|rows&iris" iris-lr "iris's size_rows forged to the text 'many'"
 
 begin size-cols-huge
 sql "UPDATE datasets SET size_cols = 1000000000000000 WHERE name = 'iris'"
-rec size-cols-huge size reported size_cols iris-lr "iris's size_cols forged to 10^15"
+rec size-cols-huge size reported "size_cols|columns&iris" iris-lr "iris's size_cols forged to 10^15"
 
 begin size-cols-zero
 sql "PRAGMA ignore_check_constraints=ON; UPDATE datasets SET size_cols = 0 WHERE name = 'iris'"
-rec size-cols-zero size reported size_cols iris-lr "iris's size_cols forged to 0 (CHECK bypassed)"
+rec size-cols-zero size reported "size_cols|columns&iris" iris-lr "iris's size_cols forged to 0 (CHECK bypassed)"
 
 begin column-row-deleted
 sql "DELETE FROM dataset_columns WHERE dataset_id = 1 AND position = 4"
@@ -327,15 +327,15 @@ rec version-max size safe - iris-lr "iris-tree and small at the largest version:
 # ---------------------------------------------------------------- the prediction log
 begin log-n-records-forged
 sql "UPDATE prediction_calls SET n_records = 5 WHERE id = 1"
-rec log-n-records-forged log reported n_records iris-lr "call 1's n_records forged from 3 to 5"
+rec log-n-records-forged log reported "n_records|call 1" iris-lr "call 1's n_records forged from 3 to 5"
 
 begin log-n-records-huge
 sql "UPDATE prediction_calls SET n_records = 1000000000000000 WHERE id = 1"
-rec log-n-records-huge log reported n_records iris-lr "call 1's n_records forged to 10^15"
+rec log-n-records-huge log reported "n_records|call 1" iris-lr "call 1's n_records forged to 10^15"
 
 begin log-n-records-text
 sql "PRAGMA ignore_check_constraints=ON; UPDATE prediction_calls SET n_records = 'three' WHERE id = 1"
-rec log-n-records-text cell-type reported n_records iris-lr "call 1's n_records forged to the text 'three'"
+rec log-n-records-text cell-type reported "n_records|call 1" iris-lr "call 1's n_records forged to the text 'three'"
 
 begin log-record-deleted
 sql "DELETE FROM prediction_records WHERE call_id = 1 AND position = 1"

@@ -380,7 +380,7 @@ fn first_line(text: &[u8]) -> String {
 }
 
 /// Runs one command on a fresh copy of one file; returns the problems found.
-fn check(e: &Entry, cmd: &Cmd, inputs: &Path, timeout: Duration) -> Vec<String> {
+fn check(e: &Entry, cmd: &Cmd, inputs: &Path, timeout: Duration) -> (Vec<String>, f64) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("reg.db");
     std::fs::write(&db, &e.bytes).expect("copy the corpus file");
@@ -476,7 +476,7 @@ fn check(e: &Entry, cmd: &Cmd, inputs: &Path, timeout: Duration) -> Vec<String> 
         "refused" => {
             if o.code == Some(0) {
                 p("opened: a refused file must be refused".to_string());
-            } else if !needle_found(&stderr, &e.needle) {
+            } else if !needle_found(&format!("{stdout}\n{stderr}"), &e.needle) {
                 p(format!(
                     "refusal does not name `{}`: {}",
                     e.needle,
@@ -516,7 +516,7 @@ fn check(e: &Entry, cmd: &Cmd, inputs: &Path, timeout: Duration) -> Vec<String> 
             first_line(&o.stderr)
         );
     }
-    problems
+    (problems, o.seconds)
 }
 
 fn read_all(path: &Path) -> Vec<u8> {
@@ -660,20 +660,31 @@ fn hostile_files_are_refused_reported_or_safe_in_every_command() {
     );
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, usize, String)>> = Mutex::new(Vec::new());
+    let times: Mutex<Vec<(f64, usize, usize)>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&(f, c)) = jobs.get(i) else { break };
-                for problem in check(&entries[f], cmds[c], &inputs, timeout) {
+                let (problems, seconds) = check(&entries[f], cmds[c], &inputs, timeout);
+                times.lock().unwrap().push((seconds, f, c));
+                for problem in problems {
                     results.lock().unwrap().push((f, c, problem));
                 }
             });
         }
     });
     let results = results.into_inner().unwrap();
+    let mut times = times.into_inner().unwrap();
+    times.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let slowest: Vec<String> = times
+        .iter()
+        .take(5)
+        .map(|(t, f, c)| format!("{} / {} {t:.1} s", entries[*f].file, cmds[*c].name))
+        .collect();
+    eprintln!("slowest runs: {}", slowest.join(", "));
     eprintln!(
-        "largest resident set of any command: {} MiB",
+        "largest resident set of any child process (the corpus build included): {} MiB",
         children_max_rss_mib()
     );
 
@@ -721,13 +732,17 @@ fn hostile_files_are_refused_reported_or_safe_in_every_command() {
         .filter(|e| files_failing.contains(e.file.as_str()))
         .map(|e| format!("- {} ({}): {}", e.file, e.expected, e.what))
         .collect();
+    let saved = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-report.md");
+    let _ = std::fs::write(&saved, &report);
     panic!(
-        "{} problems in {} of {} runs, {} of {} files:\n\n{report}\nThe failing files:\n{}\n",
+        "{} problems in {} of {} runs, {} of {} files (table also in {}):\n\n{report}\n\
+         The failing files:\n{}\n",
         rows.len(),
         results.len(),
         jobs.len(),
         files_failing.len(),
         entries.len(),
+        saved.display(),
         whats.join("\n")
     );
 }
