@@ -14,7 +14,9 @@
 //!   read-only command, every failed command and every command on a refused file;
 //! - `refused` files: every command fails naming the offending object; `reported` files:
 //!   `verify` exits 1 naming the forged field; `clean` files: every command succeeds;
-//! - `log export --format csv` writes no formula-leading cell (`=`, `+`, `-`, `@`, tab, CR).
+//! - `log export --format csv` writes no formula-leading cell (`=`, `+`, `-`, `@`, tab, CR);
+//! - `copy`: a failed copy leaves no target; a copy that succeeded passes `verify` (a forged
+//!   column or log is not carried over silently).
 //!
 //! Every failure is collected and printed in one table (file, commands, problem) before the
 //! test fails. `HOSTILE_ONLY=a,b` runs the files whose names contain `a` or `b`;
@@ -202,9 +204,9 @@ fn read_bounded(path: &Path) -> Vec<u8> {
 }
 
 /// Runs the binary in `dir` with the bounds; output goes to files in `dir`.
-fn run_bounded(dir: &Path, args: &[String], timeout: Duration) -> Outcome {
-    let out_path = dir.join("stdout.txt");
-    let err_path = dir.join("stderr.txt");
+fn run_bounded(dir: &Path, tag: &str, args: &[String], timeout: Duration) -> Outcome {
+    let out_path = dir.join(format!("{tag}.stdout"));
+    let err_path = dir.join(format!("{tag}.stderr"));
     let mut cmd = Command::new(BIN);
     cmd.args(args)
         .current_dir(dir)
@@ -385,7 +387,7 @@ fn check(e: &Entry, cmd: &Cmd, inputs: &Path, timeout: Duration) -> (Vec<String>
     let db = dir.path().join("reg.db");
     std::fs::write(&db, &e.bytes).expect("copy the corpus file");
     let before_siblings = siblings(&db);
-    let o = run_bounded(dir.path(), &args(cmd, e, inputs), timeout);
+    let o = run_bounded(dir.path(), "run", &args(cmd, e, inputs), timeout);
     let mut problems = Vec::new();
     let mut p = |s: String| problems.push(s);
 
@@ -471,6 +473,24 @@ fn check(e: &Entry, cmd: &Cmd, inputs: &Path, timeout: Duration) -> (Vec<String>
     }
     if cmd.name == "copy" && failed && dir.path().join("copy.db").exists() {
         p("a failed copy left its target copy.db behind".to_string());
+    }
+    // What copy writes is rebuilt from verified artifacts and rows, never a forgery carried
+    // over: a copy that succeeded verifies.
+    if cmd.name == "copy" && o.code == Some(0) {
+        let v = run_bounded(
+            dir.path(),
+            "verify-copy",
+            &["--db", "copy.db", "verify"].map(String::from),
+            timeout,
+        );
+        if v.code != Some(0) {
+            let out = String::from_utf8_lossy(&v.stdout).into_owned();
+            p(format!(
+                "copy succeeded but the copy does not verify (exit {:?}): {}",
+                v.code,
+                verify_problem(&out, &v.stderr)
+            ));
+        }
     }
     match e.expected.as_str() {
         "refused" => {
