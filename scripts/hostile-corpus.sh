@@ -324,6 +324,10 @@ begin version-max
 sql "UPDATE models SET version = 9223372036854775807 WHERE name = 'iris-tree'; UPDATE datasets SET version = 9223372036854775807 WHERE name = 'small'"
 rec version-max size safe - iris-lr "iris-tree and small at the largest version: the next one overflows"
 
+begin columns-many
+sql "INSERT INTO dataset_columns (dataset_id, position, column_name, original_dtype, converted_dtype, null_count, unique_count) WITH RECURSIVE n(i) AS (SELECT 5 UNION ALL SELECT i + 1 FROM n WHERE i < 100004) SELECT 1, i, 'hostile column ' || i, 'float64', 'Float64', 0, 1 FROM n"
+rec columns-many size reported "iris" iris-lr "100,000 extra dataset_columns rows claimed for iris (its table has 5 columns)"
+
 # ---------------------------------------------------------------- the prediction log
 begin log-n-records-forged
 sql "UPDATE prediction_calls SET n_records = 5 WHERE id = 1"
@@ -458,6 +462,18 @@ rec cell-blob-in-text cell-type reported "target|iris" iris-lr "a blob in a TEXT
 begin cell-invalid-utf8
 sql "UPDATE datasets SET description = CAST(X'C328FFFE' AS TEXT) WHERE name = 'iris'; UPDATE models SET description = CAST(X'80' AS TEXT) WHERE name = 'iris-lr'"
 rec cell-invalid-utf8 cell-type safe - iris-lr "descriptions that are not valid UTF-8"
+
+begin artifact-as-text
+sql "UPDATE models SET artifact = CAST(artifact AS TEXT) WHERE name = 'iris-lr'"
+rec artifact-as-text cell-type safe - iris-lr "iris-lr's artifact stored as TEXT instead of a BLOB (same bytes)"
+
+begin created-at-garbage
+sql "UPDATE prediction_calls SET created_at = CASE id WHEN 1 THEN '9999-99-99 99:99:99' WHEN 2 THEN '' ELSE X'FF' END; UPDATE datasets SET created_at = 'yesterday' WHERE name = 'iris'"
+rec created-at-garbage cell-type safe - iris-lr "timestamps that are not timestamps (an impossible date, empty, a blob)"
+
+begin reference-id-huge
+sql "UPDATE prediction_records SET reference_id = (WITH RECURSIVE n(i, s) AS (SELECT 0, 'r' UNION ALL SELECT i + 1, s || s FROM n WHERE i < 20) SELECT s FROM n WHERE i = 20) WHERE call_id = 1 AND position = 0"
+rec reference-id-huge name safe - iris-lr "a logged reference id of 1 MiB"
 
 # ---------------------------------------------------------------- fingerprints
 begin fingerprint-copied
