@@ -14,7 +14,8 @@
 #   (every command succeeds and `verify` passes: the control files);
 # - needle: what the refusal (refused) or verify's output (reported) must contain, case
 #   insensitively: alternatives separated by `|`, each one a list of words joined by `&`
-#   that must all appear; `-` for none;
+#   that must all appear; `-` for none; `{file}` is the name the file was opened by (the
+#   CLI's --db path; bytes given to the npm package have no name, so it is not checked there);
 # - model: the model reference commands use on this file;
 # - what: what the attacker did.
 #
@@ -562,15 +563,15 @@ rec meta-forged format safe - iris-lr "mlops_meta's format and written_by rows f
 
 begin header-page-size
 printf '\003\350' | dd of="$cur" bs=1 seek=16 conv=notrunc status=none
-rec header-page-size corrupt refused "reg.db" iris-lr "the header's page size set to 1000 (not a power of two)"
+rec header-page-size corrupt refused "{file}" iris-lr "the header's page size set to 1000 (not a power of two)"
 
 begin truncated
 truncate -s "$(($(stat -c %s "$cur") / 2))" "$cur"
-rec truncated corrupt refused "reg.db" iris-lr "the file cut in half"
+rec truncated corrupt refused "{file}" iris-lr "the file cut in half"
 
 begin not-sqlite
 head -c 8192 /dev/zero | tr '\0' 'H' >"$cur"
-rec not-sqlite corrupt refused "reg.db" iris-lr "8 KiB of text, not SQLite"
+rec not-sqlite corrupt refused "{file}" iris-lr "8 KiB of text, not SQLite"
 
 begin corrupt-page
 page=$(sqlite3 "$cur" "SELECT rootpage FROM sqlite_schema WHERE name = 'data_1'")

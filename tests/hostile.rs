@@ -323,6 +323,8 @@ fn control_char(text: &[u8]) -> Option<String> {
 /// list of words joined by `&` that must all appear (case-insensitively).
 fn needle_found(text: &str, needle: &str) -> bool {
     let text = text.to_lowercase();
+    // The corpus file is always run as `reg.db`.
+    let needle = needle.replace("{file}", "reg.db");
     needle
         .split('|')
         .any(|alt| alt.split('&').all(|w| text.contains(&w.to_lowercase())))
@@ -790,6 +792,10 @@ fn the_checks_detect_what_they_look_for() {
     ));
     assert!(needle_found("view data_1", "data_1&view|other"));
     assert!(!needle_found("table data_1", "data_1&view"));
+    assert!(needle_found(
+        "error: reg.db is not a SQLite database",
+        "{file}"
+    ));
     assert_eq!(formula_cells(b"a,b\n1,-2.5\n'=x,y\n"), Vec::<String>::new());
     assert_eq!(formula_cells(b"a,b\n=cmd,@x\n"), vec!["=cmd", "@x"]);
     let mut b = vec![0u8; 100];

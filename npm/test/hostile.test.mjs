@@ -96,6 +96,8 @@ function isTrap(err) {
 
 /** Whether `text` satisfies the manifest's needle (`|` alternatives of `&`-joined words). */
 function needleFound(text, needle) {
+  // Bytes have no file name: a refusal naming `{file}` is checked for its being an Error only.
+  if (needle === "{file}") return true;
   const t = text.toLowerCase();
   return needle.split("|").some((alt) => alt.split("&").every((w) => t.includes(w.toLowerCase())));
 }
