@@ -327,7 +327,7 @@ rec version-max size safe - iris-lr "iris-tree and small at the largest version:
 
 begin columns-many
 sql "INSERT INTO dataset_columns (dataset_id, position, column_name, original_dtype, converted_dtype, null_count, unique_count) WITH RECURSIVE n(i) AS (SELECT 5 UNION ALL SELECT i + 1 FROM n WHERE i < 100004) SELECT 1, i, 'hostile column ' || i, 'float64', 'Float64', 0, 1 FROM n"
-rec columns-many size reported "iris" iris-lr "100,000 extra dataset_columns rows claimed for iris (its table has 5 columns)"
+rec columns-many size refused "iris" iris-lr "100,000 extra dataset_columns rows claimed for iris (its table has 5 columns)"
 
 # ---------------------------------------------------------------- the prediction log
 begin log-n-records-forged
@@ -479,7 +479,7 @@ rec reference-id-huge name safe - iris-lr "a logged reference id of 1 MiB"
 # ---------------------------------------------------------------- fingerprints
 begin fingerprint-copied
 sql "UPDATE datasets SET source_fingerprint = (SELECT source_fingerprint FROM datasets WHERE name = 'small'), source_format = 'csv' WHERE name = 'flowers'"
-rec fingerprint-copied fingerprint reported "fingerprint" iris-lr "flowers' source_fingerprint copied from small: adding small.csv as flowers would say it is already there"
+rec fingerprint-copied fingerprint safe - iris-lr "flowers' source_fingerprint copied from small: harmless, fingerprints are provenance only (a bind always parses and compares content md5s; tests/verify.rs tries the attack)"
 
 # ---------------------------------------------------------------- terminal escapes and odd text
 begin esc-description
@@ -530,15 +530,15 @@ rec name-rules-broken name safe - iris-lr "names our rules refuse: all digits, a
 # ---------------------------------------------------------------- SQL injection through names
 begin data-table-injection
 sql "UPDATE datasets SET data_table = 'data_1\" WHERE 0 UNION ALL SELECT 1, 2, 3, 4, ''HOSTILE'' || ''-MARK-injection'' FROM mlops_meta --' WHERE name = 'iris'"
-rec data-table-injection injection reported data_table iris-lr "iris's data_table is SQL that closes the quoted identifier and reads mlops_meta"
+rec data-table-injection injection refused data_table iris-lr "iris's data_table is SQL that closes the quoted identifier and reads mlops_meta"
 
 begin data-table-ours
 sql "UPDATE datasets SET data_table = 'models' WHERE name = 'small'"
-rec data-table-ours injection reported data_table iris-lr "small's data_table pointing at the models table"
+rec data-table-ours injection refused data_table iris-lr "small's data_table pointing at the models table"
 
 begin column-name-quote
 sql "ALTER TABLE data_2 RENAME COLUMN x TO 'x\"\" FROM sqlite_schema --'; UPDATE dataset_columns SET column_name = 'x\" FROM sqlite_schema --' WHERE dataset_id = 2 AND position = 0"
-rec column-name-quote injection reported "small" iris-lr "a column of small renamed (table and metadata) to a name with a double quote and SQL"
+rec column-name-quote injection refused "small" iris-lr "a column of small renamed (table and metadata) to a name with a double quote and SQL"
 
 # ---------------------------------------------------------------- formats and damaged files
 begin older-format

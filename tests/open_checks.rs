@@ -147,11 +147,12 @@ fn unknown_tables_indexes_and_columns_are_refused() {
         ),
         (
             "CREATE TABLE canary (x); ALTER TABLE models ADD COLUMN note TEXT",
-            "table \"models\"",
+            "table \"models\" is not defined as registry format 4 defines it: unknown column \"note\"",
         ),
         (
             "CREATE TABLE canary (x); ALTER TABLE data_1 ADD COLUMN extra REAL",
-            "table \"data_1\"",
+            "table \"data_1\" (dataset \"iris\"@1 (id 1)) does not have the columns its dataset \
+             records in dataset_columns: unknown column \"extra\"",
         ),
         (
             "CREATE VIRTUAL TABLE canary USING fts5(x)",
@@ -175,7 +176,10 @@ fn a_dataset_row_pointing_at_another_table_is_refused() {
         &t.db,
         "CREATE TABLE canary (x); UPDATE datasets SET data_table = 'models' WHERE id = 1",
     );
-    refused_everywhere(&t, "datasets row 1 names its rows' table \"models\"");
+    refused_everywhere(
+        &t,
+        "dataset \"iris\"@1 (id 1): its data_table names table \"models\" where \"data_1\" should be",
+    );
 }
 
 #[test]

@@ -413,7 +413,10 @@ fn every_forged_column_statistic_is_named() {
         "UPDATE dataset_columns SET converted_dtype = 'string' {w}"
     ));
     assert!(
-        e.contains("table \"data_1\" does not have the columns its dataset records"),
+        e.contains(
+            "table \"data_1\" (dataset \"iris\"@1 (id 1)) does not have the columns its dataset \
+             records in dataset_columns: a column's type, constraint or default differs"
+        ),
         "{e}"
     );
 }
@@ -440,7 +443,9 @@ fn a_forged_shape_or_row_hash_is_named() {
     // A row that names another table: refused when opened.
     let e = refused("UPDATE datasets SET data_table = 'data_7'");
     assert!(
-        e.contains("datasets row 1 names its rows' table \"data_7\" where \"data_1\" should be"),
+        e.contains(
+            "dataset \"iris\"@1 (id 1): its data_table names table \"data_7\" where \"data_1\" should be"
+        ),
         "{e}"
     );
 }

@@ -73,19 +73,29 @@ impl Object {
     }
 }
 
+/// One format's objects by name, and the column names of its tables.
+type Format = (BTreeMap<String, Object>, BTreeMap<String, Vec<String>>);
+
 /// The objects each format version defines, built once by applying the migrations to an
 /// empty in-memory database: index `v - 1` holds format `v`'s objects by name.
-fn expected() -> Result<&'static [BTreeMap<String, Object>]> {
-    static EXPECTED: OnceLock<std::result::Result<Vec<BTreeMap<String, Object>>, String>> =
-        OnceLock::new();
+fn expected() -> Result<&'static [Format]> {
+    static EXPECTED: OnceLock<std::result::Result<Vec<Format>, String>> = OnceLock::new();
     let built = EXPECTED.get_or_init(|| {
-        let build = || -> Result<Vec<BTreeMap<String, Object>>> {
+        let build = || -> Result<Vec<Format>> {
             let conn = Connection::open_in_memory()?;
             let mut all = Vec::with_capacity(MIGRATIONS.len());
             for sql in MIGRATIONS {
                 conn.execute_batch(sql)?;
                 let objects = read_objects(&conn, "<schema>")?;
-                all.push(objects.into_iter().map(|o| (o.name.clone(), o)).collect());
+                let columns = objects
+                    .iter()
+                    .filter(|o| o.kind == "table")
+                    .map(|o| (o.name.clone(), columns_of(&conn, &o.name)))
+                    .collect();
+                all.push((
+                    objects.into_iter().map(|o| (o.name.clone(), o)).collect(),
+                    columns,
+                ));
             }
             Ok(all)
         };
@@ -96,6 +106,43 @@ fn expected() -> Result<&'static [BTreeMap<String, Object>]> {
             "mlops-lite's own schema did not build ({e}); this is a bug, please report it"
         ))
     })
+}
+
+/// The column names of table `name` as SQLite parsed them (hidden and generated columns
+/// included); empty when it has none or is not a table.
+fn columns_of(conn: &Connection, name: &str) -> Vec<String> {
+    let read = || -> rusqlite::Result<Vec<String>> {
+        let mut stmt = conn.prepare("SELECT name FROM pragma_table_xinfo(?1)")?;
+        let names = stmt.query_map([name], |r| r.get::<_, String>(0))?.collect();
+        names
+    };
+    read().unwrap_or_default()
+}
+
+/// What differs between the columns a table should have and those it has, in words.
+fn column_difference(want: &[String], have: &[String]) -> String {
+    let unknown: Vec<String> = have
+        .iter()
+        .filter(|c| !want.contains(c))
+        .map(|c| format!("{c:?}"))
+        .collect();
+    let missing: Vec<String> = want
+        .iter()
+        .filter(|c| !have.contains(c))
+        .map(|c| format!("{c:?}"))
+        .collect();
+    let mut parts = Vec::new();
+    if !unknown.is_empty() {
+        parts.push(format!("unknown column {}", unknown.join(", ")));
+    }
+    if !missing.is_empty() {
+        parts.push(format!("missing column {}", missing.join(", ")));
+    }
+    if parts.is_empty() {
+        "a column's type, constraint or default differs".into()
+    } else {
+        parts.join("; ")
+    }
 }
 
 /// Reads `sqlite_schema` without trusting the types of its cells.
@@ -156,7 +203,7 @@ pub(crate) fn check_schema(conn: &Connection, version: i64, label: &str) -> Resu
     if !(1..=SCHEMA_VERSION).contains(&version) {
         return Ok(());
     }
-    let expected = &expected()?[version as usize - 1];
+    let (expected, expected_columns) = &expected()?[version as usize - 1];
     let found = read_objects(conn, label)?;
     let mut problems: Vec<String> = Vec::new();
     let mut seen = BTreeSet::new();
@@ -172,10 +219,18 @@ pub(crate) fn check_schema(conn: &Connection, version: i64, label: &str) -> Resu
                 e.kind,
                 e.name
             )),
-            Some(_) => problems.push(format!(
-                "{} is not defined as registry format {version} defines it",
-                o.describe()
-            )),
+            Some(e) => {
+                let how = match expected_columns.get(&e.name) {
+                    Some(want) => {
+                        format!(": {}", column_difference(want, &columns_of(conn, &o.name)))
+                    }
+                    None => String::new(),
+                };
+                problems.push(format!(
+                    "{} is not defined as registry format {version} defines it{how}",
+                    o.describe()
+                ))
+            }
             None if sqlite_own(&o) => {}
             None => rest.push(o),
         }
@@ -192,10 +247,13 @@ pub(crate) fn check_schema(conn: &Connection, version: i64, label: &str) -> Resu
     let tables = data_tables(conn, label)?;
     for o in rest {
         match tables.get(&o.name) {
-            Some(sql) if o.kind == "table" && o.sql.as_deref() == Some(sql.as_str()) => {}
-            Some(_) if o.kind == "table" => problems.push(format!(
-                "{} does not have the columns its dataset records in dataset_columns",
-                o.describe()
+            Some(t) if o.kind == "table" && o.sql.as_deref() == Some(t.sql.as_str()) => {}
+            Some(t) if o.kind == "table" => problems.push(format!(
+                "{} (dataset {}) does not have the columns its dataset records in \
+                 dataset_columns: {}",
+                o.describe(),
+                t.dataset,
+                column_difference(&t.columns, &columns_of(conn, &o.name))
             )),
             _ => problems.push(format!(
                 "{} is not part of an mlops-lite registry",
@@ -220,10 +278,20 @@ fn altered(label: &str, mut problems: Vec<String>, more: usize) -> Error {
     }
 }
 
+/// What a dataset's data table must be.
+struct DataTable {
+    /// `name@version (id N)` of its dataset, for messages.
+    dataset: String,
+    /// Its columns, as `dataset_columns` records them.
+    columns: Vec<String>,
+    /// The `CREATE TABLE` text those columns imply.
+    sql: String,
+}
+
 /// The data table each `datasets` row names, with the `CREATE TABLE` text its recorded
 /// columns imply. A row that names another table than `data_<id>`, or records a column of an
 /// unknown dtype, is refused: it would make a read go elsewhere.
-fn data_tables(conn: &Connection, label: &str) -> Result<BTreeMap<String, String>> {
+fn data_tables(conn: &Connection, label: &str) -> Result<BTreeMap<String, DataTable>> {
     let bad = |what: String| altered(label, vec![what], 0);
     let mut columns: BTreeMap<i64, Vec<(String, DType)>> = BTreeMap::new();
     let mut stmt = conn.prepare(
@@ -252,7 +320,8 @@ fn data_tables(conn: &Connection, label: &str) -> Result<BTreeMap<String, String
     drop(rows);
     drop(stmt);
     let mut tables = BTreeMap::new();
-    let mut stmt = conn.prepare("SELECT id, data_table FROM datasets ORDER BY id")?;
+    let mut stmt =
+        conn.prepare("SELECT id, data_table, name, version FROM datasets ORDER BY id")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let (ValueRef::Integer(id), table) = (row.get_ref(0)?, row.get_ref(1)?) else {
@@ -260,10 +329,21 @@ fn data_tables(conn: &Connection, label: &str) -> Result<BTreeMap<String, String
                 "a datasets row holds an id that is not an integer".into()
             ));
         };
+        let dataset = format!(
+            "{}@{} (id {id})",
+            match row.get_ref(2)? {
+                ValueRef::Text(t) => format!("{:?}", String::from_utf8_lossy(t)),
+                other => format!("<{:?}>", other.data_type()),
+            },
+            match row.get_ref(3)? {
+                ValueRef::Integer(v) => v.to_string(),
+                other => format!("<{:?}>", other.data_type()),
+            }
+        );
         let want = format!("data_{id}");
         if !matches!(table, ValueRef::Text(t) if t == want.as_bytes()) {
             return Err(bad(format!(
-                "datasets row {id} names its rows' table {} where {want:?} should be",
+                "dataset {dataset}: its data_table names table {} where {want:?} should be",
                 match table {
                     ValueRef::Text(t) => format!("{:?}", String::from_utf8_lossy(t)),
                     other => format!("as {:?}", other.data_type()),
@@ -271,9 +351,17 @@ fn data_tables(conn: &Connection, label: &str) -> Result<BTreeMap<String, String
             )));
         }
         let cols = columns.remove(&id).unwrap_or_default();
-        let cols: Vec<(&str, DType)> = cols.iter().map(|(n, t)| (n.as_str(), *t)).collect();
-        let sql = data_table_sql(&want, &cols);
-        tables.insert(want, sql);
+        let typed: Vec<(&str, DType)> = cols.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+        let sql = data_table_sql(&want, &typed);
+        let columns = cols.into_iter().map(|(n, _)| n).collect();
+        tables.insert(
+            want,
+            DataTable {
+                dataset,
+                columns,
+                sql,
+            },
+        );
     }
     Ok(tables)
 }
