@@ -304,6 +304,12 @@ impl fmt::Display for Error {
                      altered outside mlops-lite; `mlops-lite verify` names every such cell by \
                      table and row"
                 ),
+                rusqlite::Error::Utf8Error(_, why) => write!(
+                    f,
+                    "a stored text cell is not valid UTF-8 ({why}): the file was altered \
+                     outside mlops-lite; `mlops-lite verify` names every such cell by table \
+                     and row"
+                ),
                 e => write!(f, "database error: {e}"),
             },
             #[cfg(not(target_arch = "wasm32"))]
