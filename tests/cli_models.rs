@@ -26,18 +26,6 @@ const IRIS_FEATURES: [&str; 4] = [
 ];
 const IRIS_CLASSES: [&str; 3] = ["setosa", "versicolor", "virginica"];
 
-/// `model train --dataset iris --target target --name iris-lr` (the default pipeline).
-const TRAIN_IRIS_LR: [&str; 8] = [
-    "model",
-    "train",
-    "--dataset",
-    "iris",
-    "--target",
-    "target",
-    "--name",
-    "iris-lr",
-];
-
 const IRIS_LR_BOUND: &str =
     "bound model iris-lr@1 (id 1): LogisticRegression classifier on iris@1, \
 held-out accuracy=0.947368 log_loss=0.199539 macro_f1=0.948718 (38 of 150 rows), md5 <md5>\n";
@@ -125,14 +113,6 @@ const GOOD: &str = r#"{"sepal length (cm)": 5.1, "sepal width (cm)": 3.5, "petal
 // ---------------------------------------------------------------------------------------
 
 impl Tmp {
-    /// A registry holding the iris sample and `iris-lr@1`, the default pipeline on it.
-    fn with_iris_lr() -> Tmp {
-        let t = Tmp::with_iris();
-        let (out, _) = mask_md5(&t.ok(&TRAIN_IRIS_LR), &[IRIS_MD5]);
-        assert_eq!(out, IRIS_LR_BOUND);
-        t
-    }
-
     /// The number of rows of `prediction_records` (read with rusqlite).
     fn log_rows(&self) -> i64 {
         count(&self.db, "prediction_records")

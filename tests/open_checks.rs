@@ -14,19 +14,9 @@ use mlops_lite::{ErrorKind, Registry};
 
 /// A registry with iris, a model and one logged call.
 fn registry() -> Tmp {
-    let t = Tmp::with_iris();
-    t.ok(&[
-        "model",
-        "train",
-        "--dataset",
-        "iris",
-        "--target",
-        "target",
-        "--name",
-        "m",
-    ]);
+    let t = Tmp::with_iris_lr();
     let records = t.write("r.json", r#"[{"sepal length (cm)": 5.1}]"#);
-    t.ok(&["predict", "--model", "m", &records, "--log"]);
+    t.ok(&["predict", "--model", "iris-lr", &records, "--log"]);
     t
 }
 
@@ -48,7 +38,7 @@ fn every_command(t: &Tmp) -> Vec<Vec<String>> {
         vec!["dataset", "pull", "iris", "--out", &pulled],
         vec!["dataset", "add", &csv, "--name", "d"],
         vec!["model", "list"],
-        vec!["model", "info", "m"],
+        vec!["model", "info", "iris-lr"],
         vec![
             "model",
             "train",
@@ -59,12 +49,12 @@ fn every_command(t: &Tmp) -> Vec<Vec<String>> {
             "--name",
             "m2",
         ],
-        vec!["predict", "--model", "m", &records],
-        vec!["predict", "--model", "m", &records, "--log"],
+        vec!["predict", "--model", "iris-lr", &records],
+        vec!["predict", "--model", "iris-lr", &records, "--log"],
         vec!["log", "list"],
         vec!["log", "export", "--format", "csv"],
         vec!["verify"],
-        vec!["reproduce", "m"],
+        vec!["reproduce", "iris-lr"],
         vec!["migrate"],
         vec!["copy", "--from", &t.db(), "--to", &copy],
     ]
@@ -298,7 +288,7 @@ fn a_forged_row_count_sizes_no_allocation() {
                 "--name",
                 "x",
             ],
-            vec!["reproduce", "m"],
+            vec!["reproduce", "iris-lr"],
         ] {
             let err = t.fails(&args);
             assert!(
@@ -319,7 +309,7 @@ fn a_writer_that_cannot_get_the_lock_names_the_holder_and_computes_nothing() {
     let records = t.write("r3.json", r#"[{"sepal length (cm)": 7.1}]"#);
     let holder = rusqlite::Connection::open(&t.db).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let run = t.run(&["predict", "--model", "m", &records, "--log"]);
+    let run = t.run(&["predict", "--model", "iris-lr", &records, "--log"]);
     holder.execute_batch("ROLLBACK").unwrap();
     assert!(
         run.stdout.is_empty(),

@@ -34,17 +34,7 @@ const IRIS_RECORD: &str = r#""sepal length (cm)": 5.1, "sepal width (cm)": 3.5, 
 /// with SQL: `HOSTILE` in a dataset name and description, a column name, a model name and
 /// description, and the logged reference ids.
 fn hostile_registry() -> Tmp {
-    let t = Tmp::with_iris();
-    t.ok(&[
-        "model",
-        "train",
-        "--dataset",
-        "iris",
-        "--target",
-        "target",
-        "--name",
-        "iris-lr",
-    ]);
+    let t = Tmp::with_iris_lr();
     let records = format!(
         r#"[{{"reference_id": "a", {IRIS_RECORD}}}, {{"reference_id": "b", {IRIS_RECORD}}}]"#
     );

@@ -16,6 +16,18 @@ pub const IRIS_MD5: &str = "1691b6054247506429b07bc1fa364ee3";
 pub const IRIS_ADDED: &str =
     "bound iris@1 (id 1): 150 rows x 5 columns, md5 1691b6054247506429b07bc1fa364ee3, table data_1\n";
 
+/// `model train --dataset iris --target target --name iris-lr` (the default pipeline).
+pub const TRAIN_IRIS_LR: [&str; 8] = [
+    "model",
+    "train",
+    "--dataset",
+    "iris",
+    "--target",
+    "target",
+    "--name",
+    "iris-lr",
+];
+
 /// One run of the binary.
 pub struct Run {
     pub args: String,
@@ -249,6 +261,13 @@ impl Tmp {
     pub fn with_iris() -> Tmp {
         let t = Tmp::new();
         assert_eq!(t.ok(&["dataset", "add", "--sample", "iris"]), IRIS_ADDED);
+        t
+    }
+
+    /// A registry holding the iris sample and `iris-lr` trained on it ([`TRAIN_IRIS_LR`]).
+    pub fn with_iris_lr() -> Tmp {
+        let t = Tmp::with_iris();
+        t.ok(&TRAIN_IRIS_LR);
         t
     }
 }
