@@ -466,3 +466,25 @@ fn the_wide_json_file_is_refused_within_a_memory_bound() {
     );
     assert_eq!(std::fs::read(&db).unwrap(), before);
 }
+
+#[test]
+fn datasets_built_through_the_api_refuse_control_characters_at_bind_time() {
+    use mlops_lite::dataset::{Column, Dataset};
+    let data = Dataset::new(vec![
+        Column::new("ok", Values::Integer(vec![Some(1)])),
+        Column::new("bad\u{1b}[2J", Values::Integer(vec![Some(2)])),
+    ])
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (db, before) = registry_with_iris(dir.path());
+    let mut reg = Registry::open(&db).unwrap();
+    let e = reg.bind_dataset(&data, "bad", "").unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "<data>: column \"bad\\u{1b}[2J\": column 2 name contains the control character U+001B; \
+         control characters are not allowed in column names (they act on terminals): rename \
+         the column"
+    );
+    drop(reg);
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}

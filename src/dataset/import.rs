@@ -635,6 +635,24 @@ pub(crate) fn control_in_name(name: &str, position: usize) -> Option<String> {
     ))
 }
 
+/// Checks the column names of a dataset about to be bound (one built through the API rather
+/// than read from a file) for control characters, like [`control_in_name`].
+pub(crate) fn check_new_column_names(data: &Dataset, source: &str) -> Result<()> {
+    for (i, c) in data.columns().iter().enumerate() {
+        if let Some(problem) = control_in_name(&c.name, i + 1) {
+            return Err(Error::input(
+                source,
+                Location {
+                    column: Some(c.name.clone()),
+                    ..Default::default()
+                },
+                problem,
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// One JSON cell as read, before its column's type is known.
 enum Cell {
     Bool(bool),
