@@ -488,3 +488,58 @@ fn datasets_built_through_the_api_refuse_control_characters_at_bind_time() {
     drop(reg);
     assert_eq!(std::fs::read(&db).unwrap(), before);
 }
+
+#[test]
+fn the_cli_refuses_a_reference_id_twice_and_logs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = registry_with_iris(dir.path());
+    let mut reg = Registry::open(&db).unwrap();
+    let p = reg.train_model("iris", &TrainSpec::new("target")).unwrap();
+    reg.bind_model(&p, "m", "").unwrap();
+    drop(reg);
+    let before = std::fs::read(&db).unwrap();
+    let json = dir.path().join("r.json");
+    std::fs::write(
+        &json,
+        r#"[{"reference_id": "a", "sepal length (cm)": 5}, {"reference_id": "b", "petal width (cm)": 1, "reference_id": "c"}]"#,
+    )
+    .unwrap();
+    let csv = dir.path().join("r.csv");
+    std::fs::write(&csv, "reference_id,sepal length (cm),reference_id\na,5,b\n").unwrap();
+    let db_arg = common::s(&db);
+    let run = common::mlops(
+        dir.path(),
+        &[
+            "--db",
+            &db_arg,
+            "predict",
+            "--model",
+            "m",
+            &common::s(&json),
+            "--log",
+        ],
+    );
+    let err = run.fails();
+    assert!(
+        err.contains("records[1] has field \"reference_id\" twice; a record may name each field once: remove one"),
+        "{err}"
+    );
+    let run = common::mlops(
+        dir.path(),
+        &[
+            "--db",
+            &db_arg,
+            "predict",
+            "--model",
+            "m",
+            &common::s(&csv),
+            "--log",
+        ],
+    );
+    let err = run.fails();
+    assert!(
+        err.contains("r.csv: line 1: columns 1 and 3 are both named \"reference_id\""),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing logged");
+}
