@@ -544,13 +544,19 @@ fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
                 .expect("csv records carry a position")
                 .clone();
             for (t, &i) in texts.iter_mut().zip(&redo) {
-                let field = &record[i];
+                // The file may have changed since the first pass: never index blindly.
+                let Some(field) = record.get(i) else {
+                    return Err(changed_while_reading(&ctx));
+                };
                 t.push(if is_null_token(field) {
                     None
                 } else {
                     Some(ctx.text(field, &pos, &names[i])?)
                 });
             }
+        }
+        if texts.first().is_some_and(|t| t.len() != rows as usize) {
+            return Err(changed_while_reading(&ctx));
         }
         for (t, &i) in texts.into_iter().zip(&redo) {
             builders[i] = Builder::Str(t);
@@ -562,6 +568,15 @@ fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
         .map(|(name, b)| Column::new(name, b.finish()))
         .collect();
     Dataset::with_source(columns, &label)
+}
+
+/// The second pass over a file (for mixed columns) found other rows than the first.
+fn changed_while_reading(ctx: &CsvCtx) -> Error {
+    Error::input(
+        ctx.label,
+        Location::default(),
+        "the file changed while it was being read; add it again once it is complete",
+    )
 }
 
 fn unterminated(ctx: &CsvCtx, pos: Option<&csv::Position>) -> Error {
