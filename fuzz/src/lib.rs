@@ -80,6 +80,10 @@ pub fn use_registry(data: &[u8]) {
     let Ok(mut reg) = Registry::from_bytes(data) else {
         return;
     };
+    use_registry_inner(&mut reg);
+}
+
+fn use_registry_inner(reg: &mut Registry) {
     if let Ok(datasets) = reg.list_datasets() {
         for d in datasets.iter().take(4) {
             let r = d.id.to_string();
@@ -114,4 +118,106 @@ pub fn use_registry(data: &[u8]) {
         }
     }
     let _ = reg.log(&LogFilter::default());
+}
+
+/// A registry made by the CLI (three models, five logged records; see fuzz/corpus/).
+pub const SEED_REGISTRY: &[u8] = include_bytes!("../corpus/registry_bytes/three_models.db");
+
+/// Forges cells of a genuine registry, then uses it like [`use_registry`] and verifies it.
+/// `data` is a list of edits, 4 bytes each plus a value: table, column and row (each modulo
+/// what exists), the value's kind (small integer, 64-bit integer, float, text, blob, null)
+/// and its bytes. Random bytes rarely make a readable SQLite file; this reaches the code
+/// that trusts what a readable file says (counts, sizes, md5s, JSON columns, artifacts).
+pub fn forge_registry(data: &[u8]) {
+    let Ok(mut reg) = Registry::from_bytes(SEED_REGISTRY) else {
+        return;
+    };
+    if let Ok(conn) = reg.connection() {
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .unwrap_or_default();
+        let mut rest = data;
+        while let [t, c, row, kind, tail @ ..] = rest {
+            rest = tail;
+            let Some(table) = tables.get(*t as usize % tables.len().max(1)) else {
+                break;
+            };
+            let columns: Vec<String> = conn
+                .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")
+                .and_then(|mut s| {
+                    s.query_map([table], |r| r.get::<_, String>(0))?
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .unwrap_or_default();
+            let Some(column) = columns.get(*c as usize % columns.len().max(1)) else {
+                continue;
+            };
+            let (value, used) = literal(*kind, rest);
+            rest = &rest[used..];
+            let sql = format!(
+                "UPDATE \"{}\" SET \"{}\" = {value} WHERE rowid = \
+                 (SELECT rowid FROM \"{}\" ORDER BY rowid LIMIT 1 OFFSET {})",
+                table.replace('"', "\"\""),
+                column.replace('"', "\"\""),
+                table.replace('"', "\"\""),
+                row % 8
+            );
+            let _ = conn.execute(&sql, []);
+        }
+    }
+    use_registry_inner(&mut reg);
+    let _ = reg.verify(1e-12);
+}
+
+/// An SQL literal of `kind` from the first bytes of `bytes`, and how many bytes it used.
+fn literal(kind: u8, bytes: &[u8]) -> (String, usize) {
+    let take = |n: usize| &bytes[..n.min(bytes.len())];
+    match kind % 6 {
+        0 => {
+            let b = take(1);
+            (
+                b.first().map_or(0, |&x| x as i8 as i64).to_string(),
+                b.len(),
+            )
+        }
+        1 => {
+            let b = take(8);
+            let mut a = [0u8; 8];
+            a[..b.len()].copy_from_slice(b);
+            (i64::from_le_bytes(a).to_string(), b.len())
+        }
+        2 => {
+            let b = take(8);
+            let mut a = [0u8; 8];
+            a[..b.len()].copy_from_slice(b);
+            let x = f64::from_le_bytes(a);
+            (
+                if x.is_finite() {
+                    format!("{x:e}")
+                } else {
+                    "NULL".into()
+                },
+                b.len(),
+            )
+        }
+        3 | 4 => {
+            // A length byte, then that many bytes (or what is left).
+            let n = bytes.first().map_or(0, |&n| n as usize);
+            let body = bytes.get(1..).unwrap_or(&[]);
+            let body = &body[..n.min(body.len())];
+            let used = (1 + body.len()).min(bytes.len());
+            if kind % 6 == 3 {
+                let text = String::from_utf8_lossy(body);
+                (format!("'{}'", text.replace('\'', "''")), used)
+            } else {
+                let hex: String = body.iter().map(|x| format!("{x:02x}")).collect();
+                (format!("X'{hex}'"), used)
+            }
+        }
+        _ => ("NULL".into(), 0),
+    }
 }
