@@ -1214,7 +1214,7 @@ fn read_json(input: Input<'_>) -> Result<Dataset> {
     check_column_names(names, &label)?;
     let mut columns = Vec::with_capacity(ctx.columns.len());
     for c in ctx.columns {
-        let values = json_column(c.cells, rows, &c.name);
+        let values = json_column(c.cells, rows);
         columns.push(Column::new(c.name, values));
     }
     Dataset::with_source(columns, &label)
@@ -1222,7 +1222,7 @@ fn read_json(input: Input<'_>) -> Result<Dataset> {
 
 /// The typed values of a column of `rows` rows from its non-null cells: the narrowest type
 /// that holds them all (see the module notes); a string column keeps each number's JSON text.
-fn json_column(cells: Vec<(usize, Cell)>, rows: usize, _name: &str) -> Values {
+fn json_column(cells: Vec<(usize, Cell)>, rows: usize) -> Values {
     let (mut ints, mut floats, mut bools, mut strings) = (false, false, false, false);
     for (_, cell) in &cells {
         match cell {
