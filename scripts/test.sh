@@ -57,4 +57,5 @@ bash scripts/build-npm.sh
 (cd npm && node --test test/)
 echo "== the browser page (www/): end-to-end in headless Chromium, served by mlops-lite serve"
 bash scripts/test-www.sh
+bash scripts/fuzz.sh 10  # each fuzz target 10 s (fuzz/); longer runs: bash scripts/fuzz.sh [SECONDS]
 echo "== all tests passed"

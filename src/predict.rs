@@ -181,19 +181,28 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         }
         ctx.batch.reference_ids.push(None);
         ctx.set.iter_mut().for_each(|s| *s = false);
+        let mut reference_set = false;
         while let Some(key) = map.next_key_seed(KeySeed {
             names: ctx.names,
             index: i,
         })? {
             match key {
                 Key::Reference => {
+                    if reference_set {
+                        return Err(de::Error::custom(format!(
+                            "records[{i}] has field \"reference_id\" twice; a record may name \
+                             each field once: remove one"
+                        )));
+                    }
+                    reference_set = true;
                     let r = map.next_value_seed(RefSeed { index: i })?;
                     ctx.batch.reference_ids[i] = r;
                 }
                 Key::Feature(f) => {
                     if ctx.set[f] {
                         return Err(de::Error::custom(format!(
-                            "records[{i}] has field {:?} twice",
+                            "records[{i}] has field {:?} twice; a record may name each field \
+                             once: remove one",
                             ctx.names[f]
                         )));
                     }
@@ -520,6 +529,11 @@ impl Prediction {
 /// features and `reference_id` stay text, numeric features become numbers, boolean features
 /// `true`/`false`; empty cells and the usual null tokens are null. A cell that is not a
 /// number in a numeric column is passed on as text, so the error names its record and field.
+///
+/// The header is checked first: a column that is not a feature (or `reference_id`), or a
+/// column named twice, is refused naming line 1 and the column. Null cells are left out of
+/// the JSON, so its size is bounded by the CSV's: at most 6 bytes per CSV byte (JSON
+/// escapes) plus one feature name per non-null cell.
 pub fn records_from_csv(csv: &[u8], label: &str, pipeline: &Pipeline) -> Result<CsvRecords> {
     let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(csv);
     let mut lines = Vec::new();
@@ -527,19 +541,42 @@ pub fn records_from_csv(csv: &[u8], label: &str, pipeline: &Pipeline) -> Result<
         .headers()
         .map_err(|e| Error::InvalidArgument(format!("{label}: {e}")))?
         .clone();
-    let kinds: Vec<Option<&str>> = header
-        .iter()
-        .map(|h| {
-            if h == "reference_id" {
-                Some("reference_id")
-            } else {
-                pipeline
-                    .signature
-                    .iter()
-                    .find(|f| f.name == h)
-                    .map(|f| f.dtype.as_str())
+    // The header is checked before any row is read: every column is a feature or
+    // `reference_id`, once. So the JSON below repeats only the model's own names.
+    let mut kinds: Vec<&str> = Vec::with_capacity(header.len());
+    for (j, h) in header.iter().enumerate() {
+        if let Some(first) = header.iter().take(j).position(|earlier| earlier == h) {
+            return Err(Error::InvalidArgument(format!(
+                "{label}: line 1: columns {} and {} are both named {h:?}; each field may \
+                 appear once: remove one",
+                first + 1,
+                j + 1
+            )));
+        }
+        kinds.push(if h == "reference_id" {
+            "reference_id"
+        } else {
+            match pipeline.signature.iter().find(|f| f.name == h) {
+                Some(f) => f.dtype.as_str(),
+                None => {
+                    return Err(Error::InvalidArgument(format!(
+                        "{label}: line 1: column {} {h:?} is not a feature of the model; the \
+                         model's features are {} (and reference_id): remove or rename the column",
+                        j + 1,
+                        pipeline
+                            .signature
+                            .iter()
+                            .map(|f| format!("{:?}", f.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )))
+                }
             }
-        })
+        });
+    }
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| serde_json::to_string(h).expect("strings serialize"))
         .collect();
     let mut out = String::from("[");
     for (i, rec) in rdr.records().enumerate() {
@@ -553,21 +590,27 @@ pub fn records_from_csv(csv: &[u8], label: &str, pipeline: &Pipeline) -> Result<
             out.push(',');
         }
         out.push('{');
-        for (j, (cell, name)) in rec.iter().zip(header.iter()).enumerate() {
-            if j > 0 {
-                out.push(',');
-            }
-            out.push_str(&serde_json::to_string(name).expect("strings serialize"));
-            out.push(':');
+        let mut first = true;
+        for (j, (cell, name)) in rec.iter().zip(&names).enumerate() {
             let null = matches!(
                 cell,
                 "" | "NA" | "N/A" | "NaN" | "nan" | "null" | "NULL" | "None"
             );
+            if null {
+                // A missing field is null: a null cell costs no output.
+                continue;
+            }
+            let kind = kinds.get(j).copied().unwrap_or("string");
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push_str(name);
+            out.push(':');
             let text = serde_json::to_string(cell).expect("strings serialize");
-            let value = match kinds[j] {
-                Some("string") | Some("reference_id") | None if !null => text,
-                _ if null => "null".to_string(),
-                Some("boolean") => match cell {
+            let value = match kind {
+                "string" | "reference_id" => text,
+                "boolean" => match cell {
                     "true" | "True" | "TRUE" | "1" => "true".into(),
                     "false" | "False" | "FALSE" | "0" => "false".into(),
                     _ => text,

@@ -285,6 +285,7 @@ impl Registry {
         source_fingerprint: Option<&str>,
     ) -> Result<Bound> {
         check_name(name)?;
+        import::check_new_column_names(data, "<data>")?;
         let md5 = data.md5();
         self.db.write(|tx| {
             tx.lock_name("dataset", name)?;

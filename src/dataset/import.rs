@@ -14,13 +14,27 @@
 //!
 //! Reading is one pass in the usual case; a column that turns out to be mixed after numbers
 //! were already parsed is read again for its original text.
+//!
+//! **Bounds, checked while reading.** At most [`MAX_COLUMNS`](super::MAX_COLUMNS) columns: a
+//! CSV header with more is refused before any row is read; in JSON the key that would make
+//! column 1901 (distinct keys over all records, or columns of an object of columns) stops
+//! the reading, naming its record. An array of JSON records makes at most
+//! [`max_json_cells`] cells (1,000,000 + 4 per byte of input; rows × columns, the keys a
+//! record leaves out being nulls), checked after each record. JSON is read straight into
+//! columns (no tree of values), keeping only the cells that are present, so memory stays a
+//! small multiple of the input.
+//!
+//! **Refused rather than guessed.** A key twice in one JSON record, a column twice in an
+//! object of columns, a row label twice in a pandas column object (`{"0": v, "1": v}`), and
+//! column objects whose row labels differ (pandas would align them by label and fill the
+//! gaps with nulls: here no value moves silently). Column objects with the same labels are
+//! put in label order. New column names (CSV headers, JSON keys) with a control character
+//! (C0 including tab and newline, DEL, C1) are refused, naming the column and its position.
 
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
-
-use serde_json::Value;
 
 use super::{check_column_names, Column, Dataset, Values};
 use crate::error::{Error, Location, Result};
@@ -420,6 +434,17 @@ fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
             "the file is empty; a CSV dataset needs a header line with column names, then rows",
         ));
     }
+    if record.len() > super::MAX_COLUMNS {
+        return Err(ctx.err(
+            1,
+            None,
+            format!(
+                "the header has {} columns; mlops-lite stores at most {}: drop or merge columns",
+                record.len(),
+                super::MAX_COLUMNS
+            ),
+        ));
+    }
     let mut names = Vec::with_capacity(record.len());
     for (i, field) in record.iter().enumerate() {
         let field = if i == 0 {
@@ -448,6 +473,14 @@ fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
             return Err(unterminated(&ctx, None));
         }
         return Err(ctx.err(1, None, message));
+    }
+    for (i, name) in names.iter().enumerate() {
+        if let Some(problem) = control_in_name(name, i + 1) {
+            if ends_inside_quotes(&input.tail(last_record_start)?) {
+                return Err(unterminated(&ctx, None));
+            }
+            return Err(ctx.err(1, Some(name), problem));
+        }
     }
     let ncols = names.len();
     let mut builders: Vec<Builder> = (0..ncols).map(|_| Builder::Nulls(0)).collect();
@@ -511,13 +544,19 @@ fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
                 .expect("csv records carry a position")
                 .clone();
             for (t, &i) in texts.iter_mut().zip(&redo) {
-                let field = &record[i];
+                // The file may have changed since the first pass: never index blindly.
+                let Some(field) = record.get(i) else {
+                    return Err(changed_while_reading(&ctx));
+                };
                 t.push(if is_null_token(field) {
                     None
                 } else {
                     Some(ctx.text(field, &pos, &names[i])?)
                 });
             }
+        }
+        if texts.first().is_some_and(|t| t.len() != rows as usize) {
+            return Err(changed_while_reading(&ctx));
         }
         for (t, &i) in texts.into_iter().zip(&redo) {
             builders[i] = Builder::Str(t);
@@ -529,6 +568,15 @@ fn read_csv(input: Input<'_>, progress: Progress<'_>) -> Result<Dataset> {
         .map(|(name, b)| Column::new(name, b.finish()))
         .collect();
     Dataset::with_source(columns, &label)
+}
+
+/// The second pass over a file (for mixed columns) found other rows than the first.
+fn changed_while_reading(ctx: &CsvCtx) -> Error {
+    Error::input(
+        ctx.label,
+        Location::default(),
+        "the file changed while it was being read; add it again once it is complete",
+    )
 }
 
 fn unterminated(ctx: &CsvCtx, pos: Option<&csv::Position>) -> Error {
@@ -575,6 +623,552 @@ fn replace_bare_nan(bytes: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
+/// The most cells (rows × columns, nulls included) an array of JSON records may make, before
+/// the allowance that grows with the input: see [`max_json_cells`].
+pub const JSON_CELLS_BASE: u64 = 1_000_000;
+
+/// Cells an array of JSON records may make per byte of input, above [`JSON_CELLS_BASE`].
+pub const JSON_CELLS_PER_BYTE: u64 = 4;
+
+/// The most cells an array of JSON records of `bytes` bytes may make. A key left out of a
+/// record is a null cell that costs memory but no input, so without this bound a small file
+/// (one record with many keys, then many empty records `{}`) would make a huge table.
+pub fn max_json_cells(bytes: u64) -> u64 {
+    JSON_CELLS_BASE.saturating_add(JSON_CELLS_PER_BYTE.saturating_mul(bytes))
+}
+
+/// Checks the names of new columns (CSV headers, JSON keys) for control characters (C0,
+/// DEL, C1): names are shown in terminals, where such characters are commands. Stored names
+/// are not checked here: a registry written elsewhere is read as it is and shown escaped.
+/// `position` is the 1-based column number.
+pub(crate) fn control_in_name(name: &str, position: usize) -> Option<String> {
+    let c = name.chars().find(|c| c.is_control())?;
+    Some(format!(
+        "column {position} name contains the control character U+{:04X}; control characters \
+         are not allowed in column names (they act on terminals): rename the column",
+        c as u32
+    ))
+}
+
+/// Checks the column names of a dataset about to be bound (one built through the API rather
+/// than read from a file) for control characters, like [`control_in_name`].
+pub(crate) fn check_new_column_names(data: &Dataset, source: &str) -> Result<()> {
+    for (i, c) in data.columns().iter().enumerate() {
+        if let Some(problem) = control_in_name(&c.name, i + 1) {
+            return Err(Error::input(
+                source,
+                Location {
+                    column: Some(c.name.clone()),
+                    ..Default::default()
+                },
+                problem,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One JSON cell as read, before its column's type is known.
+enum Cell {
+    Bool(bool),
+    Int(i64),
+    /// An integer above `i64::MAX` (read as a float, like serde_json's `as_f64`).
+    Big(u64),
+    Float(f64),
+    Str(String),
+}
+
+/// A column being read from JSON: its non-null cells with their row numbers.
+struct JsonColumn {
+    name: String,
+    cells: Vec<(usize, Cell)>,
+    /// Records form: the last record (1-based) that set this column, to refuse a key twice.
+    last_record: usize,
+    /// Columns form: the row labels of an object column (`{"0": v, ...}`), in order; `None`
+    /// for an array column (labels 0, 1, ...).
+    index: Option<Vec<u64>>,
+    /// Columns form: the number of values.
+    len: usize,
+}
+
+/// The state of reading a JSON dataset: columns so far, and the first error met (serde's
+/// errors carry text only; ours carry a location).
+struct JsonCtx<'a> {
+    label: &'a str,
+    columns: Vec<JsonColumn>,
+    by_name: std::collections::HashMap<String, usize>,
+    /// Records form: the records read so far.
+    rows: usize,
+    /// Whether the top level is an array of records (else an object of columns).
+    records: bool,
+    max_cells: u64,
+    error: Option<Error>,
+}
+
+impl JsonCtx<'_> {
+    /// Records the error and returns serde's stand-in for it.
+    fn fail<E: serde::de::Error>(
+        &mut self,
+        record: Option<usize>,
+        column: Option<&str>,
+        message: impl Into<String>,
+    ) -> E {
+        self.error = Some(Error::input(
+            self.label,
+            Location {
+                line: None,
+                record: record.map(|r| r as u64),
+                column: column.map(str::to_string),
+            },
+            message,
+        ));
+        E::custom("mlops-lite: see the recorded error")
+    }
+
+    /// A new column named `name` (records form: first seen in `record`), with its limits.
+    fn new_column<E: serde::de::Error>(
+        &mut self,
+        name: &str,
+        record: Option<usize>,
+    ) -> Result<usize, E> {
+        let position = self.columns.len() + 1;
+        if position > super::MAX_COLUMNS {
+            return Err(self.fail(
+                record,
+                Some(name),
+                format!(
+                    "this key would be column {position}; mlops-lite stores at most {} columns \
+                     (distinct keys over all records): drop or merge columns",
+                    super::MAX_COLUMNS
+                ),
+            ));
+        }
+        if let Some(problem) = control_in_name(name, position) {
+            return Err(self.fail(record, Some(name), problem));
+        }
+        self.by_name.insert(name.to_string(), self.columns.len());
+        self.columns.push(JsonColumn {
+            name: name.to_string(),
+            cells: Vec::new(),
+            last_record: 0,
+            index: None,
+            len: 0,
+        });
+        Ok(self.columns.len() - 1)
+    }
+}
+
+/// Implements the scalar `visit_*` methods of a visitor by calling `self.other(kind)`.
+macro_rules! other_kinds {
+    ($value:ty) => {
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<$value, E> {
+            self.other("a boolean")
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<$value, E> {
+            self.other("a number")
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<$value, E> {
+            self.other("a number")
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<$value, E> {
+            self.other("a number")
+        }
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<$value, E> {
+            self.other("a string")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<$value, E> {
+            self.other("null")
+        }
+    };
+}
+
+/// The top level: an array of records or an object of columns.
+struct TopSeed<'c, 'a>(&'c mut JsonCtx<'a>);
+
+impl TopSeed<'_, '_> {
+    fn other<E: serde::de::Error>(self, kind: &str) -> Result<(), E> {
+        Err(self.0.fail(
+            None,
+            None,
+            format!(
+                "the top level is {kind}; expected an array of records or an object of columns"
+            ),
+        ))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TopSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of records or an object of columns")
+    }
+    other_kinds!(());
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let ctx = self.0;
+        ctx.records = true;
+        loop {
+            let record = ctx.rows + 1;
+            if seq.next_element_seed(RecordSeed { ctx, record })?.is_none() {
+                return Ok(());
+            }
+            ctx.rows = record;
+            let cells = (record as u64).saturating_mul(ctx.columns.len() as u64);
+            if cells > ctx.max_cells {
+                return Err(ctx.fail(
+                    Some(record),
+                    None,
+                    format!(
+                        "{record} records × {} columns make {cells} cells (keys a record leaves \
+                         out are nulls), more than the {} a JSON file of this size may make: \
+                         write the missing values as null, or split the data",
+                        ctx.columns.len(),
+                        ctx.max_cells
+                    ),
+                ));
+            }
+        }
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ctx = self.0;
+        while let Some(name) = map.next_key::<String>()? {
+            if let Some(&c) = ctx.by_name.get(&name) {
+                let position = c + 1;
+                return Err(ctx.fail(
+                    None,
+                    Some(&name),
+                    format!(
+                        "this key appears twice in the object of columns (column {position}); \
+                         each column may appear once: remove or rename one"
+                    ),
+                ));
+            }
+            let c = ctx.new_column(&name, None)?;
+            map.next_value_seed(ColumnSeed { ctx, column: c })?;
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for TopSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// One record of an array of records.
+struct RecordSeed<'c, 'a> {
+    ctx: &'c mut JsonCtx<'a>,
+    record: usize,
+}
+
+impl RecordSeed<'_, '_> {
+    fn other<E: serde::de::Error>(self, kind: &str) -> Result<(), E> {
+        Err(self.ctx.fail(
+            Some(self.record),
+            None,
+            format!("is {kind}, expected an object of field: value"),
+        ))
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for RecordSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RecordSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object of field: value")
+    }
+    other_kinds!(());
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        self.other("an array")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ctx = self.ctx;
+        let record = self.record;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let c = match ctx.by_name.get(key.as_ref()) {
+                Some(&c) => c,
+                None => ctx.new_column(&key, Some(record))?,
+            };
+            if ctx.columns[c].last_record == record {
+                return Err(ctx.fail(
+                    Some(record),
+                    Some(&key),
+                    "this key appears twice in the record; each field may appear once in a \
+                     record: remove one of them",
+                ));
+            }
+            ctx.columns[c].last_record = record;
+            let cell = map.next_value_seed(CellSeed {
+                ctx,
+                record,
+                column: c,
+            })?;
+            if let Some(cell) = cell {
+                ctx.columns[c].cells.push((record - 1, cell));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A key, borrowed from the input when it has no escapes.
+struct KeySeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// One value of a column: `None` for null. Nested arrays and objects are refused.
+struct CellSeed<'c, 'a> {
+    ctx: &'c mut JsonCtx<'a>,
+    /// 1-based record (records form) or row (columns form).
+    record: usize,
+    column: usize,
+}
+
+impl CellSeed<'_, '_> {
+    fn nested<E: serde::de::Error>(self, kind: &str) -> Result<Option<Cell>, E> {
+        let name = self.ctx.columns[self.column].name.clone();
+        Err(self.ctx.fail(
+            Some(self.record),
+            Some(&name),
+            format!(
+                "is {kind}; values must be numbers, strings, booleans or null (flatten nested data)"
+            ),
+        ))
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for CellSeed<'_, '_> {
+    type Value = Option<Cell>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<Cell>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CellSeed<'_, '_> {
+    type Value = Option<Cell>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a number, string, boolean or null")
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Option<Cell>, E> {
+        Ok(Some(Cell::Bool(v)))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Option<Cell>, E> {
+        Ok(Some(Cell::Int(v)))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Option<Cell>, E> {
+        Ok(Some(match i64::try_from(v) {
+            Ok(i) => Cell::Int(i),
+            Err(_) => Cell::Big(v),
+        }))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Option<Cell>, E> {
+        if v.is_finite() {
+            return Ok(Some(Cell::Float(v)));
+        }
+        let name = self.ctx.columns[self.column].name.clone();
+        Err(self.ctx.fail(
+            Some(self.record),
+            Some(&name),
+            "number out of range; mlops-lite stores finite 64-bit floats",
+        ))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<Cell>, E> {
+        Ok(Some(Cell::Str(v.to_string())))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Option<Cell>, E> {
+        Ok(Some(Cell::Str(v)))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<Cell>, E> {
+        Ok(None)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Option<Cell>, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<Option<Cell>, A::Error> {
+        self.nested("an array")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<Option<Cell>, A::Error> {
+        self.nested("an object")
+    }
+}
+
+/// The value of one key of an object of columns: an array, or an object keyed by row label.
+struct ColumnSeed<'c, 'a> {
+    ctx: &'c mut JsonCtx<'a>,
+    column: usize,
+}
+
+impl ColumnSeed<'_, '_> {
+    fn other<E: serde::de::Error>(self, kind: &str) -> Result<(), E> {
+        let name = self.ctx.columns[self.column].name.clone();
+        Err(self.ctx.fail(
+            None,
+            Some(&name),
+            format!("is {kind}, expected an array of values (column-oriented JSON)"),
+        ))
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ColumnSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ColumnSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of values, or an object keyed by row numbers")
+    }
+    other_kinds!(());
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let (ctx, c) = (self.ctx, self.column);
+        let mut row = 0;
+        while let Some(cell) = seq.next_element_seed(CellSeed {
+            ctx,
+            record: row + 1,
+            column: c,
+        })? {
+            if let Some(cell) = cell {
+                ctx.columns[c].cells.push((row, cell));
+            }
+            row += 1;
+        }
+        // Nulls are not stored: the length counts them.
+        ctx.columns[c].len = row;
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // pandas' `orient="columns"`: `{"0": v, "1": v}`. Cells are kept with their label and
+        // put in label order at the end (labels need not be 0..n, but every column must have
+        // the same labels).
+        let (ctx, c) = (self.ctx, self.column);
+        let mut labelled: Vec<(u64, Option<Cell>)> = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let Ok(label) = key.parse::<u64>() else {
+                let name = ctx.columns[c].name.clone();
+                return Err(ctx.fail(
+                    None,
+                    Some(&name),
+                    format!(
+                        "is an object with key {key:?}; expected an array, or an object keyed \
+                         by row numbers"
+                    ),
+                ));
+            };
+            let cell = map.next_value_seed(CellSeed {
+                ctx,
+                record: labelled.len() + 1,
+                column: c,
+            })?;
+            labelled.push((label, cell));
+        }
+        labelled.sort_by_key(|p| p.0);
+        if let Some(w) = labelled.windows(2).find(|w| w[0].0 == w[1].0) {
+            let name = ctx.columns[c].name.clone();
+            return Err(ctx.fail(
+                None,
+                Some(&name),
+                format!(
+                    "row {} appears twice in this column's object; each row label may appear \
+                     once: remove one",
+                    w[0].0
+                ),
+            ));
+        }
+        let column = &mut ctx.columns[c];
+        column.len = labelled.len();
+        let mut index = Vec::with_capacity(labelled.len());
+        for (row, (label, cell)) in labelled.into_iter().enumerate() {
+            index.push(label);
+            if let Some(cell) = cell {
+                column.cells.push((row, cell));
+            }
+        }
+        column.index = Some(index);
+        Ok(())
+    }
+}
+
+/// Columns form: every column must have the same rows (refused otherwise, where pandas would
+/// align the columns by label and fill the gaps with nulls: a value never moves silently).
+fn check_same_rows(columns: &[JsonColumn], label: &str) -> Result<usize> {
+    let Some(first) = columns.first() else {
+        return Ok(0);
+    };
+    for c in &columns[1..] {
+        if c.len != first.len {
+            return Err(Error::input(
+                label,
+                Location {
+                    column: Some(c.name.clone()),
+                    ..Default::default()
+                },
+                format!(
+                    "has {} values but column {:?} has {}; all columns need the same length",
+                    c.len, first.name, first.len
+                ),
+            ));
+        }
+        let labels = |col: &JsonColumn, i: usize| match &col.index {
+            Some(ix) => ix[i],
+            None => i as u64,
+        };
+        if let Some(i) = (0..c.len).find(|&i| labels(c, i) != labels(first, i)) {
+            let (mine, theirs) = (labels(c, i), labels(first, i));
+            // Both label lists are sorted: the smaller label is the one the other lacks.
+            let (has, lacks, row) = if mine < theirs {
+                (&c.name, &first.name, mine)
+            } else {
+                (&first.name, &c.name, theirs)
+            };
+            return Err(Error::input(
+                label,
+                Location {
+                    column: Some(c.name.clone()),
+                    ..Default::default()
+                },
+                format!(
+                    "its row labels differ from column {:?}'s: column {has:?} has row {row} and \
+                     column {lacks:?} does not; every column must have the same rows (write \
+                     missing values as null; mlops-lite does not align columns by label)",
+                    first.name
+                ),
+            ));
+        }
+    }
+    Ok(first.len)
+}
+
 fn read_json(input: Input<'_>) -> Result<Dataset> {
     let label = input.label();
     let raw = input.read_all()?;
@@ -586,7 +1180,22 @@ fn read_json(input: Input<'_>) -> Result<Dataset> {
         ));
     }
     let text = replace_bare_nan(&raw);
-    let value: Value = serde_json::from_slice(&text).map_err(|e| {
+    let mut ctx = JsonCtx {
+        label: &label,
+        columns: Vec::new(),
+        by_name: Default::default(),
+        rows: 0,
+        records: false,
+        max_cells: max_json_cells(raw.len() as u64),
+        error: None,
+    };
+    let mut de = serde_json::Deserializer::from_slice(&text);
+    let parsed =
+        serde::de::DeserializeSeed::deserialize(TopSeed(&mut ctx), &mut de).and_then(|()| de.end());
+    if let Some(e) = ctx.error.take() {
+        return Err(e);
+    }
+    parsed.map_err(|e| {
         Error::input(
             &label,
             Location {
@@ -596,183 +1205,75 @@ fn read_json(input: Input<'_>) -> Result<Dataset> {
             format!("invalid JSON: {e}"),
         )
     })?;
-    let (names, cells): (Vec<String>, Vec<Vec<&Value>>) = match &value {
-        Value::Array(records) => {
-            let mut names: Vec<String> = Vec::new();
-            let mut index: std::collections::HashMap<&str, usize> = Default::default();
-            let mut cells: Vec<Vec<&Value>> = Vec::new();
-            for (r, rec) in records.iter().enumerate() {
-                let Value::Object(obj) = rec else {
-                    return Err(Error::input(
-                        &label,
-                        Location {
-                            record: Some(r as u64 + 1),
-                            ..Default::default()
-                        },
-                        format!("is {}, expected an object of field: value", json_kind(rec)),
-                    ));
-                };
-                for (k, v) in obj {
-                    let c = *index.entry(k.as_str()).or_insert_with(|| {
-                        names.push(k.clone());
-                        cells.push(vec![&Value::Null; r]);
-                        names.len() - 1
-                    });
-                    cells[c].push(v);
-                }
-                for col in cells.iter_mut() {
-                    if col.len() < r + 1 {
-                        col.push(&Value::Null);
-                    }
-                }
-            }
-            (names, cells)
-        }
-        Value::Object(cols) => {
-            let mut names = Vec::new();
-            let mut cells = Vec::new();
-            for (k, v) in cols {
-                names.push(k.clone());
-                cells.push(match v {
-                    Value::Array(a) => a.iter().collect(),
-                    Value::Object(o) => index_ordered(o, &label, k)?,
-                    other => {
-                        return Err(Error::input(
-                            &label,
-                            Location {
-                                column: Some(k.clone()),
-                                ..Default::default()
-                            },
-                            format!(
-                                "is {}, expected an array of values (column-oriented JSON)",
-                                json_kind(other)
-                            ),
-                        ))
-                    }
-                });
-            }
-            (names, cells)
-        }
-        other => {
-            return Err(Error::input(
-                &label,
-                Location::default(),
-                format!(
-                    "the top level is {}; expected an array of records or an object of columns",
-                    json_kind(other)
-                ),
-            ))
-        }
+    let rows = if ctx.records {
+        ctx.rows
+    } else {
+        check_same_rows(&ctx.columns, &label)?
     };
-    check_column_names(names.iter().map(String::as_str), &label)?;
-    let mut columns = Vec::with_capacity(names.len());
-    for (name, cells) in names.into_iter().zip(cells) {
-        let values = json_column(&cells, &label, &name)?;
-        columns.push(Column::new(name, values));
+    let names = ctx.columns.iter().map(|c| c.name.as_str());
+    check_column_names(names, &label)?;
+    let mut columns = Vec::with_capacity(ctx.columns.len());
+    for c in ctx.columns {
+        let values = json_column(c.cells, rows);
+        columns.push(Column::new(c.name, values));
     }
     Dataset::with_source(columns, &label)
 }
 
-/// Values of a pandas `orient="columns"` object (`{"0": v, "1": v}`), in index order.
-fn index_ordered<'v>(
-    o: &'v serde_json::Map<String, Value>,
-    label: &str,
-    column: &str,
-) -> Result<Vec<&'v Value>> {
-    let mut pairs = Vec::with_capacity(o.len());
-    for (k, v) in o {
-        let i: u64 = k.parse().map_err(|_| {
-            Error::input(
-                label,
-                Location {
-                    column: Some(column.to_string()),
-                    ..Default::default()
-                },
-                format!("is an object with key {k:?}; expected an array, or an object keyed by row numbers"),
-            )
-        })?;
-        pairs.push((i, v));
-    }
-    pairs.sort_by_key(|p| p.0);
-    Ok(pairs.into_iter().map(|p| p.1).collect())
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn json_column(cells: &[&Value], label: &str, name: &str) -> Result<Values> {
+/// The typed values of a column of `rows` rows from its non-null cells: the narrowest type
+/// that holds them all (see the module notes); a string column keeps each number's JSON text.
+fn json_column(cells: Vec<(usize, Cell)>, rows: usize) -> Values {
     let (mut ints, mut floats, mut bools, mut strings) = (false, false, false, false);
-    for (r, v) in cells.iter().enumerate() {
-        match v {
-            Value::Null => {}
-            Value::Bool(_) => bools = true,
-            Value::Number(n) => {
-                if n.is_i64() {
-                    ints = true
-                } else {
-                    floats = true;
-                    let x = n.as_f64().unwrap_or(f64::INFINITY);
-                    if !x.is_finite() {
-                        return Err(Error::input(
-                            label,
-                            Location {
-                                record: Some(r as u64 + 1),
-                                column: Some(name.to_string()),
-                                ..Default::default()
-                            },
-                            "number out of range; mlops-lite stores finite 64-bit floats",
-                        ));
-                    }
-                }
-            }
-            Value::String(_) => strings = true,
-            Value::Array(_) | Value::Object(_) => {
-                return Err(Error::input(
-                    label,
-                    Location {
-                        record: Some(r as u64 + 1),
-                        column: Some(name.to_string()),
-                        ..Default::default()
-                    },
-                    format!(
-                        "is {}; values must be numbers, strings, booleans or null (flatten nested data)",
-                        json_kind(v)
-                    ),
-                ))
-            }
+    for (_, cell) in &cells {
+        match cell {
+            Cell::Bool(_) => bools = true,
+            Cell::Int(_) => ints = true,
+            Cell::Big(_) | Cell::Float(_) => floats = true,
+            Cell::Str(_) => strings = true,
         }
     }
-    Ok(if strings || (bools && (ints || floats)) {
-        Values::String(
-            cells
-                .iter()
-                .map(|v| match v {
-                    Value::Null => None,
-                    Value::String(s) => Some(s.clone()),
-                    other => Some(other.to_string()),
-                })
-                .collect(),
-        )
+    if strings || (bools && (ints || floats)) {
+        let mut v: Vec<Option<String>> = vec![None; rows];
+        for (r, cell) in cells {
+            v[r] = Some(match cell {
+                Cell::Str(s) => s,
+                Cell::Bool(b) => b.to_string(),
+                Cell::Int(i) => i.to_string(),
+                Cell::Big(u) => u.to_string(),
+                Cell::Float(x) => {
+                    serde_json::Number::from_f64(x).map_or_else(|| x.to_string(), |n| n.to_string())
+                }
+            });
+        }
+        Values::String(v)
     } else if bools {
-        Values::Boolean(cells.iter().map(|v| v.as_bool()).collect())
+        let mut v = vec![None; rows];
+        for (r, cell) in cells {
+            if let Cell::Bool(b) = cell {
+                v[r] = Some(b);
+            }
+        }
+        Values::Boolean(v)
     } else if floats || !ints {
-        Values::Float(
-            cells
-                .iter()
-                .map(|v| v.as_f64().unwrap_or(f64::NAN))
-                .collect(),
-        )
+        let mut v = vec![f64::NAN; rows];
+        for (r, cell) in cells {
+            v[r] = match cell {
+                Cell::Int(i) => i as f64,
+                Cell::Big(u) => u as f64,
+                Cell::Float(x) => x,
+                Cell::Bool(_) | Cell::Str(_) => f64::NAN,
+            };
+        }
+        Values::Float(v)
     } else {
-        Values::Integer(cells.iter().map(|v| v.as_i64()).collect())
-    })
+        let mut v = vec![None; rows];
+        for (r, cell) in cells {
+            if let Cell::Int(i) = cell {
+                v[r] = Some(i);
+            }
+        }
+        Values::Integer(v)
+    }
 }
 
 #[cfg(test)]

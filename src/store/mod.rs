@@ -1145,12 +1145,13 @@ pub fn check_time(text: &str) -> Result<String> {
             && digits(5..7)
             && b[7] == b'-'
             && digits(8..10);
-        let rest = &t[10.min(t.len())..];
+        // Bytes, not characters: the text may hold any character where a digit belongs.
+        let rest = &b[10.min(b.len())..];
         let time_ok = match rest.len() {
             0 => true,
-            6 => rest.as_bytes()[0] == b' ' && digits(11..13) && b[13] == b':' && digits(14..16),
+            6 => rest[0] == b' ' && digits(11..13) && b[13] == b':' && digits(14..16),
             9 | 13 => {
-                rest.as_bytes()[0] == b' '
+                rest[0] == b' '
                     && digits(11..13)
                     && b[13] == b':'
                     && digits(14..16)
@@ -1709,4 +1710,23 @@ pub fn scan_cells_each(
         each(cells)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_time;
+
+    #[test]
+    fn times_are_checked_by_bytes_never_sliced_inside_a_character() {
+        assert_eq!(check_time("2026-11-27").unwrap(), "2026-11-27");
+        assert_eq!(
+            check_time("2026-11-27T10:05:01.123").unwrap(),
+            "2026-11-27 10:05:01.123"
+        );
+        // A multi-byte character where byte 10 falls (a forged created_at, or --since).
+        for bad in ["aaaaaaaaa€", "2026-11-2€", "2026-11-27 1€:00", "€€€€€€€€€€€€€"] {
+            let e = check_time(bad).expect_err("refused");
+            assert!(e.to_string().contains("is not a time"), "{bad}: {e}");
+        }
+    }
 }
