@@ -21,6 +21,16 @@ use crate::pipeline::{Output, Pipeline};
 /// The most records one call may carry.
 pub const MAX_BATCH_RECORDS: usize = 1_000_000;
 
+/// Cells (records x features) a batch may hold whatever its input: a record that leaves
+/// every feature out (`{}`) still takes one cell per feature, so the input's size alone does
+/// not bound the batch's memory.
+pub const BATCH_CELLS_BASE: usize = 1_000_000;
+
+/// Cells a batch may hold per byte of input, on top of [`BATCH_CELLS_BASE`]: memory stays
+/// within about 8 bytes per cell (more for string features), so a batch costs at most about
+/// 32 bytes per input byte plus 8 MB.
+pub const BATCH_CELLS_PER_BYTE: usize = 4;
+
 /// Parsed records, row-major over the model's signature.
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
@@ -61,6 +71,8 @@ struct Ctx<'s> {
     batch: &'s mut Batch,
     /// Which features were set in the current record.
     set: Vec<bool>,
+    /// The most cells (records x features) this batch may hold.
+    max_cells: usize,
 }
 
 /// Parses a JSON array of records against a model's signature.
@@ -68,7 +80,9 @@ pub fn parse_records(json: &[u8], pipeline: &Pipeline) -> Result<Batch> {
     // A compact iris record is ~110 bytes: reserve for that many, to avoid regrowing.
     let expect = json.len() / 64 + 1;
     let mut de = serde_json::Deserializer::from_slice(json);
-    let batch = parse_records_from(&mut de, pipeline, expect)
+    let max_cells =
+        BATCH_CELLS_BASE.saturating_add(json.len().saturating_mul(BATCH_CELLS_PER_BYTE));
+    let batch = parse_records_from(&mut de, pipeline, expect, max_cells)
         .and_then(|b| de.end().map(|()| b))
         .map_err(|e| match e.classify() {
             serde_json::error::Category::Data => Error::InvalidArgument(e.to_string()),
@@ -78,11 +92,13 @@ pub fn parse_records(json: &[u8], pipeline: &Pipeline) -> Result<Batch> {
 }
 
 /// Parses records from any serde deserializer (the wasm build reads JS arrays directly,
-/// where a NaN is still a NaN); `expect` is a capacity hint.
+/// where a NaN is still a NaN); `expect` is a capacity hint; a batch of more than `max_cells`
+/// cells (records x features) is refused while it is read.
 pub fn parse_records_from<'de, D: de::Deserializer<'de>>(
     deserializer: D,
     pipeline: &Pipeline,
     expect: usize,
+    max_cells: usize,
 ) -> std::result::Result<Batch, D::Error> {
     let names: Vec<String> = pipeline.signature.iter().map(|f| f.name.clone()).collect();
     let kinds: Vec<Kind> = pipeline
@@ -104,9 +120,12 @@ pub fn parse_records_from<'de, D: de::Deserializer<'de>>(
         kinds: &kinds,
         batch: &mut batch,
         set: vec![false; names.len()],
+        max_cells,
     };
     let expect = expect.min(MAX_BATCH_RECORDS);
-    ctx.batch.numbers.reserve(expect * names.len());
+    ctx.batch
+        .numbers
+        .reserve(expect.saturating_mul(names.len()).min(max_cells));
     ctx.batch.reference_ids.reserve(expect);
     RecordsSeed(&mut ctx).deserialize(deserializer)?;
     Ok(batch)
@@ -137,6 +156,17 @@ impl<'de> Visitor<'de> for RecordsSeed<'_, '_> {
                         "more than {MAX_BATCH_RECORDS} records in one batch; split it"
                     ))),
                 };
+            }
+            let cells = (index + 1).saturating_mul(self.0.names.len().max(1));
+            if cells > self.0.max_cells {
+                return Err(de::Error::custom(format!(
+                    "records[{index}]: {} records of {} features make more than {} cells \
+                     ({BATCH_CELLS_BASE} plus {BATCH_CELLS_PER_BYTE} per byte of input); send \
+                     the records in smaller batches",
+                    index + 1,
+                    self.0.names.len(),
+                    self.0.max_cells
+                )));
             }
             if seq
                 .next_element_seed(RecordSeed { ctx: self.0, index })?

@@ -543,3 +543,62 @@ fn the_cli_refuses_a_reference_id_twice_and_logs_nothing() {
     );
     assert_eq!(std::fs::read(&db).unwrap(), before, "nothing logged");
 }
+
+/// Issue 11: a record that leaves every feature out (`{}`) costs one cell per feature, so a
+/// short input could ask for a huge batch of a wide model; the batch's cells are bounded by
+/// the input's size while it is read (predict::BATCH_CELLS_BASE + BATCH_CELLS_PER_BYTE).
+#[test]
+fn empty_records_of_a_wide_model_cannot_ask_for_unbounded_cells() {
+    use mlops_lite::dataset::{Column, Dataset};
+    let width = 500;
+    let mut columns: Vec<Column> = (0..width)
+        .map(|i| {
+            Column::new(
+                format!("f{i}"),
+                Values::Float(vec![i as f64, 1.0, 2.0, 3.0]),
+            )
+        })
+        .collect();
+    columns.push(Column::new(
+        "target",
+        Values::String(
+            ["a", "b", "a", "b"]
+                .iter()
+                .map(|s| Some(s.to_string()))
+                .collect(),
+        ),
+    ));
+    let mut reg = Registry::open_in_memory().unwrap();
+    reg.bind_dataset(&Dataset::new(columns).unwrap(), "wide", "")
+        .unwrap();
+    let mut spec = TrainSpec::new("target");
+    spec.test_size = 0.0;
+    let p = reg.train_model("wide", &spec).unwrap();
+    reg.bind_model(&p, "m", "").unwrap();
+    // Within the bound: 100 empty records (50,000 cells) predict.
+    let few = format!("[{}]", vec!["{}"; 100].join(","));
+    assert_eq!(
+        reg.predict("m", few.as_bytes(), false).unwrap().2.len(),
+        100
+    );
+    // 3,000 empty records: 1,500,000 cells from 9 KB of input.
+    let many = format!("[{}]", vec!["{}"; 3000].join(","));
+    let Err(e) = reg.predict("m", many.as_bytes(), true) else {
+        panic!("3,000 empty records of 500 features were accepted");
+    };
+    let cap = predict::BATCH_CELLS_BASE + predict::BATCH_CELLS_PER_BYTE * many.len();
+    let first = cap / width;
+    assert!(
+        e.to_string().contains(&format!(
+            "records[{first}]: {} records of {width} features make more than {cap} cells",
+            first + 1
+        )) && e
+            .to_string()
+            .contains("send the records in smaller batches"),
+        "{e}"
+    );
+    assert!(
+        reg.log(&Default::default()).unwrap().is_empty(),
+        "a refused batch logged"
+    );
+}

@@ -1724,7 +1724,12 @@ mod tests {
             "2026-11-27 10:05:01.123"
         );
         // A multi-byte character where byte 10 falls (a forged created_at, or --since).
-        for bad in ["aaaaaaaaa€", "2026-11-2€", "2026-11-27 1€:00", "€€€€€€€€€€€€€"] {
+        for bad in [
+            "aaaaaaaaa€",
+            "2026-11-2€",
+            "2026-11-27 1€:00",
+            "€€€€€€€€€€€€€",
+        ] {
             let e = check_time(bad).expect_err("refused");
             assert!(e.to_string().contains("is not a time"), "{bad}: {e}");
         }
