@@ -327,3 +327,17 @@ fn a_writer_that_cannot_get_the_lock_names_the_holder_and_computes_nothing() {
     assert_eq!(common::count(&t.db, "prediction_records"), 1);
     let _ = BIN;
 }
+
+#[test]
+fn a_file_holding_only_a_view_is_not_empty() {
+    let t = Tmp::new();
+    attack(&t.db, "CREATE VIEW v AS SELECT 1 AS x");
+    let before = db_state(&t.db);
+    let err = t.fails(&["dataset", "add", "--sample", "iris"]);
+    assert!(
+        err.contains("was altered outside mlops-lite")
+            && err.contains("view \"v\" is in a file that holds no registry yet"),
+        "{err}"
+    );
+    assert_eq!(db_state(&t.db), before);
+}

@@ -200,6 +200,19 @@ fn sqlite_own(o: &Object) -> bool {
 /// holds exactly the objects that format defines plus one data table per dataset. Must run
 /// inside the caller's read transaction, so that schema and rows are one snapshot.
 pub(crate) fn check_schema(conn: &Connection, version: i64, label: &str) -> Result<()> {
+    if version == 0 {
+        // No registry yet: mlops-lite creates one only in a file that holds nothing (a file
+        // with tables was refused before; a view or trigger alone is refused here).
+        let others: Vec<String> = read_objects(conn, label)?
+            .iter()
+            .filter(|o| !sqlite_own(o))
+            .map(|o| format!("{} is in a file that holds no registry yet", o.describe()))
+            .collect();
+        return match others.is_empty() {
+            true => Ok(()),
+            false => Err(altered(label, others, 0)),
+        };
+    }
     if !(1..=SCHEMA_VERSION).contains(&version) {
         return Ok(());
     }
