@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -14,7 +15,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const repo = resolve(here, "..", "..");
 export const BIN = process.env.MLOPS_LITE_BIN ?? join(repo, "target", "debug", "mlops-lite");
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-export const SHOTS = join(here, "screenshots");
+// Screenshots go to a temporary folder, so a test run never rewrites tracked files;
+// MLOPS_LITE_SHOTS=www/test/screenshots (absolute or from the repository) refreshes the
+// committed ones.
+export const SHOTS = process.env.MLOPS_LITE_SHOTS
+  ? resolve(repo, process.env.MLOPS_LITE_SHOTS)
+  : join(tmpdir(), "mlops-lite-screenshots");
+mkdirSync(SHOTS, { recursive: true });
 
 /** Checks the prerequisites, starts the server if needed and launches Chromium. */
 export async function launch() {
