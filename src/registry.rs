@@ -179,6 +179,24 @@ impl Registry {
         })
     }
 
+    /// Opens a registry to read from without changing it, whatever its format: like
+    /// [`Registry::open_read_only`], except that a file of an older format is read into
+    /// memory and upgraded there (the file itself is not changed; memory: its size). `copy`
+    /// reads its source this way.
+    pub fn open_source(path: impl AsRef<Path>) -> Result<Registry> {
+        let path = path.as_ref();
+        match Registry::open_read_only(path) {
+            Err(Error::OlderFormat { .. }) => {
+                let label = path.display().to_string();
+                let bytes = std::fs::read(path).map_err(|e| Error::io(&label, e))?;
+                let mut reg = Registry::from_bytes(&bytes)?;
+                reg.label = label;
+                Ok(reg)
+            }
+            other => other,
+        }
+    }
+
     fn open_with(path: &Path, create: bool) -> Result<Registry> {
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(url) = path.to_str().filter(|p| store::pg::is_url(p)) {

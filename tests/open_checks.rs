@@ -341,3 +341,26 @@ fn a_file_holding_only_a_view_is_not_empty() {
     );
     assert_eq!(db_state(&t.db), before);
 }
+
+#[test]
+fn copy_reads_an_older_format_without_upgrading_its_source() {
+    let t = Tmp::new();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/registry-format1.db"
+        ),
+        &t.db,
+    )
+    .unwrap();
+    let before = db_state(&t.db);
+    let to = t.path("new.db");
+    let out = t.ok(&["copy", "--from", &t.db(), "--to", &common::s(&to)]);
+    assert!(out.contains("d'<b>"), "{out}");
+    assert_eq!(db_state(&t.db), before, "copy upgraded its source");
+    let listed = t.run_on(&to, &["dataset", "list"]).ok();
+    assert!(
+        listed.contains("d'<b>") && listed.contains("iris"),
+        "{listed}"
+    );
+}

@@ -533,7 +533,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                     from.display()
                 )));
             }
-            let mut source = Registry::open_read_only(&from)?;
+            let mut source = Registry::open_source(&from)?;
             let existed = to.exists();
             let selection = mlops_lite::copy::Selection {
                 datasets,
