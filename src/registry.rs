@@ -12,6 +12,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::dataset::fingerprint::Source;
 use crate::dataset::import::{self, Format, Input, Progress};
 use crate::dataset::{ColumnInfo, Dataset};
 use crate::error::{Error, Result};
@@ -19,10 +20,6 @@ use crate::pipeline::{self, Lineage, Pipeline, TrainSpec};
 use crate::predict::{self, Prediction};
 use crate::store::db::{self, Db};
 use crate::store::{self, DatasetEntry, LogFilter, LogRecord, ModelEntry, NewDataset, NewModel};
-
-/// Version of the rules that turn source bytes into a dataset; part of the source
-/// fingerprint, so a change of parsing rules never reuses an old fingerprint.
-const PARSER_VERSION: u32 = 1;
 
 /// An open registry.
 pub struct Registry {
@@ -264,7 +261,7 @@ impl Registry {
     /// version and writes nothing; other content becomes the next version. The same content
     /// under a new name is bound under the new name.
     pub fn bind_dataset(&mut self, data: &Dataset, name: &str, description: &str) -> Result<Bound> {
-        self.bind(data, name, description, None, None)
+        self.bind(data, name, description, None)
     }
 
     /// Reads `input` as `format` and binds it under `name`, like [`Registry::bind_dataset`].
@@ -283,15 +280,25 @@ impl Registry {
         progress: Progress<'_>,
     ) -> Result<Bound> {
         check_name(name)?;
-        let fingerprint = fingerprint(&input, format)?;
+        let source = Source::of(&input, format)?;
+        // A version of `name` sealed by this machine from these very bytes: nothing to parse.
+        for entry in self
+            .db
+            .list_datasets()?
+            .into_iter()
+            .filter(|d| d.name == name)
+        {
+            if let (_, Some(stored)) = self.db.dataset_source(entry.id)? {
+                if source.recognises(name, &entry.md5, &stored) {
+                    return Ok(Bound {
+                        dataset: entry,
+                        created: false,
+                    });
+                }
+            }
+        }
         let data = import::read(input, format, progress)?;
-        self.bind(
-            &data,
-            name,
-            description,
-            Some(format.name()),
-            Some(&fingerprint),
-        )
+        self.bind(&data, name, description, Some(&source))
     }
 
     fn bind(
@@ -299,12 +306,14 @@ impl Registry {
         data: &Dataset,
         name: &str,
         description: &str,
-        source_format: Option<&str>,
-        source_fingerprint: Option<&str>,
+        source: Option<&Source>,
     ) -> Result<Bound> {
         check_name(name)?;
         import::check_new_column_names(data, "<data>")?;
         let md5 = data.md5();
+        let source_format = source.map(Source::format);
+        let fingerprint = source.map(|s| s.fingerprint(name, &md5));
+        let source_fingerprint = fingerprint.as_deref();
         self.db.write(|tx| {
             tx.lock_name("dataset", name)?;
             if let Some(existing) = tx.find_dataset_by_md5(name, &md5)? {
@@ -649,31 +658,6 @@ fn clock() -> f64 {
 #[cfg(target_arch = "wasm32")]
 fn elapsed_us(t: f64) -> i64 {
     ((js_sys::Date::now() - t) * 1000.0) as i64
-}
-
-/// A fast hash (xxh3-128) of the source bytes, the format and the parser version.
-fn fingerprint(input: &Input<'_>, format: Format) -> Result<String> {
-    use std::io::Read;
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    match input {
-        Input::Bytes { bytes, .. } => h.update(bytes),
-        Input::Path(p) => {
-            let mut f = std::fs::File::open(p).map_err(|e| Error::io(p.display(), e))?;
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = f.read(&mut buf).map_err(|e| Error::io(p.display(), e))?;
-                if n == 0 {
-                    break;
-                }
-                h.update(&buf[..n]);
-            }
-        }
-    }
-    Ok(format!(
-        "xxh3-128:{:032x}:{}:p{PARSER_VERSION}",
-        h.digest128(),
-        format.name()
-    ))
 }
 
 #[cfg(test)]

@@ -414,8 +414,9 @@ impl Registry {
     /// field of `dataset_columns` and the shape in `datasets` against the rows; the row
     /// hashes; the log's completeness (each call's `n_records` against its records,
     /// positions `0..n`, records without a call, calls whose model or dataset is missing).
-    /// Source fingerprints cannot be recomputed without the source, so they are not trusted
-    /// (`dataset add` parses the source and compares md5s): they are not checked here.
+    /// Source fingerprints cannot be recomputed without the source: `dataset add` trusts
+    /// only its own machine's seals of the same bytes, name and md5
+    /// ([`crate::dataset::fingerprint`]), so they are not checked here.
     pub fn verify(&mut self, tolerance: f64) -> Result<VerifyReport> {
         let mut report = VerifyReport {
             tolerance,

@@ -9,6 +9,7 @@
 //! the file the data came from, its formatting, or the dataset's name.
 
 pub mod export;
+pub mod fingerprint;
 pub mod import;
 pub mod samples;
 
