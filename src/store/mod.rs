@@ -212,7 +212,7 @@ fn open_flags(path: &Path, label: &str, flags: OpenFlags) -> Result<Connection> 
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Opens the database file at `path` as a registry to write to, creating it when `create`
-/// is set. The file is checked ([`check`]) before anything is written; then it is switched to
+/// is set. The file is checked (`store::check`) before anything is written; then it is switched to
 /// WAL and migrated to the current format when older.
 pub fn open_file(path: &Path, create: bool) -> Result<Connection> {
     let label = path.display().to_string();
