@@ -25,6 +25,7 @@ function setBusy(delta) {
 }
 
 worker.onmessage = (event) => {
+  if (event.data.progress) return showLoading(event.data.progress);
   const { id, ok, value, error } = event.data;
   const p = pending.get(id);
   if (!p) return;
@@ -116,6 +117,57 @@ function fillTable(table, columns, rows, { onSelect, selected } = {}) {
   // A key-value table (every label empty) has no header row.
   if (columns.every((c) => c.label === "")) table.replaceChildren(body);
   else table.replaceChildren(head, body);
+}
+
+/** The download of the WebAssembly module: bytes so far, of how many (0: unknown). */
+function showLoading({ loaded, total, done }) {
+  const mb = (n) => (n / 1e6).toFixed(1);
+  if (done) {
+    $("loading").hidden = true;
+    return;
+  }
+  $("loading").hidden = false;
+  $("loading-retry").hidden = true;
+  $("loading").classList.remove("error");
+  const bar = $("loading-progress");
+  if (total > 0) {
+    bar.value = loaded / total;
+    $("loading-text").textContent = `Loading the WebAssembly module: ${mb(loaded)} of ${mb(total)} MB…`;
+  } else {
+    bar.removeAttribute("value");
+    $("loading-text").textContent = `Loading the WebAssembly module: ${mb(loaded)} MB…`;
+  }
+}
+
+/**
+ * Waits until the worker's WebAssembly module is ready; requests made meanwhile (a file
+ * opened at once) wait in the worker. A failed load shows its error with a Retry button,
+ * and this waits until a retry succeeds.
+ */
+async function moduleReady() {
+  let attempt = call("init");
+  for (;;) {
+    try {
+      await attempt;
+      $("loading").hidden = true;
+      return;
+    } catch (e) {
+      $("loading").hidden = false;
+      $("loading").classList.add("error");
+      $("loading-progress").hidden = true;
+      $("loading-text").textContent = e.message;
+      const retry = $("loading-retry");
+      retry.hidden = false;
+      setBusy(-1); // waiting for the user, not for the worker
+      await new Promise((resolve) => retry.addEventListener("click", resolve, { once: true }));
+      setBusy(1);
+      retry.hidden = true;
+      $("loading-progress").hidden = false;
+      $("loading").classList.remove("error");
+      $("loading-text").textContent = "Loading the WebAssembly module…";
+      attempt = call("retry");
+    }
+  }
 }
 
 function showMessage(message, isError = false) {
@@ -893,7 +945,12 @@ function showView(name) {
 
 // ---- Actions ---------------------------------------------------------------------------------
 
+// Registries the user opened, started or loaded (counted at once, before the worker answers):
+// one chosen while the module was loading wins over the registry kept in this browser.
+let chosen = 0;
+
 async function openFile(file) {
+  chosen += 1;
   const bytes = new Uint8Array(await file.arrayBuffer());
   const size = bytes.length; // the buffer moves to the worker
   await call("open", bytes);
@@ -902,6 +959,7 @@ async function openFile(file) {
 }
 
 async function loadDemo() {
+  chosen += 1;
   const response = await fetch("/data/iris.csv");
   if (!response.ok) throw new Error(`/data/iris.csv: HTTP ${response.status}`);
   const csv = await response.text();
@@ -953,6 +1011,7 @@ function wire() {
   });
   $("new-registry").addEventListener("click", () =>
     act(async () => {
+      chosen += 1;
       await call("create");
       await opened("new registry");
       showMessage("A new, empty registry.");
@@ -1033,7 +1092,9 @@ function wire() {
 async function start() {
   wire();
   showView(location.hash.slice(1));
-  await call("init");
+  await moduleReady();
+  // A registry opened (or started) while the module was loading wins over the kept one.
+  if (chosen > 0) return;
   const stored = await kept.get().catch(() => undefined);
   if (stored?.bytes) {
     try {

@@ -3,6 +3,59 @@
 // {id, ok: true, value} or {id, ok: false, error}. Nothing here touches the DOM.
 import { init, Registry } from "/npm/web.js";
 
+// The WebAssembly module: fetched here (so the page can show the download's progress) as
+// soon as the worker starts. Every request waits for it: a file opened before the module
+// has arrived opens once it has. A failed load is reported to each request (and to the
+// page, which offers to retry) and loaded again by `retry`.
+const WASM_URL = new URL("/npm/dist/mlops_lite_bg.wasm", self.location.href);
+
+async function loadWasm() {
+  const where = `the WebAssembly module (${WASM_URL.pathname})`;
+  let response;
+  try {
+    response = await fetch(WASM_URL);
+  } catch (e) {
+    throw new Error(`${where} could not be downloaded (${e.message}); check the connection and press Retry`);
+  }
+  if (!response.ok) {
+    throw new Error(`${where} could not be downloaded: HTTP ${response.status} ${response.statusText}; press Retry`);
+  }
+  // Progress where the browser reports a length (a compressed response's length is not the
+  // body's: then the total is unknown).
+  const encoded = response.headers.get("content-encoding");
+  const total = encoded && encoded !== "identity" ? 0 : Number(response.headers.get("content-length")) || 0;
+  const chunks = [];
+  let loaded = 0;
+  try {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.length;
+      self.postMessage({ progress: { loaded, total: total >= loaded ? total : 0 } });
+    }
+  } catch (e) {
+    throw new Error(`${where} stopped downloading after ${loaded} bytes (${e.message}); press Retry`);
+  }
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  try {
+    await init(bytes);
+  } catch (e) {
+    throw new Error(`${where} is not a WebAssembly module this page can run (${e.message}); press Retry`);
+  }
+  self.postMessage({ progress: { loaded, total: loaded, done: true } });
+  return true;
+}
+
+let ready = loadWasm();
+ready.catch(() => {}); // reported to the requests that wait for it
+
 let reg = null;
 // Pulled rows by dataset id (a dataset version never changes; cleared with the registry).
 let rows = new Map();
@@ -154,9 +207,13 @@ function logCsv(records) {
 }
 
 const methods = {
-  init: async () => {
-    await init();
-    return true;
+  // Resolves once the module is ready (every request waits for it anyway).
+  init: () => ready,
+  // Loads the module again after a failed load.
+  retry: () => {
+    ready = loadWasm();
+    ready.catch(() => {});
+    return ready;
   },
   open: (bytes) => {
     replace(Registry.open(bytes));
@@ -235,6 +292,7 @@ self.onmessage = async (event) => {
   try {
     const fn = methods[method];
     if (!fn) throw new Error(`unknown method ${method}`);
+    if (method !== "retry") await ready;
     const value = await fn(...(args ?? []));
     const transfer = value instanceof Uint8Array ? [value.buffer] : [];
     self.postMessage({ id, ok: true, value }, transfer);

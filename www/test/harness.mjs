@@ -64,14 +64,19 @@ export async function launch() {
   return {
     browser,
     base,
-    /** A new page (own IndexedDB) that fails test `t` on any page error or console error. */
-    async newPage(t) {
+    /**
+     * A new page (own IndexedDB) that fails test `t` on any page error or console error
+     * (but those matching `allow`). `route(page)` runs before the page loads (request
+     * routing); with `wait: false` it returns as soon as the page has loaded, without
+     * waiting for the module or the first view.
+     */
+    async newPage(t, { route, wait = true, allow = [] } = {}) {
       const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
       const errors = [];
       page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
       page.on("console", (m) => {
-        if (m.type() === "error") errors.push(`console: ${m.text()}`);
+        if (m.type() === "error" && !allow.some((re) => re.test(m.text()))) errors.push(`console: ${m.text()}`);
       });
       page.on("dialog", (d) => {
         errors.push(`dialog: ${d.message()}`);
@@ -81,8 +86,9 @@ export async function launch() {
         await context.close();
         assert.deepEqual(errors, [], "the page logged errors");
       });
+      if (route) await route(page);
       await page.goto(`${base}/`);
-      await idle(page);
+      if (wait) await idle(page);
       return { page, context, errors };
     },
     async close() {
