@@ -60,13 +60,24 @@ test("init(bytes) and init(URL) load the module without the default fetch", () =
   }
 });
 
-test("using Registry before init() in the browser entry fails with an Error", () => {
+test("every entry point used before init() in the browser entry throws an Error saying to await init()", () => {
   const { status, output } = runScript(`
-    const { Registry } = await import(${JSON.stringify(WEB_JS.href)});
-    try { new Registry(); console.log("no error"); } catch (e) { console.log(e instanceof Error, e.constructor.name); }
+    import { readFileSync } from "node:fs";
+    const { init, Registry } = await import(${JSON.stringify(WEB_JS.href)});
+    for (const use of [() => new Registry(), () => Registry.open(new Uint8Array())]) {
+      try { use(); console.log("no error"); } catch (e) { console.log(e.constructor.name + ": " + e.message); }
+    }
+    await init(readFileSync(${JSON.stringify(fileURLToPath(WASM_URL))}));
+    const reg = new Registry();
+    console.log("after init:", reg instanceof Registry, Registry.open(reg.export()).listDatasets().length);
   `);
   assert.equal(status, 0, output);
-  assert.match(output, /^true TypeError/);
+  const lines = output.trim().split("\n");
+  assert.equal(lines.length, 3, output);
+  for (const line of lines.slice(0, 2)) {
+    assert.equal(line, "Error: mlops-lite: the WebAssembly module is not loaded yet; `await init()` (or call initSync) before using Registry");
+  }
+  assert.equal(lines[2], "after init: true 0");
 });
 
 // BUG (npm/web.js): init() keeps its first promise forever, even a rejected one: after one

@@ -99,3 +99,26 @@ test("a .wasm that fails to load (404, then corrupt bytes) shows the error and R
   await page.setInputFiles("#file-input", db);
   await seesTheFile(page, "early.db");
 });
+
+test("the npm package used before init() in Chromium throws an Error saying to await init()", async (t) => {
+  const { page } = await env.newPage(t);
+  const results = await page.evaluate(async () => {
+    // The page's own copy of the module (its worker has another): not initialised here.
+    const { init, Registry } = await import("/npm/web.js");
+    const tried = [];
+    for (const use of [() => new Registry(), () => Registry.open(new Uint8Array())]) {
+      try {
+        use();
+        tried.push("no error");
+      } catch (e) {
+        tried.push(`${e.constructor.name}: ${e.message}`);
+      }
+    }
+    await init();
+    tried.push(`after init: ${new Registry().listDatasets().length}`);
+    return tried;
+  });
+  const early =
+    "Error: mlops-lite: the WebAssembly module is not loaded yet; `await init()` (or call initSync) before using Registry";
+  assert.deepEqual(results, [early, early, "after init: 0"]);
+});
