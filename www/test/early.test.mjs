@@ -74,25 +74,28 @@ test("a file dropped before the .wasm has arrived opens once it has", async (t) 
   await seesTheFile(page, "dropped.db");
 });
 
-test("a .wasm that fails to load (404, then corrupt bytes) shows the error and Retry loads it", async (t) => {
+test("a .wasm that fails to load (404, corrupt bytes, network error) shows the error and Retry loads it", async (t) => {
   const fail = (n, route) => {
     if (n === 1) route.fulfill({ status: 404, body: "gone" });
     else if (n === 2) route.fulfill({ status: 200, contentType: "application/wasm", body: "not a module" });
+    else if (n === 3) route.abort("internetdisconnected");
     else return false;
     return true;
   };
   const { page } = await env.newPage(t, {
     route: slowWasm(0, fail),
     wait: false,
-    allow: [/Failed to load resource/],
+    allow: [/Failed to load resource/, /ERR_INTERNET_DISCONNECTED/],
   });
   await page.waitForSelector("#loading-retry:not([hidden])");
   assert.match(await page.textContent("#loading-text"), /could not be downloaded: HTTP 404.*press Retry/);
   assert.doesNotMatch(await page.textContent("body"), /Cannot read properties|undefined/);
-  // A file picked now waits for the module and fails with the same clear error.
   await page.click("#loading-retry");
   await page.waitForSelector("#loading-retry:not([hidden])");
   assert.match(await page.textContent("#loading-text"), /is not a WebAssembly module this page can run/);
+  await page.click("#loading-retry");
+  await page.waitForSelector("#loading-retry:not([hidden])");
+  assert.match(await page.textContent("#loading-text"), /could not be downloaded \(.*\); check the connection and press Retry/);
   await page.click("#loading-retry");
   await idle(page);
   assert.equal(await page.isHidden("#loading"), true);
