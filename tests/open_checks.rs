@@ -20,6 +20,20 @@ fn registry() -> Tmp {
     t
 }
 
+/// A registry of format 1 (datasets only), as written by an earlier mlops-lite.
+fn format1() -> Tmp {
+    let t = Tmp::new();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/registry-format1.db"
+        ),
+        &t.db,
+    )
+    .unwrap();
+    t
+}
+
 /// What an attacker does with `sqlite3`: plain SQL on the file, outside mlops-lite.
 fn attack(db: &Path, sql: &str) {
     let conn = rusqlite::Connection::open(db).expect("open with rusqlite");
@@ -219,15 +233,7 @@ fn read_only_commands_never_switch_a_rollback_journal_file_to_wal() {
 
 #[test]
 fn an_older_format_is_upgraded_only_by_a_command_that_writes() {
-    let t = Tmp::new();
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/registry-format1.db"
-        ),
-        &t.db,
-    )
-    .unwrap();
+    let t = format1();
     let before = db_state(&t.db);
     let err = t.fails(&["dataset", "list"]);
     assert!(
@@ -344,15 +350,7 @@ fn a_file_holding_only_a_view_is_not_empty() {
 
 #[test]
 fn copy_reads_an_older_format_without_upgrading_its_source() {
-    let t = Tmp::new();
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/registry-format1.db"
-        ),
-        &t.db,
-    )
-    .unwrap();
+    let t = format1();
     let before = db_state(&t.db);
     let to = t.path("new.db");
     let out = t.ok(&["copy", "--from", &t.db(), "--to", &common::s(&to)]);
