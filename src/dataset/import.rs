@@ -758,30 +758,6 @@ impl JsonCtx<'_> {
     }
 }
 
-/// Implements the scalar `visit_*` methods of a visitor by calling `self.other(kind)`.
-macro_rules! other_kinds {
-    ($value:ty) => {
-        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<$value, E> {
-            self.other("a boolean")
-        }
-        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<$value, E> {
-            self.other("a number")
-        }
-        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<$value, E> {
-            self.other("a number")
-        }
-        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<$value, E> {
-            self.other("a number")
-        }
-        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<$value, E> {
-            self.other("a string")
-        }
-        fn visit_unit<E: serde::de::Error>(self) -> Result<$value, E> {
-            self.other("null")
-        }
-    };
-}
-
 /// The top level: an array of records or an object of columns.
 struct TopSeed<'c, 'a>(&'c mut JsonCtx<'a>);
 

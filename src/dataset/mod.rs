@@ -8,6 +8,33 @@
 //! ([`Dataset::md5`]); it depends on column names and order, types and values only, never on
 //! the file the data came from, its formatting, or the dataset's name.
 
+/// Implements the scalar `visit_*` methods of a serde visitor by calling `self.other(kind)`
+/// ("a boolean", "a number", "a string", "null"): the JSON readers of datasets (here and
+/// in `crate::legacy`) refuse those kinds where they want an object or an array.
+macro_rules! other_kinds {
+    ($value:ty) => {
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<$value, E> {
+            self.other("a boolean")
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<$value, E> {
+            self.other("a number")
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<$value, E> {
+            self.other("a number")
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<$value, E> {
+            self.other("a number")
+        }
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<$value, E> {
+            self.other("a string")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<$value, E> {
+            self.other("null")
+        }
+    };
+}
+pub(crate) use other_kinds;
+
 pub mod export;
 pub mod fingerprint;
 pub mod import;

@@ -34,7 +34,7 @@ use std::io::Read;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::dataset::{check_column_names, Column, Dataset, Values, MAX_COLUMNS};
+use crate::dataset::{check_column_names, other_kinds, Column, Dataset, Values, MAX_COLUMNS};
 use crate::error::{Error, Location, Result};
 
 /// Parses the stored data of one dataset; `who` names it in errors, `recorded` is the shape
@@ -415,6 +415,10 @@ impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
 }
 
 impl Top<'_, '_> {
+    fn other<E: de::Error>(self, kind: &str) -> std::result::Result<(), E> {
+        Err(self.wrong(kind))
+    }
+
     fn wrong<E: de::Error>(&self, kind: &str) -> E {
         self.ctx.fail(
             Location::default(),
@@ -450,24 +454,7 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
         Err(self.wrong("an array"))
     }
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
-        Err(self.wrong("null"))
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<(), E> {
-        Err(self.wrong("a boolean"))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
-        Err(self.wrong("a number"))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
-        Err(self.wrong("a number"))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
-        Err(self.wrong("a number"))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
-        Err(self.wrong("a string"))
-    }
+    other_kinds!(());
 }
 
 /// One column: an array of values, or an object keyed by row numbers in order.
@@ -484,6 +471,10 @@ impl ColumnSeed<'_, '_> {
             column: Some(self.name.to_string()),
             ..Default::default()
         }
+    }
+
+    fn other<E: de::Error>(self, kind: &str) -> std::result::Result<(), E> {
+        Err(self.wrong(kind))
     }
 
     fn wrong<E: de::Error>(&self, kind: &str) -> E {
@@ -540,24 +531,7 @@ impl<'de> Visitor<'de> for ColumnSeed<'_, '_> {
             map.next_value_seed(self.cell(record))?;
         }
     }
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
-        Err(self.wrong("null"))
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<(), E> {
-        Err(self.wrong("a boolean"))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
-        Err(self.wrong("a number"))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
-        Err(self.wrong("a number"))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<(), E> {
-        Err(self.wrong("a number"))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
-        Err(self.wrong("a string"))
-    }
+    other_kinds!(());
 }
 
 /// The key of row `expected` (from 0) in pandas' `orient="columns"` form: `"0"`, `"1"`, ...
