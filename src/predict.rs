@@ -15,7 +15,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::pipeline::preprocess::{RowInput, Scratch};
+use crate::pipeline::batch::{BatchIn, BatchOut, ColumnIn};
 use crate::pipeline::{Output, Pipeline};
 
 /// The most records one call may carry.
@@ -437,35 +437,53 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
 /// naming the record index and field.
 pub fn run(pipeline: &Pipeline, batch: &Batch) -> Result<Vec<Prediction>> {
     let n = pipeline.signature.len();
-    let mut out = Vec::with_capacity(batch.len);
-    let mut scratch = Scratch::default();
-    let (mut feats, mut proba) = (Vec::new(), Vec::new());
-    let mut strs: Vec<Option<&str>> = vec![None; n];
-    let has_strings = !batch.strings.is_empty();
-    for i in 0..batch.len {
-        if has_strings {
-            for (j, s) in strs.iter_mut().enumerate() {
-                *s = batch.strings[i * n + j].as_deref();
-            }
+    let len = batch.len;
+    // Row-major to columns (the layout the pipeline runs).
+    let mut numbers = vec![f64::NAN; n * len];
+    let mut strings: Vec<Vec<Option<String>>> = Vec::new();
+    for j in 0..n {
+        for i in 0..len {
+            numbers[j * len + i] = batch.numbers[i * n + j];
         }
-        let row = RowInput {
-            numbers: &batch.numbers[i * n..(i + 1) * n],
-            strings: &strs,
-        };
-        let output = pipeline
-            .predict_row(&row, &mut scratch, &mut feats, &mut proba)
-            .map_err(|e| {
-                Error::InvalidArgument(format!(
-                    "records[{i}] field {:?} {}",
-                    pipeline.signature[e.feature].name, e.message
-                ))
-            })?;
-        out.push(Prediction {
-            reference_id: batch.reference_ids[i].clone(),
-            output,
-        });
     }
-    Ok(out)
+    if !batch.strings.is_empty() {
+        strings = (0..n)
+            .map(|j| (0..len).map(|i| batch.strings[i * n + j].clone()).collect())
+            .collect();
+    }
+    let columns = (0..n)
+        .map(|j| {
+            if batch.is_string[j] {
+                ColumnIn::Strings(&strings[j])
+            } else {
+                ColumnIn::Numbers(&numbers[j * len..(j + 1) * len])
+            }
+        })
+        .collect();
+    let out = pipeline
+        .predict_batch(&BatchIn { len, columns })
+        .map_err(|e| {
+            Error::InvalidArgument(format!(
+                "records[{}] field {:?} {}",
+                e.record, pipeline.signature[e.feature].name, e.message
+            ))
+        })?;
+    Ok((0..len)
+        .map(|i| Prediction {
+            reference_id: batch.reference_ids[i].clone(),
+            output: match &out {
+                BatchOut::Classes {
+                    n_classes,
+                    proba,
+                    labels,
+                } => Output::Classes {
+                    proba: proba[i * n_classes..(i + 1) * n_classes].to_vec(),
+                    label: labels[i] as usize,
+                },
+                BatchOut::Values(v) => Output::Value(v[i]),
+            },
+        })
+        .collect())
 }
 
 /// The JSON array of record `i`'s inputs in signature order, as logged.

@@ -29,6 +29,7 @@
 //! a tree walk visits at most its node count; k-NN computes one distance per stored point,
 //! keeps the k nearest in a heap (O(n log k)) and sorts those (O(k log k), k <= n).
 
+pub mod batch;
 pub mod estimator;
 pub mod metrics;
 pub mod preprocess;
@@ -353,9 +354,11 @@ pub enum Output {
     Value(f64),
 }
 
-/// A problem with one input row: the feature index and what is wrong.
+/// A problem with one input row: the record and feature index and what is wrong.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowError {
+    /// Index of the record in its batch (0 for a single row).
+    pub record: usize,
     /// Index into the signature.
     pub feature: usize,
     /// Description.
@@ -739,7 +742,7 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Runs one row. `out` is a reusable buffer for the transformed features.
+    /// Runs one row. `features` and `proba` are reusable buffers.
     pub fn predict_row(
         &self,
         row: &RowInput<'_>,
@@ -747,21 +750,7 @@ impl Pipeline {
         features: &mut Vec<f64>,
         proba: &mut Vec<f64>,
     ) -> std::result::Result<Output, RowError> {
-        let n = self.signature.len();
-        if row.numbers.len() < n || row.strings.len() < n {
-            return Err(RowError {
-                feature: row.numbers.len().min(row.strings.len()),
-                message: "is missing: the row is shorter than the signature".into(),
-            });
-        }
-        features.clear();
-        for g in &self.transformers {
-            g.transform_row(row, scratch, features)
-                .map_err(|feature| RowError {
-                    feature,
-                    message: "is missing (null), and the pipeline has no imputer for it".into(),
-                })?;
-        }
+        self.transform_row(row, scratch, features)?;
         Ok(match self.estimator.task() {
             Task::Classification => {
                 proba.clear();
@@ -774,6 +763,33 @@ impl Pipeline {
             }
             Task::Regression => Output::Value(self.estimator.predict_value(features)),
         })
+    }
+
+    /// The transformed features of one row (the estimator's input), into `features`.
+    fn transform_row(
+        &self,
+        row: &RowInput<'_>,
+        scratch: &mut Scratch,
+        features: &mut Vec<f64>,
+    ) -> std::result::Result<(), RowError> {
+        let n = self.signature.len();
+        if row.numbers.len() < n || row.strings.len() < n {
+            return Err(RowError {
+                record: 0,
+                feature: row.numbers.len().min(row.strings.len()),
+                message: "is missing: the row is shorter than the signature".into(),
+            });
+        }
+        features.clear();
+        for g in &self.transformers {
+            g.transform_row(row, scratch, features)
+                .map_err(|feature| RowError {
+                    record: 0,
+                    feature,
+                    message: "is missing (null), and the pipeline has no imputer for it".into(),
+                })?;
+        }
+        Ok(())
     }
 }
 
