@@ -67,7 +67,9 @@ fn main() {
     );
 
     let pipeline = reg.pull_model("iris-lr").unwrap().1;
-    let parsed = mlops_lite::predict::parse_records(&batch, &pipeline).unwrap();
+    let parsed = mlops_lite::records::Records::from(&batch)
+        .into_batch(&pipeline)
+        .unwrap();
     let mut best_run = f64::INFINITY;
     for _ in 0..rounds {
         let t = Instant::now();

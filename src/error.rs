@@ -50,19 +50,29 @@ pub struct Location {
     pub record: Option<u64>,
     /// The column or field name, when the problem is in one column.
     pub column: Option<String>,
+    /// 0-based index of the record in a batch of records to predict (shown `records[i]`).
+    pub index: Option<u32>,
+    /// 1-based column (character) within `line`, for JSON text.
+    pub char: Option<u32>,
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::new();
-        if let Some(line) = self.line {
-            parts.push(format!("line {line}"));
+        match (self.line, self.char) {
+            (Some(line), Some(char)) => parts.push(format!("line {line}, column {char}")),
+            (Some(line), None) => parts.push(format!("line {line}")),
+            _ => {}
         }
         if let Some(record) = self.record {
             parts.push(format!("record {record}"));
         }
-        if let Some(column) = &self.column {
-            parts.push(format!("column {column:?}"));
+        match (self.index, &self.column) {
+            // A record of a batch to predict: `records[2] field "x"`, as the input is indexed.
+            (Some(index), Some(field)) => parts.push(format!("records[{index}] field {field:?}")),
+            (Some(index), None) => parts.push(format!("records[{index}]")),
+            (None, Some(column)) => parts.push(format!("column {column:?}")),
+            (None, None) => {}
         }
         f.write_str(&parts.join(", "))
     }
@@ -206,10 +216,11 @@ impl fmt::Display for Error {
                 message,
             } => {
                 let loc = location.to_string();
-                if loc.is_empty() {
-                    write!(f, "{source}: {message}")
-                } else {
-                    write!(f, "{source}: {loc}: {message}")
+                match (source.is_empty(), loc.is_empty()) {
+                    (true, true) => f.write_str(message),
+                    (true, false) => write!(f, "{loc}: {message}"),
+                    (false, true) => write!(f, "{source}: {message}"),
+                    (false, false) => write!(f, "{source}: {loc}: {message}"),
                 }
             }
             Error::InvalidArgument(message) | Error::NotFound(message) => f.write_str(message),

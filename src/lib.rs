@@ -41,6 +41,7 @@ pub mod error;
 pub mod legacy;
 pub mod pipeline;
 pub mod predict;
+pub mod records;
 pub mod registry;
 pub mod store;
 pub mod verify;

@@ -16,8 +16,10 @@ use crate::dataset::fingerprint::Source;
 use crate::dataset::import::{self, Format, Input, Progress};
 use crate::dataset::{ColumnInfo, Dataset};
 use crate::error::{Error, Result};
+use crate::pipeline::batch::BatchOut;
 use crate::pipeline::{self, Lineage, Pipeline, TrainSpec};
-use crate::predict::{self, Prediction};
+use crate::predict::{self, Predictions};
+use crate::records::{Batch, Records};
 use crate::store::db::{self, Db};
 use crate::store::{self, DatasetEntry, LogFilter, LogRecord, ModelEntry, NewDataset, NewModel};
 
@@ -551,62 +553,57 @@ impl Registry {
         Ok(p)
     }
 
-    /// Predicts a JSON array of records with a model; with `log`, the call and every record
-    /// are written to the prediction log in the same transaction. A bad record fails the
-    /// whole batch and logs nothing; an empty batch returns an empty result.
-    pub fn predict(
+    /// Predicts records (JSON, CSV, columns or logged rows: see [`Records`]) with a model;
+    /// with `log`, the call and every record are written to the prediction log in the same
+    /// transaction. The model is resolved once. A bad record fails the whole batch with an
+    /// error that locates it and logs nothing; an empty batch returns an empty result.
+    pub fn predict<'r>(
         &mut self,
         model_ref: &str,
-        records: &[u8],
+        records: impl Into<Records<'r>>,
         log: bool,
-    ) -> Result<(ModelEntry, Rc<Pipeline>, Vec<Prediction>)> {
-        self.predict_with(model_ref, log, |p| predict::parse_records(records, p))
-    }
-
-    /// Like [`Registry::predict`], with the records parsed by `parse` against the model's
-    /// pipeline (the wasm build parses JS arrays this way).
-    pub fn predict_with(
-        &mut self,
-        model_ref: &str,
-        log: bool,
-        parse: impl FnOnce(&Pipeline) -> Result<predict::Batch>,
-    ) -> Result<(ModelEntry, Rc<Pipeline>, Vec<Prediction>)> {
+    ) -> Result<(ModelEntry, Rc<Pipeline>, Predictions)> {
         let started = clock();
         let entry = self.model(model_ref)?;
         let pipeline = self.load_pipeline(&entry)?;
-        let batch = parse(&pipeline)?;
-        if !log || batch.len == 0 {
-            let predictions = predict::run(&pipeline, &batch)?;
-            return Ok((entry, pipeline, predictions));
-        }
-        let insert = |tx: &mut db::Tx<'_>, predictions: &[Prediction], latency: i64| {
-            tx.insert_prediction_log(
-                entry.id,
-                entry.dataset_registry_id,
-                latency,
-                predictions.len(),
-                |i, inputs, outputs| {
-                    predict::inputs_json(&batch, i, inputs);
-                    predict::outputs_json(&predictions[i].output, outputs);
-                    predictions[i].reference_id.as_deref()
-                },
-            )
-        };
-        let predictions = if self.db.is_postgres() {
-            // PostgreSQL takes no lock up front; a write that lost a race is retried.
-            let predictions = predict::run(&pipeline, &batch)?;
-            let latency = elapsed_us(started);
-            self.db.write(|tx| insert(tx, &predictions, latency))?;
-            predictions
+        let mut batch = records.into().into_batch(&pipeline)?;
+        let run = |batch: &Batch<'_>| predict::run(&pipeline, batch);
+        let outputs = if !log || batch.is_empty() {
+            run(&batch)?
         } else {
-            // SQLite: the write lock is taken before the predictions are computed, so a
-            // registry locked by another writer fails the call before any work is done, and
-            // computed predictions are never thrown away for want of the lock.
-            let mut tx = self.db.begin()?;
-            let predictions = predict::run(&pipeline, &batch)?;
-            insert(&mut tx, &predictions, elapsed_us(started))?;
-            tx.commit()?;
-            predictions
+            let insert = |tx: &mut db::Tx<'_>, outputs: &BatchOut, latency: i64| {
+                tx.insert_prediction_log(
+                    entry.id,
+                    entry.dataset_registry_id,
+                    latency,
+                    batch.len(),
+                    |i, inputs, out| {
+                        batch.inputs_json(i, inputs);
+                        predict::outputs_json(outputs, i, out);
+                        batch.reference_id(i)
+                    },
+                )
+            };
+            if self.db.is_postgres() {
+                // PostgreSQL takes no lock up front; a write that lost a race is retried.
+                let outputs = run(&batch)?;
+                let latency = elapsed_us(started);
+                self.db.write(|tx| insert(tx, &outputs, latency))?;
+                outputs
+            } else {
+                // SQLite: the write lock is taken before the predictions are computed, so a
+                // registry locked by another writer fails the call before any work is done,
+                // and computed predictions are never thrown away for want of the lock.
+                let mut tx = self.db.begin()?;
+                let outputs = run(&batch)?;
+                insert(&mut tx, &outputs, elapsed_us(started))?;
+                tx.commit()?;
+                outputs
+            }
+        };
+        let predictions = Predictions {
+            reference_ids: batch.take_reference_ids(),
+            outputs,
         };
         Ok((entry, pipeline, predictions))
     }

@@ -15,8 +15,8 @@ use std::rc::Rc;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::pipeline::preprocess::{RowInput, Scratch};
-use crate::pipeline::{self, Lineage, Output, Pipeline};
+use crate::pipeline::batch::BatchOut;
+use crate::pipeline::{self, Lineage, Pipeline};
 use crate::registry::{md5_hex, Registry};
 use crate::store::Cell;
 
@@ -962,8 +962,6 @@ impl Registry {
         let mut seen: BTreeMap<i64, i64> = BTreeMap::new();
         let mut orphans: BTreeMap<i64, u64> = BTreeMap::new();
         let mut bad_positions: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-        let mut scratch = Scratch::default();
-        let (mut feats, mut proba) = (Vec::new(), Vec::new());
         // Streamed: memory holds one record at a time, whatever the log holds.
         self.db().scan_cells_each(RECORDS_SQL, &[], |cells| {
             let cells = &cells;
@@ -1018,16 +1016,22 @@ impl Registry {
             let (Some(inputs), Some(outputs)) = (inputs, outputs) else {
                 return Ok(()); // The cell problem says why.
             };
-            let parsed = serde_json::from_str::<serde_json::Value>(&inputs)
-                .map_err(|e| format!("inputs: {} is not JSON ({e})", shown(&inputs)))
-                .and_then(|i| {
-                    replay(p, &i, &mut scratch, &mut feats, &mut proba)
-                        .map_err(|e| format!("its inputs cannot be replayed: {e}"))
+            // The logged row goes the way every record goes: `Records` into a batch of one.
+            let replayed = crate::records::Records::Logged(&[inputs.as_str()])
+                .into_batch(p)
+                .and_then(|batch| {
+                    p.predict_batch(&batch.view())
+                        .map_err(|e| batch.row_error(p, e))
                 });
-            let replayed = match parsed {
+            let replayed = match replayed {
                 Ok(o) => o,
                 Err(e) => {
-                    problem(report, "prediction", item, e);
+                    problem(
+                        report,
+                        "prediction",
+                        item,
+                        format!("its inputs cannot be replayed: {e}"),
+                    );
                     return Ok(());
                 }
             };
@@ -1039,9 +1043,9 @@ impl Registry {
                     return Ok(());
                 }
             };
-            let fresh: Vec<f64> = match &replayed {
-                Output::Classes { proba, .. } => proba.clone(),
-                Output::Value(v) => vec![*v],
+            let fresh: Vec<f64> = match replayed {
+                BatchOut::Classes { proba, .. } => proba,
+                BatchOut::Values(v) => v,
             };
             if logged.len() != fresh.len() {
                 problem(
@@ -1202,52 +1206,6 @@ impl Registry {
             differences,
         })
     }
-}
-
-/// Runs a logged inputs array (values in signature order) through a pipeline.
-fn replay(
-    p: &Pipeline,
-    inputs: &serde_json::Value,
-    scratch: &mut Scratch,
-    feats: &mut Vec<f64>,
-    proba: &mut Vec<f64>,
-) -> std::result::Result<Output, String> {
-    let values = inputs.as_array().ok_or("the inputs are not a JSON array")?;
-    if values.len() != p.signature.len() {
-        return Err(format!(
-            "{} inputs for {} features",
-            values.len(),
-            p.signature.len()
-        ));
-    }
-    let mut numbers = vec![f64::NAN; values.len()];
-    let mut strings: Vec<Option<&str>> = vec![None; values.len()];
-    for (j, (v, f)) in values.iter().zip(&p.signature).enumerate() {
-        match v {
-            serde_json::Value::Null => {}
-            serde_json::Value::String(s) if f.is_string() => strings[j] = Some(s),
-            serde_json::Value::Bool(b) if !f.is_string() => numbers[j] = *b as u8 as f64,
-            serde_json::Value::Number(n) if !f.is_string() => {
-                numbers[j] = n.as_f64().unwrap_or(f64::NAN)
-            }
-            other => {
-                return Err(format!(
-                    "value {other} does not fit feature {:?} ({})",
-                    f.name, f.dtype
-                ))
-            }
-        }
-    }
-    p.predict_row(
-        &RowInput {
-            numbers: &numbers,
-            strings: &strings,
-        },
-        scratch,
-        feats,
-        proba,
-    )
-    .map_err(|e| format!("feature {:?} {}", p.signature[e.feature].name, e.message))
 }
 
 #[cfg(test)]

@@ -214,7 +214,7 @@ fn models_train_bind_dedupe_predict_and_log(t: &Target) {
 
     let (_, _, out) = reg.predict("m@1", TWO_RECORDS.as_bytes(), true).unwrap();
     assert_eq!(out.len(), 2);
-    let Output::Classes { proba, label } = &out[1].output else {
+    let Output::Classes { proba, label } = &out.get(1).unwrap().output else {
         panic!("classifier")
     };
     assert_eq!(*label, 2, "the second record is a virginica: {proba:?}");

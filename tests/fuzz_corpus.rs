@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use mlops_lite::dataset::import::Format;
 use mlops_lite::pipeline::Pipeline;
 use mlops_lite::predict;
+use mlops_lite::records::Records;
 
 const TARGETS: [&str; 7] = [
     "dataset_csv",
@@ -30,17 +31,15 @@ fn run(target: &str, data: &[u8]) {
         "dataset_json" => fuzz_lib::read_dataset(data, Format::Json),
         "predict_json" => {
             for p in fuzz_lib::pipelines() {
-                if let Ok(batch) = predict::parse_records(data, p) {
-                    let _ = predict::run(p, &batch);
+                if let Err(e) = predict::predict(p, Records::from(data)) {
+                    let _ = e.to_string();
                 }
             }
         }
         "predict_csv" => {
             for p in fuzz_lib::pipelines() {
-                if let Ok(records) = predict::records_from_csv(data, "fuzz.csv", p) {
-                    if let Ok(batch) = predict::parse_records(&records.json, p) {
-                        let _ = predict::run(p, &batch);
-                    }
+                if let Err(e) = predict::predict(p, Records::csv(data, "fuzz.csv")) {
+                    let _ = e.to_string();
                 }
             }
         }
@@ -122,7 +121,7 @@ fn the_seeds_are_accepted_inputs() {
         assert!(
             pipelines
                 .iter()
-                .any(|p| predict::parse_records(&bytes, p).is_ok()),
+                .any(|p| Records::from(&bytes).into_batch(p).is_ok()),
             "{}",
             file.display()
         );
@@ -132,7 +131,7 @@ fn the_seeds_are_accepted_inputs() {
         assert!(
             pipelines
                 .iter()
-                .any(|p| predict::records_from_csv(&bytes, "seed", p).is_ok()),
+                .any(|p| Records::csv(&bytes, "seed").into_batch(p).is_ok()),
             "{}",
             file.display()
         );

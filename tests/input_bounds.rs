@@ -13,6 +13,7 @@ use mlops_lite::dataset::import::{self, Format, Input};
 use mlops_lite::dataset::{samples, Values, MAX_COLUMNS};
 use mlops_lite::pipeline::{Pipeline, TrainSpec};
 use mlops_lite::predict;
+use mlops_lite::records::Records;
 use mlops_lite::Registry;
 
 fn read(text: &[u8], format: Format) -> mlops_lite::Result<mlops_lite::dataset::Dataset> {
@@ -304,48 +305,48 @@ fn iris_pipeline() -> Pipeline {
 #[test]
 fn prediction_records_with_a_field_twice_are_refused() {
     let p = iris_pipeline();
-    let e = predict::parse_records(
+    let json = |bytes: &[u8]| Records::from(bytes).into_batch(&p).map(|_| ());
+    let e = json(
         br#"[{"reference_id": "a", "sepal length (cm)": 5}, {"reference_id": "b", "reference_id": "c"}]"#,
-        &p,
     )
     .unwrap_err()
     .to_string();
     assert!(
         e.starts_with(
-            "records[1] has field \"reference_id\" twice; a record may name each field once: \
-             remove one"
+            "<json>: line 1, column 84, records[1]: field \"reference_id\" appears twice; a record \
+             may name each field once: remove one"
         ),
         "{e}"
     );
-    let e = predict::parse_records(br#"[{"petal width (cm)": 1, "petal width (cm)": 1}]"#, &p)
+    let e = json(br#"[{"petal width (cm)": 1, "petal width (cm)": 1}]"#)
         .unwrap_err()
         .to_string();
     assert!(
-        e.starts_with("records[0] has field \"petal width (cm)\" twice; a record may name"),
+        e.starts_with(
+            "<json>: line 1, column 43, records[0]: field \"petal width (cm)\" appears twice; a \
+             record may name"
+        ),
         "{e}"
     );
     // A null reference_id given twice is still twice.
-    assert!(
-        predict::parse_records(br#"[{"reference_id": null, "reference_id": "x"}]"#, &p).is_err()
-    );
+    assert!(json(br#"[{"reference_id": null, "reference_id": "x"}]"#).is_err());
 }
 
 #[test]
 fn csv_prediction_headers_are_checked_before_the_rows() {
     let p = iris_pipeline();
-    let e = predict::records_from_csv(
-        b"reference_id,sepal length (cm),reference_id\nx,5,y\n",
-        "r.csv",
-        &p,
-    )
-    .unwrap_err()
-    .to_string();
+    let csv = |bytes: &'static [u8]| Records::csv(bytes, "r.csv").into_batch(&p);
+    let e = csv(b"reference_id,sepal length (cm),reference_id\nx,5,y\n")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         e,
         "r.csv: line 1: columns 1 and 3 are both named \"reference_id\"; each field may appear \
          once: remove one"
     );
-    let e = predict::records_from_csv(b"sepal length (cm),colour\n5,red\n", "r.csv", &p)
+    let e = csv(b"sepal length (cm),colour\n5,red\n")
+        .map(|_| ())
         .unwrap_err()
         .to_string();
     assert!(
@@ -359,16 +360,24 @@ fn csv_prediction_headers_are_checked_before_the_rows() {
         e.ends_with("(and reference_id): remove or rename the column"),
         "{e}"
     );
-    // Null cells are left out of the JSON: they are nulls either way.
-    let r = predict::records_from_csv(
-        b"reference_id,sepal length (cm),petal length (cm)\n,5,\nq,NA,1\n",
-        "r.csv",
-        &p,
-    )
-    .unwrap();
+    // Null cells (empty, and the null tokens of a bound dataset) are null; columns left
+    // out are null.
+    let b = csv(b"reference_id,sepal length (cm),petal length (cm)\n,5,\nq,NA,1\nr,#N/A,<NA>\n")
+        .unwrap();
+    let mut row = String::new();
+    let rows: Vec<(Option<&str>, String)> = (0..b.len())
+        .map(|i| {
+            b.inputs_json(i, &mut row);
+            (b.reference_id(i), row.clone())
+        })
+        .collect();
     assert_eq!(
-        String::from_utf8(r.json).unwrap(),
-        r#"[{"sepal length (cm)":5.0},{"reference_id":"q","petal length (cm)":1.0}]"#
+        rows,
+        [
+            (None, "[5.0,null,null,null]".to_string()),
+            (Some("q"), "[null,null,1.0,null]".to_string()),
+            (Some("r"), "[null,null,null,null]".to_string()),
+        ]
     );
 }
 
@@ -521,7 +530,7 @@ fn the_cli_refuses_a_reference_id_twice_and_logs_nothing() {
     );
     let err = run.fails();
     assert!(
-        err.contains("records[1] has field \"reference_id\" twice; a record may name each field once: remove one"),
+        err.contains("records[1]: field \"reference_id\" appears twice; a record may name each field once: remove one"),
         "{err}"
     );
     let run = common::mlops(

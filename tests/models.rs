@@ -5,6 +5,7 @@ use mlops_lite::dataset::samples;
 use mlops_lite::pipeline::estimator::EstimatorSpec;
 use mlops_lite::pipeline::preprocess::{ImputeStrategy, StepSpec};
 use mlops_lite::pipeline::{Output, Pipeline, TrainSpec};
+use mlops_lite::records::Records;
 use mlops_lite::{ErrorKind, Registry};
 
 mod common;
@@ -74,6 +75,7 @@ fn predictions_have_the_python_shape_and_are_logged() {
     let p = reg.train_model("iris", &TrainSpec::new("target")).unwrap();
     reg.bind_model(&p, "m", "").unwrap();
     let (_, pipeline, out) = reg.predict("m", TWO_RECORDS.as_bytes(), true).unwrap();
+    let out = out.to_vec();
     assert_eq!(out.len(), 2);
     assert_eq!(out[0].reference_id, None);
     assert_eq!(out[1].reference_id.as_deref(), Some("some_external_id"));
@@ -134,7 +136,7 @@ fn record_errors_name_index_and_field_and_log_nothing(t: &Target) {
     reg.bind_model(&p, "m", "").unwrap();
     let ok = r#"{"sepal length (cm)": 5, "sepal width (cm)": 3, "petal length (cm)": 1, "petal width (cm)": 0.2}"#;
     let cases = [
-        (r#"{"sepal length (cm)": 5, "colour": "red"}"#, "records[1] has unknown field \"colour\""),
+        (r#"{"sepal length (cm)": 5, "colour": "red"}"#, "records[1]: unknown field \"colour\""),
         (r#"{"sepal length (cm)": "5.1"}"#, "records[1] field \"sepal length (cm)\": expected a number or null, found the string \"5.1\""),
         (r#"{"sepal length (cm)": true}"#, "records[1] field \"sepal length (cm)\": expected a number or null, found a boolean"),
         (r#"{"sepal length (cm)": [1]}"#, "found an array"),
@@ -144,8 +146,13 @@ fn record_errors_name_index_and_field_and_log_nothing(t: &Target) {
     for (bad, expect) in cases {
         let batch = format!("[{ok}, {bad}]");
         let e = reg.predict("m", batch.as_bytes(), true).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        // Structured: the kind is Input, and the record is named.
+        assert_eq!(e.kind(), ErrorKind::Input, "{bad}: {e}");
         assert!(e.to_string().contains(expect), "{bad}: {e}");
+        assert!(
+            e.to_string().starts_with("<json>: line 1, column "),
+            "{bad}: {e}"
+        );
     }
     let e = reg.predict("m", br#"{"a": 1}"#, true).unwrap_err();
     assert!(e.to_string().contains("an array of records"), "{e}");
@@ -177,7 +184,14 @@ fn a_null_without_imputer_is_an_error_naming_record_and_field(t: &Target) {
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "records[1] field \"petal width (cm)\" is missing (null), and the pipeline has no imputer for it"
+        "<json>: records[1] field \"petal width (cm)\": is missing (null), and the pipeline has no imputer for it"
+    );
+    let mlops_lite::Error::Input { location, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (location.index, location.column.as_deref()),
+        (Some(1), Some("petal width (cm)"))
     );
     assert_eq!(log_rows(&reg), 0);
 }
@@ -438,6 +452,7 @@ fn regressors_return_values(t: &Target) {
     let (_, pipeline, out) = reg
         .predict("dia", br#"[{"age": 0.01, "reference_id": 7}]"#, true)
         .unwrap();
+    let out = out.to_vec();
     let json = serde_json::to_value(out[0].to_json(&pipeline.classes)).unwrap();
     assert!(json["results"].is_f64(), "{json}");
     assert_eq!(json["reference_id"], "7");
@@ -450,23 +465,27 @@ fn csv_records_are_typed_by_signature_and_errors_name_the_csv_line(t: &Target) {
     reg.bind_model(&p, "m", "").unwrap();
     let csv =
         b"reference_id,sepal length (cm),petal length (cm)\r\n007,5.1,1.4\r\n\"x,2\",6.3,abc\r\n";
-    let records = mlops_lite::predict::records_from_csv(csv, "b.csv", &p).unwrap();
-    assert_eq!(records.lines, vec![2, 3], "CRLF lines counted right");
-    let e = reg.predict("m", &records.json, true).unwrap_err();
+    let e = reg
+        .predict("m", Records::csv(csv, "b.csv"), true)
+        .unwrap_err();
+    assert_eq!(e.kind(), mlops_lite::ErrorKind::Input);
+    // The line is the CSV's own (CRLF lines counted right), the record its index.
     assert_eq!(
-        records.locate(e).to_string(),
-        "records[1] field \"petal length (cm)\": expected a number or null, found the string \"abc\" (line 3 of the CSV)"
+        e.to_string(),
+        "b.csv: line 3, records[1] field \"petal length (cm)\": expected a number or null, found the string \"abc\""
+    );
+    let mlops_lite::Error::Input { location, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (location.line, location.index, location.column.as_deref()),
+        (Some(3), Some(1), Some("petal length (cm)"))
     );
     assert_eq!(log_rows(&reg), 0);
-    let ok = mlops_lite::predict::records_from_csv(
-        b"reference_id,sepal length (cm)\n007,5.1\n",
-        "g.csv",
-        &p,
-    )
-    .unwrap();
-    let (_, _, out) = reg.predict("m", &ok.json, false).unwrap();
+    let ok = b"reference_id,sepal length (cm)\n007,5.1\n";
+    let (_, _, out) = reg.predict("m", Records::csv(ok, "g.csv"), false).unwrap();
     assert_eq!(
-        out[0].reference_id.as_deref(),
+        out.get(0).unwrap().reference_id.as_deref(),
         Some("007"),
         "a reference id of digits stays text"
     );

@@ -346,10 +346,7 @@ fn copy_moves_models_between_backends_both_ways() {
     // The same predictions, bit for bit, from the copy.
     let (_, _, a) = source.predict("m@1", RECORDS.as_bytes(), false).unwrap();
     let (_, _, b) = target.predict("m@1", RECORDS.as_bytes(), false).unwrap();
-    assert_eq!(
-        format!("{:?}", a.iter().map(|p| &p.output).collect::<Vec<_>>()),
-        format!("{:?}", b.iter().map(|p| &p.output).collect::<Vec<_>>())
-    );
+    assert_eq!(format!("{:?}", a.outputs), format!("{:?}", b.outputs));
     // Again: nothing new is written.
     let again = copy(&mut source, &mut target, &sel).unwrap();
     assert!(again

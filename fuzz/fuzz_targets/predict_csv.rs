@@ -1,21 +1,15 @@
-//! Untrusted bytes as CSV prediction records (`predict --format csv`): converted by the
-//! model's signature, then parsed and run like JSON records.
+//! Untrusted bytes as CSV prediction records (`predict --format csv`): read by the model's
+//! signature into a batch and run through the pipeline.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use mlops_lite::predict;
+use mlops_lite::records::Records;
 
 fuzz_target!(|data: &[u8]| {
     for p in mlops_lite_fuzz::pipelines() {
-        if let Ok(records) = predict::records_from_csv(data, "fuzz.csv", p) {
-            match predict::parse_records(&records.json, p) {
-                Ok(batch) => {
-                    let _ = predict::run(p, &batch);
-                }
-                Err(e) => {
-                    let _ = records.locate(e);
-                }
-            }
+        if let Err(e) = predict::predict(p, Records::csv(data, "fuzz.csv")) {
+            let _ = e.to_string();
         }
     }
 });

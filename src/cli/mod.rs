@@ -12,7 +12,8 @@ use mlops_lite::dataset::import::{Format, Input};
 use mlops_lite::dataset::{samples, ColumnInfo};
 use mlops_lite::pipeline::estimator::EstimatorSpec;
 use mlops_lite::pipeline::{Pipeline, TrainSpec};
-use mlops_lite::predict::Prediction;
+use mlops_lite::predict::{OutputFormat, Predictions};
+use mlops_lite::records::Records;
 use mlops_lite::store::{LogFilter, LogRecord};
 use mlops_lite::{Bound, BoundModel, DatasetEntry, Error, ModelEntry, ModelInfo, Registry};
 
@@ -176,6 +177,27 @@ struct PredictArgs {
     /// Input format (default: from the file extension, else json).
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
+    /// Output format: a JSON array (default), JSON lines (one object per line), or CSV
+    /// (reference_id, label, one proba_<class> column per class; or reference_id, value).
+    #[arg(long, value_enum, default_value = "json")]
+    output: OutputArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputArg {
+    Json,
+    Jsonl,
+    Csv,
+}
+
+impl From<OutputArg> for OutputFormat {
+    fn from(f: OutputArg) -> OutputFormat {
+        match f {
+            OutputArg::Json => OutputFormat::Json,
+            OutputArg::Jsonl => OutputFormat::JsonLines,
+            OutputArg::Csv => OutputFormat::Csv,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -411,18 +433,15 @@ fn run(cli: Cli) -> Result<(), Error> {
             } else {
                 Registry::open_read_only(&cli.db)?
             };
-            let (records, csv) = read_records(&mut reg, &args)?;
-            let (_, pipeline, predictions) =
-                match (reg.predict(&args.model, &records, args.log), csv) {
-                    (Err(e), Some((csv, label))) => {
-                        return Err(Error::InvalidArgument(format!(
-                            "{label}: {}",
-                            csv.locate(e)
-                        )))
-                    }
-                    (result, _) => result?,
-                };
-            print_predictions(out, &pipeline, &predictions)?;
+            let (bytes, label, format) = read_records(&args)?;
+            let records = match format {
+                Format::Json => Records::json(&bytes, &label),
+                // CSV cells are typed by the model's signature, not guessed: a string feature
+                // or a reference_id of digits stays text.
+                Format::Csv => Records::csv(&bytes, &label),
+            };
+            let (_, pipeline, predictions) = reg.predict(&args.model, records, args.log)?;
+            print_predictions(out, &pipeline, &predictions, args.output.into())?;
         }
         Command::Log(cmd) => {
             let reg = Registry::open_read_only(&cli.db)?;
@@ -818,7 +837,7 @@ fn demo(db: &std::path::Path, out: &mut dyn Write) -> Result<(), Error> {
         models_table(&reg.list_models()?),
     );
     write_out(out, &text)?;
-    print_predictions(out, &pipeline, &predictions)?;
+    print_predictions(out, &pipeline, &predictions, OutputFormat::Json)?;
     // How to read the tables with plain SQL: the sqlite3 shell, or psql for PostgreSQL (whose
     // URL psql takes once mlops-lite's own `schema` parameter became a search_path option).
     let (client, target, rows) = match db.to_str().filter(|d| mlops_lite::store::pg::is_url(d)) {
@@ -889,14 +908,8 @@ fn train(reg: &mut Registry, args: &TrainArgs) -> Result<(BoundModel, Pipeline),
     Ok((bound, pipeline))
 }
 
-/// CSV input: the converted records (with their lines) and how the file is named.
-type CsvInput = (mlops_lite::predict::CsvRecords, String);
-
-/// The records to predict: JSON bytes, and for CSV input the CSV's lines and its label.
-fn read_records(
-    reg: &mut Registry,
-    args: &PredictArgs,
-) -> Result<(Vec<u8>, Option<CsvInput>), Error> {
+/// The records to predict: their bytes, how the source is named, and their format.
+fn read_records(args: &PredictArgs) -> Result<(Vec<u8>, String, Format), Error> {
     use std::io::Read;
     let (bytes, label) = if args.input == "-" {
         let mut b = Vec::new();
@@ -913,28 +926,23 @@ fn read_records(
         .map(Format::from)
         .or_else(|| Format::from_path(std::path::Path::new(&args.input)))
         .unwrap_or(Format::Json);
-    match format {
-        Format::Json => Ok((bytes, None)),
-        // CSV cells are typed by the model's signature, not guessed: a string feature or a
-        // reference_id of digits stays text.
-        Format::Csv => {
-            let (_, pipeline, _) = reg.pull_model(&args.model)?;
-            let csv = mlops_lite::predict::records_from_csv(&bytes, &label, &pipeline)?;
-            Ok((csv.json.clone(), Some((csv, label))))
-        }
-    }
+    Ok((bytes, label, format))
 }
 
+/// Predictions written in `format` (JSON text made terminal-safe by the writer).
 fn print_predictions(
     out: &mut dyn Write,
     pipeline: &Pipeline,
-    predictions: &[Prediction],
+    predictions: &Predictions,
+    format: OutputFormat,
 ) -> Result<(), Error> {
-    let json: Vec<_> = predictions
-        .iter()
-        .map(|p| p.to_json(&pipeline.classes))
-        .collect();
-    print_json(out, &json)
+    let mut buf = Vec::new();
+    predictions.write(format, &pipeline.classes, &mut buf);
+    if format == OutputFormat::Csv {
+        write_data(out, &buf)
+    } else {
+        out.write_all(&buf).map_err(|e| Error::io("<stdout>", e))
+    }
 }
 
 fn log_filter(reg: &Registry, args: &LogArgs) -> Result<LogFilter, Error> {

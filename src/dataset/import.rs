@@ -149,15 +149,7 @@ pub fn read(input: Input<'_>, format: Format, progress: Progress<'_>) -> Result<
     }
 }
 
-const NULL_TOKENS: &[&[u8]] = &[
-    b"", b"NA", b"N/A", b"n/a", b"NaN", b"nan", b"-NaN", b"-nan", b"null", b"NULL", b"None",
-    b"<NA>", b"#N/A", b"#NA",
-];
-
-#[inline]
-fn is_null_token(field: &[u8]) -> bool {
-    field.len() <= 4 && NULL_TOKENS.contains(&field)
-}
+use super::is_null_token;
 
 #[inline]
 fn parse_bool(field: &[u8]) -> Option<bool> {
@@ -224,6 +216,7 @@ impl CsvCtx<'_> {
                 line: Some(line),
                 record: None,
                 column: column.map(str::to_string),
+                ..Default::default()
             },
             message,
         )
@@ -719,6 +712,7 @@ impl JsonCtx<'_> {
                 line: None,
                 record: record.map(|r| r as u64),
                 column: column.map(str::to_string),
+                ..Default::default()
             },
             message,
         ));

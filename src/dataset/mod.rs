@@ -40,6 +40,19 @@ pub mod fingerprint;
 pub mod import;
 pub mod samples;
 
+/// The cells that are null in CSV, wherever CSV is read (a bound dataset, a batch of
+/// records to predict): pandas' default `na_values`. Listed in docs/FORMAT.md.
+pub const NULL_TOKENS: &[&str] = &[
+    "", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "null", "NULL", "None", "<NA>", "#N/A",
+    "#NA",
+];
+
+/// Whether a CSV cell is one of the [`NULL_TOKENS`].
+#[inline]
+pub fn is_null_token(field: &[u8]) -> bool {
+    field.len() <= 4 && NULL_TOKENS.iter().any(|t| t.as_bytes() == field)
+}
+
 use md5::{Digest, Md5};
 use serde::Serialize;
 
@@ -477,6 +490,7 @@ pub(crate) fn check_column_names<'a>(
             line: None,
             record: None,
             column: None,
+            ..Default::default()
         };
         if name.trim().is_empty() {
             return Err(Error::input(

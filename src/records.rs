@@ -1,0 +1,1212 @@
+//! Records in: the one road every caller's records take to a pipeline.
+//!
+//! A [`Records`] value is what a door hands to [`crate::Registry::predict`]: JSON bytes, CSV
+//! bytes, columns (`name -> numbers / booleans / strings`, as a Rust caller, a JS typed array
+//! or a numpy array provides them), or logged input rows (what `verify` replays). Each is
+//! turned once, against the model's signature, into a [`Batch`]: one column per signature
+//! feature, which the pipeline runs through [`crate::pipeline::batch`].
+//!
+//! Rules shared by every source:
+//! - a record may carry a `reference_id` (text, or a JSON integer as text), never fed to the
+//!   model; every other field must be a feature of the model, named once;
+//! - a missing field is null; null is filled by the pipeline's imputer, else it is an error
+//!   naming the record and feature (columns are the exception: a missing column is an error,
+//!   since a whole column left out is a mistake, not a missing value; NaN in a column is null);
+//! - numbers must be finite; booleans are `true`/`false`; string features take text;
+//! - in CSV, cells are typed by the signature (a string feature or a reference id of digits
+//!   stays text) and the [`crate::dataset::NULL_TOKENS`] are null, as in a bound dataset;
+//! - at most [`MAX_BATCH_RECORDS`] records and a bounded number of cells per call.
+//!
+//! Errors are [`Error::Input`] with the record index, the field and, where the source has
+//! them, the line (CSV, JSON) and column (JSON), built where the problem is found.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+
+use crate::dataset::is_null_token;
+use crate::error::{Error, Location, Result};
+use crate::pipeline::batch::{BatchIn, ColumnIn};
+use crate::pipeline::{Pipeline, RowError};
+
+/// The most records one call may carry.
+pub const MAX_BATCH_RECORDS: usize = 1_000_000;
+
+/// Cells (records x features) a batch read from text may hold whatever its input: a record
+/// that leaves every feature out (`{}`) still takes one cell per feature, so the input's size
+/// alone does not bound the batch's memory.
+pub const BATCH_CELLS_BASE: usize = 1_000_000;
+
+/// Cells a batch read from text may hold per byte of input, on top of [`BATCH_CELLS_BASE`]:
+/// memory stays within about 8 bytes per cell (more for string features), so a batch costs
+/// at most about 32 bytes per input byte plus 8 MB.
+pub const BATCH_CELLS_PER_BYTE: usize = 4;
+
+/// Records to predict, from any source. See the module documentation for the rules.
+#[derive(Debug, Clone)]
+pub enum Records<'a> {
+    /// A JSON array of objects keyed by feature name. `label` names the source in errors
+    /// (a file name, `<stdin>`); `None` when the text was made by a door from values (JS
+    /// objects), so its lines and columns mean nothing to the caller and are left out.
+    Json {
+        /// The JSON text.
+        bytes: &'a [u8],
+        /// The source's name, shown in errors with line and column.
+        label: Option<&'a str>,
+    },
+    /// CSV text with a header of feature names (and optionally `reference_id`).
+    Csv {
+        /// The CSV text.
+        bytes: &'a [u8],
+        /// The source's name, shown in errors with the line.
+        label: &'a str,
+    },
+    /// Columns by feature name.
+    Columns(Columns<'a>),
+    /// Logged input rows: each a JSON array of values in signature order, as the prediction
+    /// log stores them.
+    Logged(&'a [&'a str]),
+}
+
+impl<'a> Records<'a> {
+    /// JSON records whose errors name `label` with line and column.
+    pub fn json(bytes: &'a [u8], label: &'a str) -> Self {
+        Records::Json {
+            bytes,
+            label: Some(label),
+        }
+    }
+
+    /// CSV records whose errors name `label` with the line.
+    pub fn csv(bytes: &'a [u8], label: &'a str) -> Self {
+        Records::Csv { bytes, label }
+    }
+}
+
+impl<'a> From<&'a [u8]> for Records<'a> {
+    /// JSON bytes (errors are labelled `<json>`).
+    fn from(bytes: &'a [u8]) -> Self {
+        Records::json(bytes, "<json>")
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Records<'a> {
+    fn from(bytes: &'a Vec<u8>) -> Self {
+        Records::from(bytes.as_slice())
+    }
+}
+
+impl<'a, const N: usize> From<&'a [u8; N]> for Records<'a> {
+    fn from(bytes: &'a [u8; N]) -> Self {
+        Records::from(bytes.as_slice())
+    }
+}
+
+impl<'a> From<&'a str> for Records<'a> {
+    fn from(text: &'a str) -> Self {
+        Records::from(text.as_bytes())
+    }
+}
+
+impl<'a> From<Columns<'a>> for Records<'a> {
+    fn from(columns: Columns<'a>) -> Self {
+        Records::Columns(columns)
+    }
+}
+
+/// One input column.
+#[derive(Debug, Clone)]
+pub enum Column<'a> {
+    /// Numbers: NaN is null (the imputer fills it); infinities are refused. Also accepted for
+    /// a boolean feature when every value is 0, 1 or NaN.
+    Numbers(Cow<'a, [f64]>),
+    /// Booleans (`None` is null), for a boolean feature.
+    Booleans(Cow<'a, [Option<bool>]>),
+    /// Text (`None` is null), for a string feature.
+    Strings(Cow<'a, [Option<String>]>),
+}
+
+impl Column<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Column::Numbers(v) => v.len(),
+            Column::Booleans(v) => v.len(),
+            Column::Strings(v) => v.len(),
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        match self {
+            Column::Numbers(_) => "numbers",
+            Column::Booleans(_) => "booleans",
+            Column::Strings(_) => "strings",
+        }
+    }
+}
+
+/// Records in columns: one per feature of the model, all of the same length, and optionally
+/// a reference id per record. Built with [`Columns::new`] and the `numbers`, `booleans`,
+/// `strings` and `reference_ids` methods; numbers are borrowed, not copied.
+#[derive(Debug, Clone, Default)]
+pub struct Columns<'a> {
+    /// Columns by feature name, in any order.
+    pub columns: Vec<(Cow<'a, str>, Column<'a>)>,
+    /// One reference id per record, or none at all.
+    pub reference_ids: Option<Vec<Option<String>>>,
+}
+
+impl<'a> Columns<'a> {
+    /// No columns yet.
+    pub fn new() -> Self {
+        Columns::default()
+    }
+
+    /// Adds a numeric (or boolean as 0/1) column.
+    pub fn numbers(mut self, name: impl Into<Cow<'a, str>>, v: impl Into<Cow<'a, [f64]>>) -> Self {
+        self.columns.push((name.into(), Column::Numbers(v.into())));
+        self
+    }
+
+    /// Adds a boolean column.
+    pub fn booleans(
+        mut self,
+        name: impl Into<Cow<'a, str>>,
+        v: impl Into<Cow<'a, [Option<bool>]>>,
+    ) -> Self {
+        self.columns.push((name.into(), Column::Booleans(v.into())));
+        self
+    }
+
+    /// Adds a string column.
+    pub fn strings(
+        mut self,
+        name: impl Into<Cow<'a, str>>,
+        v: impl Into<Cow<'a, [Option<String>]>>,
+    ) -> Self {
+        self.columns.push((name.into(), Column::Strings(v.into())));
+        self
+    }
+
+    /// Sets the reference ids, one per record.
+    pub fn reference_ids(mut self, ids: Vec<Option<String>>) -> Self {
+        self.reference_ids = Some(ids);
+        self
+    }
+}
+
+/// A batch column, in signature order.
+#[derive(Debug, Clone)]
+enum BatchColumn<'a> {
+    Numbers(Cow<'a, [f64]>),
+    Strings(Cow<'a, [Option<String>]>),
+}
+
+/// Records ready to run: one column per signature feature (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct Batch<'a> {
+    len: usize,
+    columns: Vec<BatchColumn<'a>>,
+    is_bool: Vec<bool>,
+    /// One per record, or empty when no record has one.
+    reference_ids: Vec<Option<String>>,
+    /// For CSV, the line each record starts on; else empty.
+    lines: Vec<u64>,
+    /// The source's name for errors found after reading (a null with no imputer).
+    label: String,
+}
+
+/// The kind a signature feature takes.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Number,
+    Boolean,
+    String,
+}
+
+fn kinds(pipeline: &Pipeline) -> Vec<Kind> {
+    pipeline
+        .signature
+        .iter()
+        .map(|f| match f.dtype.as_str() {
+            "string" => Kind::String,
+            "boolean" => Kind::Boolean,
+            _ => Kind::Number,
+        })
+        .collect()
+}
+
+fn feature_list(pipeline: &Pipeline) -> String {
+    pipeline
+        .signature
+        .iter()
+        .map(|f| format!("{:?}", f.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An input error at record `index` (and `field`), in `label`.
+fn at(label: &str, index: Option<usize>, field: Option<&str>, message: String) -> Error {
+    Error::Input {
+        source: label.to_string(),
+        location: Location {
+            index: index.map(|i| i as u32),
+            column: field.map(str::to_string),
+            ..Default::default()
+        },
+        message,
+    }
+}
+
+impl<'a> Records<'a> {
+    /// Reads the records against `pipeline`'s signature into a batch. Any bad record fails
+    /// the whole batch with an [`Error::Input`] that locates it.
+    pub fn into_batch(self, pipeline: &Pipeline) -> Result<Batch<'a>> {
+        match self {
+            Records::Json { bytes, label } => json_batch(bytes, label, pipeline),
+            Records::Csv { bytes, label } => csv_batch(bytes, label, pipeline),
+            Records::Columns(columns) => columns_batch(columns, pipeline),
+            Records::Logged(rows) => logged_batch(rows, pipeline),
+        }
+    }
+}
+
+impl<'a> Batch<'a> {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The reference id of record `i`.
+    pub fn reference_id(&self, i: usize) -> Option<&str> {
+        self.reference_ids.get(i).and_then(|r| r.as_deref())
+    }
+
+    /// Takes the reference ids out (one per record; all `None` when none was given).
+    pub fn take_reference_ids(&mut self) -> Vec<Option<String>> {
+        let ids = std::mem::take(&mut self.reference_ids);
+        if ids.is_empty() {
+            vec![None; self.len]
+        } else {
+            ids
+        }
+    }
+
+    /// The columns as the pipeline runs them.
+    pub fn view(&self) -> BatchIn<'_> {
+        BatchIn {
+            len: self.len,
+            columns: self
+                .columns
+                .iter()
+                .map(|c| match c {
+                    BatchColumn::Numbers(v) => ColumnIn::Numbers(v),
+                    BatchColumn::Strings(v) => ColumnIn::Strings(v),
+                })
+                .collect(),
+        }
+    }
+
+    /// The error for a record the pipeline could not predict, located like a reading error.
+    pub fn row_error(&self, pipeline: &Pipeline, e: RowError) -> Error {
+        let field = pipeline.signature.get(e.feature).map(|f| f.name.clone());
+        Error::Input {
+            source: self.label.clone(),
+            location: Location {
+                line: self.lines.get(e.record).copied(),
+                index: Some(e.record as u32),
+                column: field,
+                ..Default::default()
+            },
+            message: e.message,
+        }
+    }
+
+    /// The JSON array of record `i`'s inputs in signature order, as logged.
+    pub fn inputs_json(&self, i: usize, buf: &mut String) {
+        let mut ryu = ryu::Buffer::new();
+        buf.clear();
+        buf.push('[');
+        for (j, c) in self.columns.iter().enumerate() {
+            if j > 0 {
+                buf.push(',');
+            }
+            match c {
+                BatchColumn::Strings(v) => match &v[i] {
+                    Some(s) => push_json_string(buf, s),
+                    None => buf.push_str("null"),
+                },
+                BatchColumn::Numbers(v) => {
+                    let x = v[i];
+                    if x.is_nan() {
+                        buf.push_str("null");
+                    } else if self.is_bool[j] {
+                        buf.push_str(if x != 0.0 { "true" } else { "false" });
+                    } else {
+                        buf.push_str(ryu.format_finite(x));
+                    }
+                }
+            }
+        }
+        buf.push(']');
+    }
+}
+
+/// Appends `s` as a JSON string.
+pub(crate) fn push_json_string(buf: &mut String, s: &str) {
+    buf.push_str(&serde_json::to_string(s).expect("strings serialize"));
+}
+
+/// A batch being read record by record (JSON, CSV, logged rows).
+struct Builder {
+    kinds: Vec<Kind>,
+    numbers: Vec<Vec<f64>>,
+    strings: Vec<Vec<Option<String>>>,
+    reference_ids: Vec<Option<String>>,
+    any_reference: bool,
+    len: usize,
+    max_cells: usize,
+}
+
+impl Builder {
+    fn new(pipeline: &Pipeline, expect: usize, max_cells: usize) -> Builder {
+        let kinds = kinds(pipeline);
+        let expect = expect.min(MAX_BATCH_RECORDS);
+        let per_column = expect.min(max_cells / kinds.len().max(1));
+        Builder {
+            numbers: kinds
+                .iter()
+                .map(|k| match k {
+                    Kind::String => Vec::new(),
+                    _ => Vec::with_capacity(per_column),
+                })
+                .collect(),
+            strings: kinds.iter().map(|_| Vec::new()).collect(),
+            kinds,
+            reference_ids: Vec::new(),
+            any_reference: false,
+            len: 0,
+            max_cells,
+        }
+    }
+
+    /// Room for one more record, or the message saying why not.
+    fn check_room(&self) -> std::result::Result<(), String> {
+        if self.len == MAX_BATCH_RECORDS {
+            return Err(format!(
+                "more than {MAX_BATCH_RECORDS} records in one batch; split it"
+            ));
+        }
+        let cells = (self.len + 1).saturating_mul(self.kinds.len().max(1));
+        if cells > self.max_cells {
+            return Err(format!(
+                "{} records of {} features make more than {} cells ({BATCH_CELLS_BASE} plus \
+                 {BATCH_CELLS_PER_BYTE} per byte of input); send the records in smaller batches",
+                self.len + 1,
+                self.kinds.len(),
+                self.max_cells
+            ));
+        }
+        Ok(())
+    }
+
+    /// Starts a record: every feature null, no reference id.
+    fn push_record(&mut self) {
+        for (j, k) in self.kinds.iter().enumerate() {
+            match k {
+                Kind::String => self.strings[j].push(None),
+                _ => self.numbers[j].push(f64::NAN),
+            }
+        }
+        self.reference_ids.push(None);
+        self.len += 1;
+    }
+
+    fn set_number(&mut self, j: usize, x: f64) {
+        if let Some(slot) = self.numbers[j].last_mut() {
+            *slot = x;
+        }
+    }
+
+    fn set_string(&mut self, j: usize, s: String) {
+        if let Some(slot) = self.strings[j].last_mut() {
+            *slot = Some(s);
+        }
+    }
+
+    fn set_reference(&mut self, r: Option<String>) {
+        self.any_reference |= r.is_some();
+        if let Some(slot) = self.reference_ids.last_mut() {
+            *slot = r;
+        }
+    }
+
+    fn finish<'a>(self, lines: Vec<u64>, label: &str) -> Batch<'a> {
+        let is_bool = self.kinds.iter().map(|k| *k == Kind::Boolean).collect();
+        let columns = self
+            .kinds
+            .iter()
+            .zip(self.numbers.into_iter().zip(self.strings))
+            .map(|(k, (n, s))| match k {
+                Kind::String => BatchColumn::Strings(Cow::Owned(s)),
+                _ => BatchColumn::Numbers(Cow::Owned(n)),
+            })
+            .collect();
+        Batch {
+            len: self.len,
+            columns,
+            is_bool,
+            reference_ids: if self.any_reference {
+                self.reference_ids
+            } else {
+                Vec::new()
+            },
+            lines,
+            label: label.to_string(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// JSON
+
+/// A problem found while reading JSON: its record and field, and the message.
+#[derive(Debug)]
+struct JsonProblem {
+    index: Option<usize>,
+    field: Option<String>,
+    message: String,
+}
+
+fn json_batch<'a>(bytes: &[u8], label: Option<&str>, pipeline: &Pipeline) -> Result<Batch<'a>> {
+    // A compact iris record is ~110 bytes: reserve for that many, to avoid regrowing.
+    let expect = bytes.len() / 64 + 1;
+    let max_cells =
+        BATCH_CELLS_BASE.saturating_add(bytes.len().saturating_mul(BATCH_CELLS_PER_BYTE));
+    let mut builder = Builder::new(pipeline, expect, max_cells);
+    let names: Vec<&str> = pipeline.signature.iter().map(|f| f.name.as_str()).collect();
+    let mut problem = None;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut ctx = Ctx {
+        names: &names,
+        builder: &mut builder,
+        set: vec![false; names.len()],
+        problem: &mut problem,
+    };
+    let result = RecordsSeed(&mut ctx)
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+    if let Err(e) = result {
+        let (line, column) = (e.line() as u64, e.column() as u32);
+        let (index, field, message) = match problem {
+            Some(p) => (p.index, p.field, p.message),
+            None => {
+                let mut m = e.to_string();
+                // serde_json's own messages end with the position, given separately here.
+                if let Some(i) = m.rfind(" at line ") {
+                    m.truncate(i);
+                }
+                let m = match e.classify() {
+                    serde_json::error::Category::Data => m,
+                    _ => format!("the records are not valid JSON: {m}"),
+                };
+                (None, None, m)
+            }
+        };
+        return Err(Error::Input {
+            source: label.unwrap_or("").to_string(),
+            location: Location {
+                line: label.and((line > 0).then_some(line)),
+                char: label.and((line > 0).then_some(column)),
+                index: index.map(|i| i as u32),
+                column: field,
+                ..Default::default()
+            },
+            message,
+        });
+    }
+    Ok(builder.finish(Vec::new(), label.unwrap_or("")))
+}
+
+struct Ctx<'c, 's> {
+    names: &'s [&'s str],
+    builder: &'c mut Builder,
+    /// Which features were set in the current record.
+    set: Vec<bool>,
+    /// The problem found, with its record and field (the serde error carries the position).
+    problem: &'c mut Option<JsonProblem>,
+}
+
+impl Ctx<'_, '_> {
+    fn fail<E: de::Error>(&mut self, index: Option<usize>, field: Option<&str>, m: String) -> E {
+        let e = E::custom(&m);
+        *self.problem = Some(JsonProblem {
+            index,
+            field: field.map(str::to_string),
+            message: m,
+        });
+        e
+    }
+}
+
+struct RecordsSeed<'a, 'c, 's>(&'a mut Ctx<'c, 's>);
+
+impl<'de> DeserializeSeed<'de> for RecordsSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordsSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of records (objects keyed by feature name)")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        loop {
+            let index = self.0.builder.len;
+            if let Err(m) = self.0.builder.check_room() {
+                if index == MAX_BATCH_RECORDS {
+                    // One more record would be too many; only a closing bracket may follow.
+                    return match seq.next_element::<de::IgnoredAny>()? {
+                        None => Ok(()),
+                        Some(_) => Err(self.0.fail(None, None, m)),
+                    };
+                }
+                return Err(self.0.fail(Some(index), None, m));
+            }
+            if seq
+                .next_element_seed(RecordSeed { ctx: self.0, index })?
+                .is_none()
+            {
+                return Ok(());
+            }
+        }
+    }
+}
+
+struct RecordSeed<'a, 'c, 's> {
+    ctx: &'a mut Ctx<'c, 's>,
+    index: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        // `any`, not `map`: a record that is not an object reaches this visitor, which names it.
+        d.deserialize_any(self)
+    }
+}
+
+macro_rules! not_a_record {
+    ($($method:ident: $t:ty),*) => {$(
+        fn $method<E: de::Error>(self, _: $t) -> std::result::Result<(), E> {
+            Err(self.not_an_object())
+        }
+    )*};
+}
+
+impl RecordSeed<'_, '_, '_> {
+    fn not_an_object<E: de::Error>(self) -> E {
+        self.ctx.fail(
+            Some(self.index),
+            None,
+            "not an object keyed by feature name".to_string(),
+        )
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object keyed by feature name")
+    }
+    not_a_record!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64, visit_str: &str);
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+        Err(self.not_an_object())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
+        Err(self.not_an_object())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        let ctx = self.ctx;
+        let i = self.index;
+        ctx.builder.push_record();
+        ctx.set.iter_mut().for_each(|s| *s = false);
+        let mut reference_set = false;
+        while let Some(key) = map.next_key_seed(KeySeed { ctx, index: i })? {
+            match key {
+                Key::Reference => {
+                    if reference_set {
+                        return Err(ctx.fail(
+                            Some(i),
+                            None,
+                            "field \"reference_id\" appears twice; a record may name each \
+                             field once: remove one"
+                                .into(),
+                        ));
+                    }
+                    reference_set = true;
+                    let r = map.next_value_seed(RefSeed { ctx, index: i })?;
+                    ctx.builder.set_reference(r);
+                }
+                Key::Feature(f) => {
+                    if ctx.set[f] {
+                        let name = ctx.names[f];
+                        return Err(ctx.fail(
+                            Some(i),
+                            None,
+                            format!(
+                                "field {name:?} appears twice; a record may name each field \
+                                 once: remove one"
+                            ),
+                        ));
+                    }
+                    ctx.set[f] = true;
+                    match map.next_value_seed(ValueSeed { ctx, index: i, f })? {
+                        Val::Null => {}
+                        Val::Number(x) => ctx.builder.set_number(f, x),
+                        Val::String(s) => ctx.builder.set_string(f, s),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+enum Key {
+    Reference,
+    Feature(usize),
+}
+
+struct KeySeed<'a, 'c, 's> {
+    ctx: &'a mut Ctx<'c, 's>,
+    index: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_, '_, '_> {
+    type Value = Key;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_, '_, '_> {
+    type Value = Key;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: de::Error>(self, k: &str) -> std::result::Result<Key, E> {
+        if k == "reference_id" {
+            return Ok(Key::Reference);
+        }
+        match self.ctx.names.iter().position(|n| *n == k) {
+            Some(f) => Ok(Key::Feature(f)),
+            None => {
+                let list = self
+                    .ctx
+                    .names
+                    .iter()
+                    .map(|n| format!("{n:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Err(self.ctx.fail(
+                    Some(self.index),
+                    None,
+                    format!("unknown field {k:?}; the model's features are {list}"),
+                ))
+            }
+        }
+    }
+}
+
+struct RefSeed<'a, 'c, 's> {
+    ctx: &'a mut Ctx<'c, 's>,
+    index: usize,
+}
+
+impl RefSeed<'_, '_, '_> {
+    fn wrong<E: de::Error>(self, found: &str) -> E {
+        self.ctx.fail(
+            Some(self.index),
+            Some("reference_id"),
+            format!("expected a string, a number or null, found {found}"),
+        )
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for RefSeed<'_, '_, '_> {
+    type Value = Option<String>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Option<String>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RefSeed<'_, '_, '_> {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string, a number or null")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Option<String>, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Option<String>, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Option<String>, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Option<String>, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Option<String>, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Option<String>, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Option<String>, E> {
+        Err(self.wrong("a boolean"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<Self::Value, A::Error> {
+        Err(self.wrong("an array"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<Self::Value, A::Error> {
+        Err(self.wrong("an object"))
+    }
+}
+
+enum Val {
+    Null,
+    Number(f64),
+    String(String),
+}
+
+struct ValueSeed<'a, 'c, 's> {
+    ctx: &'a mut Ctx<'c, 's>,
+    index: usize,
+    f: usize,
+}
+
+impl ValueSeed<'_, '_, '_> {
+    fn fail<E: de::Error>(self, message: String) -> E {
+        let name = self.ctx.names[self.f];
+        self.ctx.fail(Some(self.index), Some(name), message)
+    }
+    fn wrong<E: de::Error>(self, found: &str) -> E {
+        let expected = expected(self.ctx.builder.kinds[self.f]);
+        self.fail(format!("expected {expected}, found {found}"))
+    }
+    fn number<E: de::Error>(self, x: f64, found: &str) -> std::result::Result<Val, E> {
+        match self.ctx.builder.kinds[self.f] {
+            Kind::Number if x.is_finite() => Ok(Val::Number(x)),
+            Kind::Number => Err(self.fail(format!("{x} is not a finite number"))),
+            _ => Err(self.wrong(found)),
+        }
+    }
+}
+
+fn expected(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Number => "a number or null",
+        Kind::Boolean => "true, false or null",
+        Kind::String => "a string or null",
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_> {
+    type Value = Val;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<Val, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
+    type Value = Val;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(expected(self.ctx.builder.kinds[self.f]))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Val, E> {
+        self.number(v, "a number")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Val, E> {
+        self.number(v as f64, "a number")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Val, E> {
+        self.number(v as f64, "a number")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Val, E> {
+        match self.ctx.builder.kinds[self.f] {
+            Kind::Boolean => Ok(Val::Number(v as u8 as f64)),
+            _ => Err(self.wrong("a boolean")),
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Val, E> {
+        // The wasm build marks JS NaN and Infinity, which JSON cannot carry, as "\0NaN" etc.
+        if let Some(js @ ("NaN" | "Infinity" | "-Infinity")) = v.strip_prefix('\0') {
+            return Err(self.fail(format!("{js} is not a finite number")));
+        }
+        match self.ctx.builder.kinds[self.f] {
+            Kind::String => Ok(Val::String(v.to_string())),
+            _ => Err(self.wrong(&format!("the string {v:?}"))),
+        }
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Val, E> {
+        Ok(Val::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Val, E> {
+        Ok(Val::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<Val, A::Error> {
+        Err(self.wrong("an array"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<Val, A::Error> {
+        Err(self.wrong("an object"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// CSV
+
+fn csv_batch<'a>(bytes: &[u8], label: &str, pipeline: &Pipeline) -> Result<Batch<'a>> {
+    let at_line =
+        |line: u64, index: Option<usize>, field: Option<&str>, message: String| Error::Input {
+            source: label.to_string(),
+            location: Location {
+                line: Some(line),
+                index: index.map(|i| i as u32),
+                column: field.map(str::to_string),
+                ..Default::default()
+            },
+            message,
+        };
+    let csv_error = |e: csv::Error| {
+        let line = e.position().map(|p| p.line());
+        Error::Input {
+            source: label.to_string(),
+            location: Location {
+                line,
+                ..Default::default()
+            },
+            message: match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!(
+                    "found {len} fields where the header has {expected_len}; every line needs \
+                     one cell per column"
+                ),
+                csv::ErrorKind::Utf8 { .. } => {
+                    "is not valid UTF-8; save the file as UTF-8".to_string()
+                }
+                _ => e.to_string(),
+            },
+        }
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
+    let header = rdr.headers().map_err(csv_error)?.clone();
+    // The header is checked before any row is read: every column is a feature or
+    // `reference_id`, once.
+    let kinds = kinds(pipeline);
+    // For each CSV column, the signature feature it fills (None: the reference id).
+    let mut targets: Vec<Option<usize>> = Vec::with_capacity(header.len());
+    for (j, h) in header.iter().enumerate() {
+        if let Some(first) = header.iter().take(j).position(|earlier| earlier == h) {
+            return Err(at_line(
+                1,
+                None,
+                None,
+                format!(
+                    "columns {} and {} are both named {h:?}; each field may appear once: \
+                     remove one",
+                    first + 1,
+                    j + 1
+                ),
+            ));
+        }
+        if h == "reference_id" {
+            targets.push(None);
+            continue;
+        }
+        match pipeline.signature.iter().position(|f| f.name == h) {
+            Some(f) => targets.push(Some(f)),
+            None => {
+                return Err(at_line(
+                    1,
+                    None,
+                    None,
+                    format!(
+                        "column {} {h:?} is not a feature of the model; the model's features \
+                         are {} (and reference_id): remove or rename the column",
+                        j + 1,
+                        feature_list(pipeline)
+                    ),
+                ))
+            }
+        }
+    }
+    let max_cells =
+        BATCH_CELLS_BASE.saturating_add(bytes.len().saturating_mul(BATCH_CELLS_PER_BYTE));
+    let mut builder = Builder::new(pipeline, bytes.len() / 32 + 1, max_cells);
+    let mut lines = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let index = builder.len;
+        if !rdr.read_record(&mut rec).map_err(csv_error)? {
+            break;
+        }
+        // The csv crate records a row's start before the `\n` of a preceding `\r\n`.
+        let line = rec.position().map_or(0, |p| {
+            p.line() + (bytes.get(p.byte() as usize) == Some(&b'\n')) as u64
+        });
+        if let Err(m) = builder.check_room() {
+            return Err(at_line(line, Some(index), None, m));
+        }
+        lines.push(line);
+        builder.push_record();
+        for (cell, target) in rec.iter().zip(&targets) {
+            if is_null_token(cell.as_bytes()) {
+                continue;
+            }
+            let Some(f) = *target else {
+                builder.set_reference(Some(cell.to_string()));
+                continue;
+            };
+            let name = pipeline.signature[f].name.as_str();
+            let wrong = || {
+                at_line(
+                    line,
+                    Some(index),
+                    Some(name),
+                    format!("expected {}, found the string {cell:?}", expected(kinds[f])),
+                )
+            };
+            match kinds[f] {
+                Kind::String => builder.set_string(f, cell.to_string()),
+                Kind::Boolean => match cell {
+                    "true" | "True" | "TRUE" | "1" => builder.set_number(f, 1.0),
+                    "false" | "False" | "FALSE" | "0" => builder.set_number(f, 0.0),
+                    _ => return Err(wrong()),
+                },
+                Kind::Number => match cell.trim().parse::<f64>() {
+                    Ok(x) if x.is_finite() => builder.set_number(f, x),
+                    Ok(x) => {
+                        return Err(at_line(
+                            line,
+                            Some(index),
+                            Some(name),
+                            format!("{x} is not a finite number"),
+                        ))
+                    }
+                    Err(_) => return Err(wrong()),
+                },
+            }
+        }
+    }
+    Ok(builder.finish(lines, label))
+}
+
+// ---------------------------------------------------------------------------------------
+// Columns
+
+fn columns_batch<'a>(input: Columns<'a>, pipeline: &Pipeline) -> Result<Batch<'a>> {
+    const LABEL: &str = "<columns>";
+    let kinds = kinds(pipeline);
+    let n = pipeline.signature.len();
+    let mut slots: Vec<Option<Column<'a>>> = vec![None; n];
+    let mut len = None::<(usize, String)>;
+    for (name, column) in input.columns {
+        let Some(f) = pipeline.signature.iter().position(|s| s.name == name) else {
+            return Err(at(
+                LABEL,
+                None,
+                Some(&name),
+                format!(
+                    "is not a feature of the model; the model's features are {}",
+                    feature_list(pipeline)
+                ),
+            ));
+        };
+        if slots[f].is_some() {
+            return Err(at(
+                LABEL,
+                None,
+                Some(&name),
+                "is given twice; give each column once".into(),
+            ));
+        }
+        match &len {
+            None => len = Some((column.len(), name.to_string())),
+            Some((l, first)) if *l != column.len() => {
+                return Err(at(
+                    LABEL,
+                    None,
+                    Some(&name),
+                    format!(
+                        "has {} values but column {first:?} has {l}; every column needs one \
+                         value per record",
+                        column.len()
+                    ),
+                ))
+            }
+            _ => {}
+        }
+        slots[f] = Some(column);
+    }
+    let len = len.map_or(0, |(l, _)| l);
+    if let Some(ids) = &input.reference_ids {
+        if ids.len() != len {
+            return Err(at(
+                LABEL,
+                None,
+                Some("reference_id"),
+                format!("has {} values for {len} records", ids.len()),
+            ));
+        }
+    }
+    if len > MAX_BATCH_RECORDS {
+        return Err(at(
+            LABEL,
+            None,
+            None,
+            format!("{len} records: more than {MAX_BATCH_RECORDS} in one batch; split it"),
+        ));
+    }
+    let mut columns = Vec::with_capacity(n);
+    for (f, slot) in slots.into_iter().enumerate() {
+        let name = pipeline.signature[f].name.as_str();
+        let Some(column) = slot else {
+            return Err(at(
+                LABEL,
+                None,
+                Some(name),
+                "is missing: give every feature of the model as a column (NaN or null values \
+                 are filled by the imputer)"
+                    .into(),
+            ));
+        };
+        let wrong = |what: &str| {
+            at(
+                LABEL,
+                None,
+                Some(name),
+                format!(
+                    "is a column of {what}, but the feature takes {}",
+                    match kinds[f] {
+                        Kind::Number => "numbers",
+                        Kind::Boolean => "booleans (or numbers 0 and 1)",
+                        Kind::String => "strings",
+                    }
+                ),
+            )
+        };
+        columns.push(match (kinds[f], column) {
+            (Kind::Number, Column::Numbers(v)) => {
+                if let Some(i) = v.iter().position(|x| x.is_infinite()) {
+                    return Err(at(
+                        LABEL,
+                        Some(i),
+                        Some(name),
+                        format!("{} is not a finite number", v[i]),
+                    ));
+                }
+                BatchColumn::Numbers(v)
+            }
+            (Kind::Boolean, Column::Numbers(v)) => {
+                if let Some(i) = v
+                    .iter()
+                    .position(|x| !(*x == 0.0 || *x == 1.0 || x.is_nan()))
+                {
+                    return Err(at(
+                        LABEL,
+                        Some(i),
+                        Some(name),
+                        format!("{} is not a boolean (0, 1, or NaN for null)", v[i]),
+                    ));
+                }
+                BatchColumn::Numbers(v)
+            }
+            (Kind::Boolean, Column::Booleans(v)) => BatchColumn::Numbers(Cow::Owned(
+                v.iter()
+                    .map(|b| b.map_or(f64::NAN, |b| b as u8 as f64))
+                    .collect(),
+            )),
+            (Kind::String, Column::Strings(v)) => BatchColumn::Strings(v),
+            (_, c) => return Err(wrong(c.what())),
+        });
+    }
+    Ok(Batch {
+        len,
+        columns,
+        is_bool: kinds.iter().map(|k| *k == Kind::Boolean).collect(),
+        reference_ids: input.reference_ids.unwrap_or_default(),
+        lines: Vec::new(),
+        label: LABEL.into(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Logged rows
+
+fn logged_batch<'a>(rows: &[&str], pipeline: &Pipeline) -> Result<Batch<'a>> {
+    const LABEL: &str = "<logged inputs>";
+    let n = pipeline.signature.len();
+    let total: usize = rows.iter().map(|r| r.len()).sum();
+    let max_cells = BATCH_CELLS_BASE.saturating_add(total.saturating_mul(BATCH_CELLS_PER_BYTE));
+    let mut builder = Builder::new(pipeline, rows.len(), max_cells);
+    for (i, row) in rows.iter().enumerate() {
+        builder
+            .check_room()
+            .map_err(|m| at(LABEL, Some(i), None, m))?;
+        let values: Vec<serde_json::Value> = serde_json::from_str(row).map_err(|e| {
+            at(
+                LABEL,
+                Some(i),
+                None,
+                format!("the inputs are not a JSON array ({e})"),
+            )
+        })?;
+        if values.len() != n {
+            return Err(at(
+                LABEL,
+                Some(i),
+                None,
+                format!("{} inputs for {n} features", values.len()),
+            ));
+        }
+        builder.push_record();
+        for (j, (v, f)) in values.iter().zip(&pipeline.signature).enumerate() {
+            let kind = builder.kinds[j];
+            match (v, kind) {
+                (serde_json::Value::Null, _) => {}
+                (serde_json::Value::String(s), Kind::String) => builder.set_string(j, s.clone()),
+                (serde_json::Value::Bool(b), Kind::Boolean | Kind::Number) => {
+                    builder.set_number(j, *b as u8 as f64)
+                }
+                (serde_json::Value::Number(x), Kind::Boolean | Kind::Number) => {
+                    builder.set_number(j, x.as_f64().unwrap_or(f64::NAN))
+                }
+                (other, _) => {
+                    return Err(at(
+                        LABEL,
+                        Some(i),
+                        Some(&f.name),
+                        format!("value {other} does not fit the feature ({})", f.dtype),
+                    ))
+                }
+            }
+        }
+    }
+    Ok(builder.finish(Vec::new(), LABEL))
+}
