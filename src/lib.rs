@@ -38,6 +38,7 @@
 pub mod copy;
 pub mod dataset;
 pub mod error;
+mod hash;
 pub mod legacy;
 pub mod pipeline;
 pub mod predict;

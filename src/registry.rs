@@ -16,6 +16,7 @@ use crate::dataset::fingerprint::Source;
 use crate::dataset::import::{self, Format, Input, Progress};
 use crate::dataset::{ColumnInfo, Dataset};
 use crate::error::{Error, Result};
+pub use crate::hash::md5_hex;
 use crate::pipeline::{self, Lineage, Pipeline, TrainSpec};
 use crate::predict::{self, Prediction};
 use crate::store::db::{self, Db};
@@ -623,15 +624,6 @@ impl Registry {
             .sqlite()
             .ok_or_else(|| db::sqlite_only(&self.label, "this SQLite connection"))
     }
-}
-
-/// Lowercase hex md5 of bytes.
-pub fn md5_hex(bytes: &[u8]) -> String {
-    use md5::{Digest, Md5};
-    Md5::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Compact JSON of a value (for the JSON columns of `models`).

@@ -571,7 +571,7 @@ impl PythonRegistry {
                     created_at: lenient_text(row.get_ref(10)?),
                     hash: self.text(row, 11, t, id, "hash")?,
                     pickle_bytes: pickle.len() as i64,
-                    pickle_md5: crate::registry::md5_hex(pickle),
+                    pickle_md5: crate::hash::md5_hex(pickle),
                 });
             }
             Ok(out)
