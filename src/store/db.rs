@@ -6,7 +6,8 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::{
-    DatasetEntry, LogFilter, LogRecord, LoggedCall, ModelEntry, ModelRow, NewDataset, NewModel,
+    DatasetEntry, LegacyCounts, LegacyModelEntry, LogFilter, LogRecord, LoggedCall, ModelEntry,
+    ModelRow, NewDataset, NewModel, PythonDataset, PythonDeployable,
 };
 use crate::dataset::{ColumnInfo, Dataset};
 use crate::error::{Error, Result};
@@ -43,6 +44,18 @@ macro_rules! on_tx {
             Tx::Sqlite(t) => super::$f(t, $($a),*),
             #[cfg(not(target_arch = "wasm32"))]
             Tx::Postgres(t) => pg::$f(&mut t.store.conn.borrow_mut(), $($a),*),
+        }
+    };
+}
+
+/// Like `on_tx!`, for what only a SQLite registry holds (the `legacy_*` tables of an import
+/// of the Python tool's registries, which writes into registry files only).
+macro_rules! on_sqlite_tx {
+    ($tx:expr, $f:ident ( $($a:expr),* )) => {
+        match $tx {
+            Tx::Sqlite(t) => super::$f(t, $($a),*),
+            #[cfg(not(target_arch = "wasm32"))]
+            Tx::Postgres(t) => Err(sqlite_only(&t.store.label, "the legacy_* tables")),
         }
     };
 }
@@ -220,6 +233,16 @@ impl Db {
     ) -> Result<()> {
         on!(self, scan_cells_each(sql, params, each))
     }
+
+    /// See [`super::list_legacy_models`]. A PostgreSQL registry has no `legacy_*` tables:
+    /// an error, the same as asking it for its SQLite connection.
+    pub fn list_legacy_models(&self) -> Result<Vec<LegacyModelEntry>> {
+        match self {
+            Db::Sqlite(c) => super::list_legacy_models(c),
+            #[cfg(not(target_arch = "wasm32"))]
+            Db::Postgres(p) => Err(sqlite_only(&p.label, "this SQLite connection")),
+        }
+    }
 }
 
 /// One write transaction. Dropped without [`Tx::commit`], it is rolled back.
@@ -376,6 +399,83 @@ impl Tx<'_> {
         call: &LoggedCall,
     ) -> Result<i64> {
         on_tx!(self, insert_logged_call(model_id, dataset_id, call))
+    }
+
+    /// See [`super::legacy_counts`] (SQLite only).
+    pub fn legacy_counts(&mut self) -> Result<LegacyCounts> {
+        on_sqlite_tx!(self, legacy_counts())
+    }
+
+    /// See [`super::record_legacy_dataset`] (SQLite only).
+    pub fn record_legacy_dataset(&mut self, dataset_id: i64, d: &PythonDataset) -> Result<()> {
+        on_sqlite_tx!(self, record_legacy_dataset(dataset_id, d))
+    }
+
+    /// See [`super::find_legacy_model`] (SQLite only).
+    pub fn find_legacy_model(
+        &mut self,
+        name: &str,
+        version: i64,
+        pickle_md5: &str,
+    ) -> Result<Option<LegacyModelEntry>> {
+        on_sqlite_tx!(self, find_legacy_model(name, version, pickle_md5))
+    }
+
+    /// See [`super::insert_legacy_model`] (SQLite only).
+    pub fn insert_legacy_model(
+        &mut self,
+        m: &PythonDeployable,
+        dataset_id: Option<i64>,
+        target_mapping: Option<&str>,
+        variables: &str,
+    ) -> Result<LegacyModelEntry> {
+        on_sqlite_tx!(
+            self,
+            insert_legacy_model(m, dataset_id, target_mapping, variables)
+        )
+    }
+
+    /// See [`super::find_legacy_call`] (SQLite only).
+    pub fn find_legacy_call(
+        &mut self,
+        legacy_model_id: i64,
+        legacy_id: i64,
+        created_at: Option<&str>,
+    ) -> Result<Option<i64>> {
+        on_sqlite_tx!(
+            self,
+            find_legacy_call(legacy_model_id, legacy_id, created_at)
+        )
+    }
+
+    /// See [`super::insert_legacy_call`] (SQLite only).
+    pub fn insert_legacy_call(
+        &mut self,
+        legacy_model_id: i64,
+        legacy_id: i64,
+        created_at: Option<&str>,
+        n_records: i64,
+        records: &[(Option<String>, String, String)],
+    ) -> Result<i64> {
+        on_sqlite_tx!(
+            self,
+            insert_legacy_call(legacy_model_id, legacy_id, created_at, n_records, records)
+        )
+    }
+
+    /// See [`super::insert_legacy_record`] (SQLite only).
+    pub fn insert_legacy_record(
+        &mut self,
+        call_id: i64,
+        position: i64,
+        reference_id: Option<&str>,
+        inputs: &str,
+        outputs: &str,
+    ) -> Result<()> {
+        on_sqlite_tx!(
+            self,
+            insert_legacy_record(call_id, position, reference_id, inputs, outputs)
+        )
     }
 }
 
