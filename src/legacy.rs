@@ -58,10 +58,9 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::registry::{check_name, Registry};
-use crate::store::db::Tx;
 use crate::store::legacy_reader::LostRow;
 use crate::store::{
-    self, DatasetEntry, NewDataset, PythonDataset, PythonDeployable, PythonRegistry,
+    self, DatasetEntry, NewDataset, PythonDataset, PythonDeployable, PythonRegistry, Tx,
 };
 
 pub use crate::store::{LegacyCounts, LegacyModelEntry, PythonCounts, Skipped};

@@ -19,8 +19,9 @@ use crate::error::{Error, Result};
 pub use crate::hash::md5_hex;
 use crate::pipeline::{self, Lineage, Pipeline, TrainSpec};
 use crate::predict::{self, Prediction};
-use crate::store::db::{self, Db};
-use crate::store::{self, DatasetEntry, LogFilter, LogRecord, ModelEntry, NewDataset, NewModel};
+use crate::store::{
+    self, DatasetEntry, Db, LogFilter, LogRecord, ModelEntry, NewDataset, NewModel, Tx,
+};
 
 /// An open registry.
 pub struct Registry {
@@ -171,7 +172,7 @@ impl Registry {
             });
         }
         Ok(Registry {
-            db: Db::Sqlite(store::open_file_read_only(path)?),
+            db: Db::Sqlite(store::sqlite::open_file_read_only(path)?),
             label: path.display().to_string(),
             models: HashMap::new(),
         })
@@ -206,7 +207,7 @@ impl Registry {
             });
         }
         Ok(Registry {
-            db: Db::Sqlite(store::open_file(path, create)?),
+            db: Db::Sqlite(store::sqlite::open_file(path, create)?),
             label: path.display().to_string(),
             models: HashMap::new(),
         })
@@ -215,7 +216,7 @@ impl Registry {
     /// A new, empty registry in memory.
     pub fn open_in_memory() -> Result<Registry> {
         Ok(Registry {
-            db: Db::Sqlite(store::open_memory()?),
+            db: Db::Sqlite(store::sqlite::open_memory()?),
             label: "<memory>".into(),
             models: HashMap::new(),
         })
@@ -225,7 +226,7 @@ impl Registry {
     /// [`Registry::to_bytes`]). Empty bytes give a new, empty registry.
     pub fn from_bytes(bytes: &[u8]) -> Result<Registry> {
         Ok(Registry {
-            db: Db::Sqlite(store::open_bytes(bytes)?),
+            db: Db::Sqlite(store::sqlite::open_bytes(bytes)?),
             label: "<bytes>".into(),
             models: HashMap::new(),
         })
@@ -235,8 +236,8 @@ impl Registry {
     pub fn to_bytes(&mut self) -> Result<Vec<u8>> {
         let label = self.label.clone();
         match self.db.sqlite_mut() {
-            Some(c) => store::to_bytes(c),
-            None => Err(db::sqlite_only(&label, "turning it into file bytes")),
+            Some(c) => store::sqlite::to_bytes(c),
+            None => Err(store::sqlite_only(&label, "turning it into file bytes")),
         }
     }
 
@@ -580,7 +581,7 @@ impl Registry {
             let predictions = predict::run(&pipeline, &batch)?;
             return Ok((entry, pipeline, predictions));
         }
-        let insert = |tx: &mut db::Tx<'_>, predictions: &[Prediction], latency: i64| {
+        let insert = |tx: &mut Tx<'_>, predictions: &[Prediction], latency: i64| {
             tx.insert_prediction_log(
                 entry.id,
                 entry.dataset_registry_id,
@@ -622,7 +623,7 @@ impl Registry {
     pub fn connection(&self) -> Result<&Connection> {
         self.db
             .sqlite()
-            .ok_or_else(|| db::sqlite_only(&self.label, "this SQLite connection"))
+            .ok_or_else(|| store::sqlite_only(&self.label, "this SQLite connection"))
     }
 }
 
@@ -828,7 +829,7 @@ mod tests {
         let other = rusqlite::Connection::open_in_memory().unwrap();
         other.execute_batch("CREATE TABLE customers (id)").unwrap();
         let mut other = other;
-        let bytes = crate::store::to_bytes(&mut other).unwrap();
+        let bytes = crate::store::sqlite::to_bytes(&mut other).unwrap();
         let e = Registry::from_bytes(&bytes).err().unwrap();
         assert_eq!(e.kind(), ErrorKind::NotARegistry);
         assert!(e.to_string().contains("customers"), "{e}");

@@ -17,7 +17,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
-use super::{check_header, classify, quote_ident, user_tables, APPLICATION_ID};
+use super::quote_ident;
+use super::sqlite::{check_header, classify, user_tables, APPLICATION_ID};
 use crate::error::{Error, Result};
 
 /// The tables of a registry of the Python mlops-lite, and their columns where this module reads
