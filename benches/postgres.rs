@@ -280,7 +280,7 @@ fn main() {
     drop(reg);
 
     // Where the logging time goes: one logged call's records again, into scratch tables, with
-    // and without a foreign key on call_id (pg_schema.sql has none: this is why).
+    // and without a foreign key on call_id (src/store/schema/pg.sql has none: this is why).
     let (w, h, h_nofk) = log_copy_experiment(&mut c, n, rounds);
     let per = |s: f64| n as f64 / s;
     println!(
@@ -297,7 +297,7 @@ fn main() {
         h * 1e3
     );
     println!(
-        "  hand-encoded, no FK:   {:>8.0} records/s  ({:.1} ms; PK only, as pg_schema.sql)",
+        "  hand-encoded, no FK:   {:>8.0} records/s  ({:.1} ms; PK only, as schema/pg.sql)",
         per(h_nofk),
         h_nofk * 1e3
     );

@@ -53,7 +53,6 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{Transaction, TransactionBehavior};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -61,7 +60,7 @@ use crate::error::{Error, Result};
 use crate::registry::{check_name, Registry};
 use crate::store::legacy_reader::LostRow;
 use crate::store::{
-    self, DatasetEntry, NewDataset, PythonDataset, PythonDeployable, PythonRegistry,
+    self, DatasetEntry, NewDataset, PythonDataset, PythonDeployable, PythonRegistry, Tx,
 };
 
 pub use crate::store::{LegacyCounts, LegacyModelEntry, PythonCounts, Skipped};
@@ -284,7 +283,7 @@ pub fn not_on_postgres(target: &str, old: &Path) -> crate::Error {
 
 /// The models imported from Python registries (not runnable), by id.
 pub fn list_legacy_models(registry: &Registry) -> Result<Vec<LegacyModelEntry>> {
-    store::list_legacy_models(registry.connection()?)
+    registry.db().list_legacy_models()
 }
 
 /// Imports the Python registry `old` into `registry` in one transaction (see the module
@@ -307,8 +306,8 @@ pub fn import_legacy_with(
     if registry.is_postgres() {
         return Err(not_on_postgres(&target, old));
     }
-    let tx = Transaction::new_unchecked(registry.connection()?, TransactionBehavior::Immediate)?;
-    let before = store::legacy_counts(&tx)?;
+    let mut tx = registry.db_mut().begin()?;
+    let before = tx.legacy_counts()?;
     let mut skipped = Vec::new();
 
     // Datasets, one at a time: legacy id -> dataset id here.
@@ -329,7 +328,7 @@ pub fn import_legacy_with(
         } else if let Some(arg) = names.skipped(&d.name, d.version) {
             skipped.push(skip(format!("left out as asked (--skip {arg})")));
         } else {
-            let imported = import_dataset(&tx, &src, &names, &d, data)?;
+            let imported = import_dataset(&mut tx, &src, &names, &d, data)?;
             dataset_ids.insert(d.id, imported.dataset.id);
             datasets.push(imported);
         }
@@ -370,21 +369,15 @@ pub fn import_legacy_with(
         }
         let who = format!("{}: deployable_registry id {} ({what})", src.label(), m.id);
         let name = names.target(&m.name, &who)?.to_string();
-        let (model, created) = match store::find_legacy_model(&tx, &name, m.version, &m.pickle_md5)?
-        {
+        let (model, created) = match tx.find_legacy_model(&name, m.version, &m.pickle_md5)? {
             Some(existing) => (existing, false),
             None => {
                 let mapping = m.target_mapping.as_deref().map(json_text);
                 let variables = json_text(&m.variables);
                 let dataset_id = dataset_ids.get(&m.dataset_id).copied();
                 let renamed = PythonDeployable { name, ..m.clone() };
-                let entry = store::insert_legacy_model(
-                    &tx,
-                    &renamed,
-                    dataset_id,
-                    mapping.as_deref(),
-                    &variables,
-                )?;
+                let entry =
+                    tx.insert_legacy_model(&renamed, dataset_id, mapping.as_deref(), &variables)?;
                 (entry, true)
             }
         };
@@ -417,13 +410,13 @@ pub fn import_legacy_with(
             continue;
         };
         let time = call.request_time.as_deref();
-        if store::find_legacy_call(&tx, model, call.id, time)?.is_some() {
+        if tx.find_legacy_call(model, call.id, time)?.is_some() {
             calls_already_there += 1;
             call_ids.insert(call.id, Call::AlreadyThere);
             continue;
         }
         let n = call.request_size.unwrap_or(call.records as i64);
-        let id = store::insert_legacy_call(&tx, model, call.id, time, n, &[])?;
+        let id = tx.insert_legacy_call(model, call.id, time, n, &[])?;
         call_ids.insert(call.id, Call::New(id));
         calls_imported += 1;
     }
@@ -435,8 +428,7 @@ pub fn import_legacy_with(
                     object(r.outputs.iter().map(|(k, v)| {
                         (k.clone().unwrap_or_else(|| "value".into()), json_value(v))
                     }));
-                store::insert_legacy_record(
-                    &tx,
+                tx.insert_legacy_record(
                     *id,
                     position as i64,
                     r.reference_id.as_deref(),
@@ -460,7 +452,7 @@ pub fn import_legacy_with(
     skipped.extend(lost_calls.into_iter().map(LostRow::finish));
     skipped.extend(lost_log);
 
-    let after = store::legacy_counts(&tx)?;
+    let after = tx.legacy_counts()?;
     tx.commit()?;
     Ok(LegacyReport {
         source: src.label().to_string(),
@@ -480,7 +472,7 @@ pub fn import_legacy_with(
 /// Binds one Python dataset: same name and version when free, else the next version; the
 /// same content under that name is reused.
 fn import_dataset(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     src: &PythonRegistry,
     names: &Names,
     d: &PythonDataset,
@@ -529,17 +521,16 @@ fn import_dataset(
         source_fingerprint: None,
         created_at: None,
     };
-    let (dataset, outcome) = if let Some(existing) = store::find_dataset_by_md5(tx, name, &md5)? {
+    let (dataset, outcome) = if let Some(existing) = tx.find_dataset_by_md5(name, &md5)? {
         (existing, DatasetOutcome::AlreadyThere)
-    } else if store::dataset_by_name(tx, name, Some(d.version))?.is_none() {
-        let entry =
-            store::insert_dataset_version(tx, &new, &data, || data.column_info(), d.version)?;
+    } else if tx.dataset_by_name(name, Some(d.version))?.is_none() {
+        let entry = tx.insert_dataset(&new, &data, Some(d.version))?;
         (entry, DatasetOutcome::Imported)
     } else {
-        let entry = store::insert_dataset(tx, &new, &data, || data.column_info())?;
+        let entry = tx.insert_dataset(&new, &data, None)?;
         (entry, DatasetOutcome::ImportedAsNextVersion)
     };
-    store::record_legacy_dataset(tx, dataset.id, d)?;
+    tx.record_legacy_dataset(dataset.id, d)?;
     Ok(ImportedDataset {
         legacy_id: d.id,
         legacy_name: d.name.clone(),

@@ -21,8 +21,8 @@
 //! - [`error`]: the one error type, [`Error`], with messages that locate the problem.
 //! - [`store`]: all SQL: opening files as a check (defensive settings, the schema compared
 //!   with the one its format defines), the schema and its migrations, queries;
-//!   [`store::db`] puts the two backends behind one interface: SQLite (every build) and
-//!   PostgreSQL ([`store::pg`], native builds, `postgres://` URLs).
+//!   [`store::Db`] puts the two backends behind one interface: SQLite ([`store::sqlite`],
+//!   every build) and PostgreSQL ([`store::pg`], native builds, `postgres://` URLs).
 //! - [`copy`]: datasets, models and logs from one registry into another, across backends.
 //! - [`dataset`]: typed columns, the canonical md5, column statistics;
 //!   [`dataset::import`] (CSV, JSON), [`dataset::export`], [`dataset::samples`].
@@ -38,6 +38,7 @@
 pub mod copy;
 pub mod dataset;
 pub mod error;
+mod hash;
 pub mod legacy;
 pub mod pipeline;
 pub mod predict;

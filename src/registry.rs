@@ -16,12 +16,14 @@ use crate::dataset::fingerprint::Source;
 use crate::dataset::import::{self, Format, Input, Progress};
 use crate::dataset::{ColumnInfo, Dataset};
 use crate::error::{Error, Result};
+pub use crate::hash::md5_hex;
 use crate::pipeline::batch::BatchOut;
 use crate::pipeline::{self, Lineage, Pipeline, TrainSpec};
 use crate::predict::{self, Predictions};
 use crate::records::{Batch, Records};
-use crate::store::db::{self, Db};
-use crate::store::{self, DatasetEntry, LogFilter, LogRecord, ModelEntry, NewDataset, NewModel};
+use crate::store::{
+    self, DatasetEntry, Db, LogFilter, LogRecord, ModelEntry, NewDataset, NewModel, Tx,
+};
 
 /// An open registry.
 pub struct Registry {
@@ -172,7 +174,7 @@ impl Registry {
             });
         }
         Ok(Registry {
-            db: Db::Sqlite(store::open_file_read_only(path)?),
+            db: Db::Sqlite(store::sqlite::open_file_read_only(path)?),
             label: path.display().to_string(),
             models: HashMap::new(),
         })
@@ -207,7 +209,7 @@ impl Registry {
             });
         }
         Ok(Registry {
-            db: Db::Sqlite(store::open_file(path, create)?),
+            db: Db::Sqlite(store::sqlite::open_file(path, create)?),
             label: path.display().to_string(),
             models: HashMap::new(),
         })
@@ -216,7 +218,7 @@ impl Registry {
     /// A new, empty registry in memory.
     pub fn open_in_memory() -> Result<Registry> {
         Ok(Registry {
-            db: Db::Sqlite(store::open_memory()?),
+            db: Db::Sqlite(store::sqlite::open_memory()?),
             label: "<memory>".into(),
             models: HashMap::new(),
         })
@@ -226,7 +228,7 @@ impl Registry {
     /// [`Registry::to_bytes`]). Empty bytes give a new, empty registry.
     pub fn from_bytes(bytes: &[u8]) -> Result<Registry> {
         Ok(Registry {
-            db: Db::Sqlite(store::open_bytes(bytes)?),
+            db: Db::Sqlite(store::sqlite::open_bytes(bytes)?),
             label: "<bytes>".into(),
             models: HashMap::new(),
         })
@@ -236,8 +238,8 @@ impl Registry {
     pub fn to_bytes(&mut self) -> Result<Vec<u8>> {
         let label = self.label.clone();
         match self.db.sqlite_mut() {
-            Some(c) => store::to_bytes(c),
-            None => Err(db::sqlite_only(&label, "turning it into file bytes")),
+            Some(c) => store::sqlite::to_bytes(c),
+            None => Err(store::sqlite_only(&label, "turning it into file bytes")),
         }
     }
 
@@ -571,7 +573,7 @@ impl Registry {
         let outputs = if !log || batch.is_empty() {
             run(&batch)?
         } else {
-            let insert = |tx: &mut db::Tx<'_>, outputs: &BatchOut, latency: i64| {
+            let insert = |tx: &mut Tx<'_>, outputs: &BatchOut, latency: i64| {
                 tx.insert_prediction_log(
                     entry.id,
                     entry.dataset_registry_id,
@@ -618,17 +620,8 @@ impl Registry {
     pub fn connection(&self) -> Result<&Connection> {
         self.db
             .sqlite()
-            .ok_or_else(|| db::sqlite_only(&self.label, "this SQLite connection"))
+            .ok_or_else(|| store::sqlite_only(&self.label, "this SQLite connection"))
     }
-}
-
-/// Lowercase hex md5 of bytes.
-pub fn md5_hex(bytes: &[u8]) -> String {
-    use md5::{Digest, Md5};
-    Md5::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Compact JSON of a value (for the JSON columns of `models`).
@@ -833,7 +826,7 @@ mod tests {
         let other = rusqlite::Connection::open_in_memory().unwrap();
         other.execute_batch("CREATE TABLE customers (id)").unwrap();
         let mut other = other;
-        let bytes = crate::store::to_bytes(&mut other).unwrap();
+        let bytes = crate::store::sqlite::to_bytes(&mut other).unwrap();
         let e = Registry::from_bytes(&bytes).err().unwrap();
         assert_eq!(e.kind(), ErrorKind::NotARegistry);
         assert!(e.to_string().contains("customers"), "{e}");

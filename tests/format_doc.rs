@@ -60,7 +60,7 @@ fn pragma_values_are_documented() {
 
 #[test]
 fn postgres_tables_are_documented() {
-    let sql = include_str!("../src/store/pg_schema.sql");
+    let sql = include_str!("../src/store/schema/pg.sql");
     let doc = doc();
     let start = doc
         .find("<!-- pg-tables -->")

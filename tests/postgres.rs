@@ -581,6 +581,22 @@ fn the_demo_runs_on_postgres_and_points_to_psql() {
 }
 
 #[test]
+fn model_list_as_a_table_works_on_postgres() {
+    // It lists models imported from the Python tool too, which only a SQLite file holds:
+    // on PostgreSQL that list is empty, not an error after the table was printed.
+    let t = Target::postgres();
+    drop(populated(&t.db));
+    let out = cli(&["--db", &t.db, "model", "list"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("| m "), "{stdout}");
+}
+
+#[test]
 fn a_bind_that_loses_a_race_for_its_version_retries_with_the_next() {
     let t = Target::postgres();
     let mut first = Registry::open(&t.db).unwrap();

@@ -17,7 +17,8 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
-use super::{check_header, classify, quote_ident, user_tables, APPLICATION_ID};
+use super::quote_ident;
+use super::sqlite::{check_header, classify, user_tables, APPLICATION_ID};
 use crate::error::{Error, Result};
 
 /// The tables of a registry of the Python mlops-lite, and their columns where this module reads
@@ -571,7 +572,7 @@ impl PythonRegistry {
                     created_at: lenient_text(row.get_ref(10)?),
                     hash: self.text(row, 11, t, id, "hash")?,
                     pickle_bytes: pickle.len() as i64,
-                    pickle_md5: crate::registry::md5_hex(pickle),
+                    pickle_md5: crate::hash::md5_hex(pickle),
                 });
             }
             Ok(out)

@@ -11,7 +11,7 @@
 //! Writers: each write is one transaction (`BEGIN` ... `COMMIT`, rolled back on any error or a
 //! lost connection). Writers of the same dataset or model name serialise on a transaction-level
 //! advisory lock, so versions are consecutive; the `UNIQUE (name, version)` constraints remain
-//! the last word, and [`crate::store::db`] retries a write that lost a race to them.
+//! the last word, and [`crate::store::Db`] retries a write that lost a race to them.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -23,14 +23,16 @@ use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, Config, CopyInWriter, NoTls, Row, Statement};
 
-use super::{
-    quote_ident, DatasetEntry, LogFilter, LogRecord, LoggedCall, LoggedRecord, ModelEntry,
-    ModelRow, NewDataset, NewModel, DATASET_COLUMNS, MODEL_COLUMNS, SCHEMA_VERSION,
+use super::types::{
+    check_time, damaged, empty_columns, finish_dataset, push_logged, DatasetEntry, LogFilter,
+    LogRecord, LoggedCall, LoggedRecord, ModelEntry, ModelRow, NewDataset, NewModel,
+    DATASET_COLUMNS, MODEL_COLUMNS,
 };
+use super::{quote_ident, run_beside, SCHEMA_VERSION};
 use crate::dataset::{ColumnInfo, DType, Dataset, Values};
 use crate::error::{Error, Result};
 
-const SCHEMA: &str = include_str!("pg_schema.sql");
+const SCHEMA: &str = include_str!("schema/pg.sql");
 
 /// Advisory lock key of "creating or checking the registry tables".
 const INIT_LOCK: i64 = 0x4d4c_4f50_0000_0001;
@@ -593,12 +595,12 @@ fn one_model(
     Ok(c.query_opt(&sql, params)?.as_ref().map(model_entry))
 }
 
-/// See [`super::find_dataset_by_md5`].
+/// See [`super::sqlite::find_dataset_by_md5`].
 pub fn find_dataset_by_md5(c: &mut Conn, name: &str, md5: &str) -> Result<Option<DatasetEntry>> {
     one_dataset(c, "name = $1 AND md5 = $2 ORDER BY version", &[&name, &md5])
 }
 
-/// See [`super::find_dataset_by_fingerprint`].
+/// See [`super::sqlite::find_dataset_by_fingerprint`].
 pub fn find_dataset_by_fingerprint(
     c: &mut Conn,
     name: &str,
@@ -611,18 +613,18 @@ pub fn find_dataset_by_fingerprint(
     )
 }
 
-/// See [`super::list_datasets`].
+/// See [`super::sqlite::list_datasets`].
 pub fn list_datasets(c: &mut Conn) -> Result<Vec<DatasetEntry>> {
     let sql = format!("SELECT {DATASET_COLUMNS} FROM datasets ORDER BY id");
     Ok(c.query(&sql, &[])?.iter().map(dataset_entry).collect())
 }
 
-/// See [`super::dataset_by_id`].
+/// See [`super::sqlite::dataset_by_id`].
 pub fn dataset_by_id(c: &mut Conn, id: i64) -> Result<Option<DatasetEntry>> {
     one_dataset(c, "id = $1", &[&id])
 }
 
-/// See [`super::dataset_by_name`].
+/// See [`super::sqlite::dataset_by_name`].
 pub fn dataset_by_name(
     c: &mut Conn,
     name: &str,
@@ -634,7 +636,7 @@ pub fn dataset_by_name(
     }
 }
 
-/// See [`super::dataset_source`].
+/// See [`super::sqlite::dataset_source`].
 pub fn dataset_source(c: &mut Conn, id: i64) -> Result<(Option<String>, Option<String>)> {
     let r = c.query_one(
         "SELECT source_format, source_fingerprint FROM datasets WHERE id = $1",
@@ -643,7 +645,7 @@ pub fn dataset_source(c: &mut Conn, id: i64) -> Result<(Option<String>, Option<S
     Ok((r.get(0), r.get(1)))
 }
 
-/// See [`super::column_infos`].
+/// See [`super::sqlite::column_infos`].
 pub fn column_infos(c: &mut Conn, id: i64) -> Result<Vec<ColumnInfo>> {
     let rows = c.query(
         "SELECT column_name, original_dtype, converted_dtype, null_count, unique_count, \
@@ -740,7 +742,7 @@ impl CopyCell<'_> {
 }
 
 /// Inserts a dataset at `version` inside the caller's transaction; see
-/// [`super::insert_dataset_version`]. The rows go in with one binary `COPY`, while another
+/// [`super::sqlite::insert_dataset_version`]. The rows go in with one binary `COPY`, while another
 /// thread computes the column summaries and row hashes.
 pub fn insert_dataset_version(
     c: &mut Conn,
@@ -813,7 +815,7 @@ pub fn insert_dataset_version(
         quote_ident(&table),
         defs.join(", ")
     ))?;
-    let (infos, (block_size, hashes)) = super::run_beside(
+    let (infos, (block_size, hashes)) = run_beside(
         || (stats(), data.row_hashes()),
         || copy_rows(c, &table, &types, data),
     )?;
@@ -873,11 +875,11 @@ fn copy_rows(c: &mut Conn, table: &str, types: &[Type], data: &Dataset) -> Resul
     Ok(())
 }
 
-/// See [`super::read_dataset`]: the rows in their recorded order, typed by the column metadata.
+/// See [`super::sqlite::read_dataset`]: the rows in their recorded order, typed by the column metadata.
 pub fn read_dataset(c: &mut Conn, entry: &DatasetEntry, label: &str) -> Result<Dataset> {
     let infos = column_infos(c, entry.id)?;
-    let damaged = |reason: String| super::damaged(label, entry, reason);
-    let (types, mut cols) = super::empty_columns(entry, label, &infos)?;
+    let damaged = |reason: String| damaged(label, entry, reason);
+    let (types, mut cols) = empty_columns(entry, label, &infos)?;
     let sql = format!(
         "SELECT * FROM {} ORDER BY 1",
         quote_ident(&entry.data_table)
@@ -919,10 +921,10 @@ pub fn read_dataset(c: &mut Conn, entry: &DatasetEntry, label: &str) -> Result<D
         }
     }
     drop(it);
-    super::finish_dataset(entry, label, infos, cols, r)
+    finish_dataset(entry, label, infos, cols, r)
 }
 
-/// See [`super::row_hashes`].
+/// See [`super::sqlite::row_hashes`].
 pub fn row_hashes(c: &mut Conn, id: i64) -> Result<Option<(usize, Vec<u64>)>> {
     let rows = c.query(
         "SELECT block_size, xxh3 FROM dataset_row_hashes WHERE dataset_id = $1 ORDER BY block",
@@ -936,7 +938,7 @@ pub fn row_hashes(c: &mut Conn, id: i64) -> Result<Option<(usize, Vec<u64>)>> {
     }))
 }
 
-/// See [`super::dataset_for_lineage`].
+/// See [`super::sqlite::dataset_for_lineage`].
 pub fn dataset_for_lineage(
     c: &mut Conn,
     name: &str,
@@ -950,7 +952,7 @@ pub fn dataset_for_lineage(
     )
 }
 
-/// See [`super::find_model_by_md5`].
+/// See [`super::sqlite::find_model_by_md5`].
 pub fn find_model_by_md5(c: &mut Conn, name: &str, md5: &str) -> Result<Option<ModelEntry>> {
     one_model(
         c,
@@ -959,7 +961,7 @@ pub fn find_model_by_md5(c: &mut Conn, name: &str, md5: &str) -> Result<Option<M
     )
 }
 
-/// See [`super::insert_model`].
+/// See [`super::sqlite::insert_model`].
 pub fn insert_model(c: &mut Conn, new: &NewModel<'_>) -> Result<ModelEntry> {
     let version: i64 = match new.version {
         Some(v) => v,
@@ -999,18 +1001,18 @@ pub fn insert_model(c: &mut Conn, new: &NewModel<'_>) -> Result<ModelEntry> {
     model_by_id(c, id)?.ok_or_else(|| Error::NotFound(format!("model id {id} vanished")))
 }
 
-/// See [`super::list_models`].
+/// See [`super::sqlite::list_models`].
 pub fn list_models(c: &mut Conn) -> Result<Vec<ModelEntry>> {
     let sql = format!("SELECT {MODEL_COLUMNS} FROM models ORDER BY id");
     Ok(c.query(&sql, &[])?.iter().map(model_entry).collect())
 }
 
-/// See [`super::model_by_id`].
+/// See [`super::sqlite::model_by_id`].
 pub fn model_by_id(c: &mut Conn, id: i64) -> Result<Option<ModelEntry>> {
     one_model(c, "id = $1", &[&id])
 }
 
-/// See [`super::model_by_name`].
+/// See [`super::sqlite::model_by_name`].
 pub fn model_by_name(c: &mut Conn, name: &str, version: Option<i64>) -> Result<Option<ModelEntry>> {
     match version {
         Some(v) => one_model(c, "name = $1 AND version = $2", &[&name, &v]),
@@ -1018,7 +1020,7 @@ pub fn model_by_name(c: &mut Conn, name: &str, version: Option<i64>) -> Result<O
     }
 }
 
-/// See [`super::model_artifact`].
+/// See [`super::sqlite::model_artifact`].
 pub fn model_artifact(c: &mut Conn, id: i64) -> Result<Vec<u8>> {
     Ok(
         c.query_one("SELECT artifact FROM models WHERE id = $1", &[&id])?
@@ -1026,7 +1028,7 @@ pub fn model_artifact(c: &mut Conn, id: i64) -> Result<Vec<u8>> {
     )
 }
 
-/// See [`super::model_row`].
+/// See [`super::sqlite::model_row`].
 pub fn model_row(c: &mut Conn, id: i64) -> Result<ModelRow> {
     let entry = model_by_id(c, id)?
         .ok_or_else(|| Error::NotFound(format!("model id {id} is not there")))?;
@@ -1059,7 +1061,7 @@ fn records_writer(c: &mut Conn) -> Result<BinaryCopyInWriter<'_>> {
     ))
 }
 
-/// See [`super::insert_prediction_log`]: the call row, then its records with one binary COPY.
+/// See [`super::sqlite::insert_prediction_log`]: the call row, then its records with one binary COPY.
 pub fn insert_prediction_log<'p>(
     c: &mut Conn,
     model_id: i64,
@@ -1091,7 +1093,7 @@ pub fn insert_prediction_log<'p>(
     Ok(call)
 }
 
-/// See [`super::insert_logged_call`].
+/// See [`super::sqlite::insert_logged_call`].
 pub fn insert_logged_call(
     c: &mut Conn,
     model_id: i64,
@@ -1113,7 +1115,7 @@ pub fn insert_logged_call(
     Ok(id)
 }
 
-/// See [`super::logged_calls`].
+/// See [`super::sqlite::logged_calls`].
 pub fn logged_calls(c: &mut Conn, model_id: i64) -> Result<Vec<LoggedCall>> {
     let rows = c.query(
         "SELECT c.id, c.created_at, c.n_records, c.latency_us, r.position, r.reference_id, r.inputs, r.outputs \
@@ -1135,15 +1137,15 @@ pub fn logged_calls(c: &mut Conn, model_id: i64) -> Result<Vec<LoggedCall>> {
             inputs: r.get(6),
             outputs: r.get(7),
         };
-        super::push_logged(&mut calls, r.get(0), call, record);
+        push_logged(&mut calls, r.get(0), call, record);
     }
     Ok(calls.into_iter().map(|(_, c)| c).collect())
 }
 
-/// See [`super::query_log`].
+/// See [`super::sqlite::query_log`].
 pub fn query_log(c: &mut Conn, filter: &LogFilter) -> Result<Vec<LogRecord>> {
-    let since = filter.since.as_deref().map(super::check_time).transpose()?;
-    let until = filter.until.as_deref().map(super::check_time).transpose()?;
+    let since = filter.since.as_deref().map(check_time).transpose()?;
+    let until = filter.until.as_deref().map(check_time).transpose()?;
     let sql = "SELECT c.id, r.position, c.created_at, m.id, m.name, m.version, r.reference_id, r.inputs, r.outputs \
          FROM prediction_records r JOIN prediction_calls c ON c.id = r.call_id JOIN models m ON m.id = c.model_id \
          WHERE ($1::bigint IS NULL OR c.model_id = $1) AND ($2::text IS NULL OR r.reference_id = $2) \
@@ -1183,7 +1185,7 @@ pub fn query_log(c: &mut Conn, filter: &LogFilter) -> Result<Vec<LogRecord>> {
     Ok(all)
 }
 
-/// See [`super::scan_cells`]: PostgreSQL columns are typed, so each cell is read by its
+/// See [`super::sqlite::scan_cells`]: PostgreSQL columns are typed, so each cell is read by its
 /// column's type.
 pub fn scan_cells(c: &mut Conn, sql: &str, params: &[i64]) -> Result<Vec<Vec<super::Cell>>> {
     let mut out = Vec::new();
@@ -1194,7 +1196,7 @@ pub fn scan_cells(c: &mut Conn, sql: &str, params: &[i64]) -> Result<Vec<Vec<sup
     Ok(out)
 }
 
-/// See [`super::scan_cells_each`]: rows are streamed from the server.
+/// See [`super::sqlite::scan_cells_each`]: rows are streamed from the server.
 pub fn scan_cells_each(
     c: &mut Conn,
     sql: &str,
