@@ -12,9 +12,6 @@ cargo build --profile wasm-release --locked --target wasm32-unknown-unknown --li
 rm -rf npm/dist
 "$bindgen_dir/wasm-bindgen" --target web --out-dir npm/dist --out-name mlops_lite \
   target/wasm32-unknown-unknown/wasm-release/mlops_lite.wasm
-# Trailing options are optional in JS; wasm-bindgen's explicit parameter types lose the "?".
-sed -i -E 's/options: (BindOptions|PredictOptions)\)/options?: \1)/; s/filter: LogFilter\)/filter?: LogFilter)/' \
-  npm/dist/mlops_lite.d.ts
 npm/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals \
   npm/dist/mlops_lite_bg.wasm -o npm/dist/mlops_lite_bg.wasm
