@@ -2,19 +2,21 @@
 # Builds the npm package in npm/: the crate for wasm32 (release), JS bindings with
 # wasm-bindgen-cli (pinned to the crate's wasm-bindgen), optimised with npm's binaryen
 # wasm-opt (Debian's binaryen 108 produces a module that fails to load), then checks the
-# gzipped size. Run `bash scripts/setup-wasm.sh` first (scripts/test.sh does).
+# gzipped size. Run `bash scripts/setup-wasm.sh` first (scripts/test.sh does). Last, it
+# records the fingerprint of the sources it built from in npm/dist/BUILD_INPUTS: the
+# package's prepack (npm/scripts/check-dist.mjs) refuses to pack a dist/ that lacks it or
+# was built from other sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bindgen_dir=$(bash scripts/setup-wasm.sh | tail -n 1)
 (cd npm && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; })
 
+# Taken before the build, so that a source edited during it leaves dist/ out of date.
+inputs=$(node npm/scripts/check-dist.mjs --fingerprint)
 cargo build --profile wasm-release --locked --target wasm32-unknown-unknown --lib
 rm -rf npm/dist
 "$bindgen_dir/wasm-bindgen" --target web --out-dir npm/dist --out-name mlops_lite \
   target/wasm32-unknown-unknown/wasm-release/mlops_lite.wasm
-# Trailing options are optional in JS; wasm-bindgen's explicit parameter types lose the "?".
-sed -i -E 's/options: (BindOptions|PredictOptions)\)/options?: \1)/; s/filter: LogFilter\)/filter?: LogFilter)/' \
-  npm/dist/mlops_lite.d.ts
 npm/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals \
   npm/dist/mlops_lite_bg.wasm -o npm/dist/mlops_lite_bg.wasm
@@ -25,3 +27,4 @@ if [ "$gz" -gt 700000 ]; then
   echo "the gzipped .wasm is over 700 KB (700,000 bytes)" >&2
   exit 1
 fi
+echo "$inputs" > npm/dist/BUILD_INPUTS

@@ -3,7 +3,9 @@
 # packages (playwright-core, from www/package-lock.json) if needed, builds the CLI and the npm
 # package if needed, starts `mlops-lite serve` on a free port of 127.0.0.1, runs
 # www/test/*.test.mjs, and stops the server. Chromium must be at /usr/bin/chromium (or
-# $CHROMIUM); the tests fail when it is missing. Screenshots: www/test/screenshots/.
+# $CHROMIUM); the tests fail when it is missing. Screenshots go to a temporary folder
+# (the tree stays as it was); MLOPS_LITE_SHOTS=www/test/screenshots refreshes the committed
+# ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,10 +18,8 @@ fi
 (cd www && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error; })
 
 cargo build --locked --bin mlops-lite
-wasm=npm/dist/mlops_lite_bg.wasm
-if [ ! -f "$wasm" ] || [ -n "$(find src Cargo.toml Cargo.lock npm/web.js -newer "$wasm" -print -quit)" ]; then
-  bash scripts/build-npm.sh
-fi
+# dist/ missing, incomplete or built from other sources (the package's prepack check): build.
+node npm/scripts/check-dist.mjs 2>/dev/null || bash scripts/build-npm.sh
 
 out=$(mktemp)
 target/debug/mlops-lite serve --port 0 --dir . >"$out" &

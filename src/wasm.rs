@@ -5,7 +5,9 @@
 //! error reaches JS as an `Error` carrying the core's message, and since the core never
 //! panics on bad input, the same `Registry` keeps working after any error. TypeScript types
 //! of every argument and result are declared below (`TS_TYPES`) and checked by `tsc` in the
-//! npm package's tests.
+//! npm package's tests; optional parameters are declared optional here
+//! (`unchecked_optional_param_type`). The JS glue it imports is a file of the package,
+//! `npm/src/glue.js`.
 
 use js_sys::{Array, Float64Array, Uint32Array, Uint8Array};
 use serde::Serialize;
@@ -105,76 +107,10 @@ fn describe(e: &JsValue) -> String {
         .unwrap_or_else(|| "unknown error".into())
 }
 
-// Conversion only: builds the predictions' JS objects from flat arrays in one call (one
+// The package's JS glue (npm/src/glue.js; conversion only): packs plain records into one
+// Float64Array, and builds the predictions' JS objects from flat arrays in one call (one
 // crossing per batch instead of several per record, and no JSON text to parse).
-#[wasm_bindgen(inline_js = r#"
-// A fast path for the common batch: plain objects whose keys are all features (or
-// reference_id) with finite numbers, booleans for boolean features, or null. It copies the
-// values into one Float64Array; it does not validate: on anything else it returns null and
-// the records take the JSON path, where the core validates and words the error.
-export function packRecords(records, names, kinds) {
-  const n = records.length;
-  const k = names.length;
-  if (kinds.includes(2)) return null; // string features: the JSON path
-  const slot = new Map();
-  names.forEach((name, j) => slot.set(name, j));
-  const nums = new Float64Array(n * k).fill(NaN);
-  const refNull = new Uint8Array(n);
-  const refs = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = records[i];
-    if (r === null || typeof r !== "object" || Object.getPrototypeOf(r) !== Object.prototype) return null;
-    refNull[i] = 1;
-    refs[i] = "";
-    for (const key of Object.keys(r)) {
-      const v = r[key];
-      if (key === "reference_id") {
-        if (typeof v === "string" && !v.includes("\u001f")) { refs[i] = v; refNull[i] = 0; }
-        else if (typeof v === "number" && Number.isSafeInteger(v)) { refs[i] = String(v); refNull[i] = 0; }
-        else if (v !== null && v !== undefined) return null;
-        continue;
-      }
-      const j = slot.get(key);
-      if (j === undefined) return null;
-      if (v === null || v === undefined) continue;
-      if (kinds[j] === 0) {
-        if (typeof v !== "number" || !Number.isFinite(v)) return null;
-        nums[i * k + j] = v;
-      } else {
-        if (typeof v !== "boolean") return null;
-        nums[i * k + j] = v ? 1 : 0;
-      }
-    }
-  }
-  return { nums, refText: refs.join("\u001f"), refNull };
-}
-
-// JSON.stringify marking NaN and Infinity (which JSON cannot carry) as "\u0000NaN" etc.,
-// which the core's record parser reports as non-finite numbers.
-export function stringifyRecords(records) {
-  return JSON.stringify(records, (k, v) =>
-    typeof v === "number" && !Number.isFinite(v) ? "\u0000" + String(v) : v);
-}
-
-export function buildPredictions(refText, refNull, classes, values, labels) {
-  const k = classes.length;
-  const n = refNull.length;
-  const parts = typeof refText === "string" ? (n > 0 ? refText.split("\u001f") : []) : refText;
-  const refs = new Array(n);
-  for (let i = 0; i < n; i++) refs[i] = refNull[i] ? null : parts[i];
-  const out = new Array(n);
-  for (let i = 0; i < n; i++) {
-    if (k === 0) {
-      out[i] = { reference_id: refs[i], results: values[i] };
-    } else {
-      const results = {};
-      for (let j = 0; j < k; j++) results[classes[j]] = values[i * k + j];
-      out[i] = { reference_id: refs[i], results, label: classes[labels[i]] };
-    }
-  }
-  return out;
-}
-"#)]
+#[wasm_bindgen(module = "/npm/src/glue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = stringifyRecords, catch)]
     fn stringify_records(records: &JsValue) -> Result<JsValue, JsValue>;
@@ -361,7 +297,7 @@ impl JsRegistry {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] data: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "BindOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "BindOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         let name = string_arg(&name, "the dataset name")?;
         let opts: BindOptions = options_value(&options, "bindDataset options")?;
@@ -475,7 +411,7 @@ impl JsRegistry {
         #[wasm_bindgen(js_name = modelRef, unchecked_param_type = "string")] model_ref: JsValue,
         #[wasm_bindgen(unchecked_param_type = "PredictRecord[] | string | Uint8Array")]
         records: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "PredictOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "PredictOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         let model_ref = string_arg(&model_ref, "the model reference")?;
         let opts: PredictOptions = options_value(&options, "predict options")?;
@@ -553,7 +489,7 @@ impl JsRegistry {
     #[wasm_bindgen(unchecked_return_type = "LogRecord[]")]
     pub fn log(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "LogFilter")] filter: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "LogFilter")] filter: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         let f: JsLogFilter = options_value(&filter, "log filter")?;
         let model_id = match &f.model {

@@ -1,6 +1,8 @@
-//! The README's `console` examples are tests: each `$ ` line runs (through `sh`, with the
-//! built `mlops-lite` first on PATH) in one fresh directory, and its output (stdout and
-//! stderr) must equal the lines that follow it, timestamps aside.
+//! The README's `console` examples are tests: each `$ ` line runs (through `bash -o
+//! pipefail`, with the built `mlops-lite` first on PATH) in one fresh directory, and its
+//! output (stdout and stderr) must equal the lines that follow it, timestamps aside. Its exit
+//! status must be what the output says: 1 when the output ends with an `error: ` line (as
+//! the CLI prints for every failure), 0 otherwise (every command of a pipe included).
 
 use std::path::Path;
 use std::process::Command;
@@ -60,6 +62,15 @@ fn examples(readme: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The exit status an example's shown output implies: the CLI reports every failure as a
+/// last line `error: ...` and exits 1; everything else exits 0.
+fn expected_status(output: &str) -> i32 {
+    match output.lines().last() {
+        Some(line) if line.starts_with("error: ") => 1,
+        _ => 0,
+    }
+}
+
 #[test]
 fn readme_console_examples_produce_the_shown_output() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -88,9 +99,9 @@ fn readme_console_examples_produce_the_shown_output() {
     };
     drop_readme_schema();
     for (cmd, expected) in examples {
-        let out = Command::new("sh")
+        let out = Command::new("bash")
             .arg("-c")
-            .arg(format!("{cmd} 2>&1"))
+            .arg(format!("set -o pipefail\n{{ {cmd}\n}} 2>&1"))
             .current_dir(dir.path())
             .env("PATH", &path)
             .env_remove("MLOPS_LITE_DB")
@@ -101,6 +112,11 @@ fn readme_console_examples_produce_the_shown_output() {
             normalize(&got),
             normalize(&expected),
             "README example `$ {cmd}`"
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(expected_status(&expected)),
+            "README example `$ {cmd}`: exit status (its output: {got})"
         );
     }
     drop_readme_schema();

@@ -273,7 +273,7 @@ describe("wasm -> native: a registry made by the package, used by the CLI", () =
   // "iris", name: "iris-lr", target: "target"})), so the CLI re-training a model of a
   // registry made in a browser binds a new version instead of "already holds this artifact".
   // Only training differs: predictions with a given artifact are bit-identical (above).
-  test.skip("KNOWN, left open (issue 7: reproduction across builds): the CLI re-training the package's model recognises the artifact", () => {
+  test.todo("KNOWN, left open (issue 7: reproduction across builds): the CLI re-training the package's model recognises the artifact", () => {
     const out = cli(db, "model", "train", "--dataset", "fruit", "--target", "fruit", "--name", "fruit-clf");
     assert.match(out, /already holds this artifact/);
   });
@@ -331,7 +331,7 @@ describe("training natively and in wasm", () => {
   // perhaps a usize-width-dependent draw or split order on wasm32. decision_tree_classifier,
   // knn_*, gaussian_nb, ridge, lasso and elastic_net agree. See the diagnostics of the test
   // above. Expected: the same artifact_md5 (and so the same metrics) in both builds.
-  test.skip("KNOWN, left open (issue 7: reproduction across builds): every estimator trains the same artifact natively and in wasm", () => {
+  test.todo("KNOWN, left open (issue 7: reproduction across builds): every estimator trains the same artifact natively and in wasm", () => {
     for (const { estimator, native, wasm } of pairs) {
       assert.deepEqual(wasm.metrics, native.metrics, estimator);
       assert.equal(wasm.model.artifact_md5, native.model.artifact_md5, estimator);

@@ -2,7 +2,8 @@
 // system's /usr/bin/chromium; never a downloaded browser). scripts/test-www.sh starts
 // `mlops-lite serve` and passes its URL in MLOPS_LITE_URL; without it, this file starts
 // one itself. Registries are made with the native CLI (MLOPS_LITE_BIN), and the file the
-// page downloads is read back with it. Screenshots go to www/test/screenshots/.
+// page downloads is read back with it. Screenshots go to a temporary folder, or to
+// MLOPS_LITE_SHOTS (harness.mjs).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
