@@ -31,7 +31,9 @@
 //! - [`verify`]: offline checks (`verify`) and retraining (`reproduce`) of a registry;
 //!   [`legacy`]: importing a registry file of the Python mlops-lite.
 //! - [`registry`]: [`Registry`], the API the CLI (`src/cli/`) and the wasm layer
-//!   (`src/wasm.rs`, wasm32 only) call.
+//!   (`src/wasm.rs`, wasm32 only) call; what they ask for as plain values:
+//!   [`train::TrainRequest`] (a training spec merged from a spec and single options) and
+//!   [`log::LogQuery`] (the log by model reference), and [`log::to_csv`], the log as CSV.
 //!
 //! The file format is described in `docs/FORMAT.md`.
 
@@ -40,11 +42,13 @@ pub mod dataset;
 pub mod error;
 mod hash;
 pub mod legacy;
+pub mod log;
 pub mod pipeline;
 pub mod predict;
 pub mod records;
 pub mod registry;
 pub mod store;
+pub mod train;
 pub mod verify;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
@@ -55,5 +59,7 @@ pub mod wasm;
 pub struct ReadmeDoctests;
 
 pub use error::{Error, ErrorKind, Result};
+pub use log::LogQuery;
 pub use registry::{Bound, BoundModel, ModelInfo, Registry};
 pub use store::{DatasetEntry, ModelEntry};
+pub use train::{SpecInput, TrainRequest};

@@ -1021,7 +1021,7 @@ fn csv_batch<'a>(bytes: &[u8], label: &str, pipeline: &Pipeline) -> Result<Batch
 // Columns
 
 fn columns_batch<'a>(input: Columns<'a>, pipeline: &Pipeline) -> Result<Batch<'a>> {
-    const LABEL: &str = "<columns>";
+    const LABEL: &str = "";
     let kinds = kinds(pipeline);
     let n = pipeline.signature.len();
     let mut slots: Vec<Option<Column<'a>>> = vec![None; n];
@@ -1160,7 +1160,7 @@ fn columns_batch<'a>(input: Columns<'a>, pipeline: &Pipeline) -> Result<Batch<'a
 // Logged rows
 
 fn logged_batch<'a>(rows: &[&str], pipeline: &Pipeline) -> Result<Batch<'a>> {
-    const LABEL: &str = "<logged inputs>";
+    const LABEL: &str = "";
     let n = pipeline.signature.len();
     let total: usize = rows.iter().map(|r| r.len()).sum();
     let max_cells = BATCH_CELLS_BASE.saturating_add(total.saturating_mul(BATCH_CELLS_PER_BYTE));

@@ -17,6 +17,7 @@ use crate::dataset::import::{self, Format, Input, Progress};
 use crate::dataset::{ColumnInfo, Dataset};
 use crate::error::{Error, Result};
 pub use crate::hash::md5_hex;
+use crate::log::LogQuery;
 use crate::pipeline::batch::BatchOut;
 use crate::pipeline::{self, Lineage, Pipeline, TrainSpec};
 use crate::predict::{self, Predictions};
@@ -24,6 +25,7 @@ use crate::records::{Batch, Records};
 use crate::store::{
     self, DatasetEntry, Db, LogFilter, LogRecord, ModelEntry, NewDataset, NewModel, Tx,
 };
+use crate::train::TrainRequest;
 
 /// An open registry.
 pub struct Registry {
@@ -462,6 +464,17 @@ impl Registry {
         })
     }
 
+    /// Trains and binds what a door asked for: the request's spec ([`TrainRequest::spec`]),
+    /// the model name checked before a possibly long fit, then [`Registry::train_model`] and
+    /// [`Registry::bind_model`]. Returns the bound model and the fitted pipeline.
+    pub fn train_and_bind(&mut self, request: &TrainRequest) -> Result<(BoundModel, Pipeline)> {
+        let spec = request.spec()?;
+        check_name(&request.name)?;
+        let pipeline = self.train_model(&request.dataset, &spec)?;
+        let bound = self.bind_model(&pipeline, &request.name, &request.description)?;
+        Ok((bound, pipeline))
+    }
+
     /// Every model version, oldest first.
     pub fn list_models(&self) -> Result<Vec<ModelEntry>> {
         self.db.list_models()
@@ -613,6 +626,16 @@ impl Registry {
     /// Logged prediction records matching `filter`, oldest first.
     pub fn log(&self, filter: &LogFilter) -> Result<Vec<LogRecord>> {
         self.db.query_log(filter)
+    }
+
+    /// Logged prediction records a door asked for, oldest first: the query's model reference
+    /// is resolved to its id (an unknown model is an error, not an empty log).
+    pub fn log_for(&self, query: &LogQuery) -> Result<Vec<LogRecord>> {
+        let model_id = match &query.model {
+            Some(m) => Some(self.model(m)?.id),
+            None => None,
+        };
+        self.log(&query.filter(model_id))
     }
 
     /// The underlying SQLite connection, for reading with plain SQL. A PostgreSQL registry

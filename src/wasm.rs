@@ -16,10 +16,7 @@ use wasm_bindgen::prelude::*;
 use crate::dataset::export::write_json;
 use crate::dataset::import::{Format, Input};
 use crate::error::Error;
-use crate::pipeline::estimator::EstimatorSpec;
-use crate::pipeline::TrainSpec;
 use crate::predict::MAX_BATCH_RECORDS;
-use crate::store::LogFilter;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -220,6 +217,18 @@ struct JsLogFilter {
     limit: Option<i64>,
 }
 
+/// A JS log filter as the core's query.
+fn log_query(filter: &Option<JsValue>) -> Result<crate::LogQuery, JsError> {
+    let f: JsLogFilter = options_value(filter, "log filter")?;
+    Ok(crate::LogQuery {
+        model: f.model,
+        reference_id: f.reference_id,
+        since: f.since,
+        until: f.until,
+        limit: f.limit,
+    })
+}
+
 #[wasm_bindgen(js_class = Registry)]
 impl JsRegistry {
     /// A new, empty registry.
@@ -384,21 +393,14 @@ impl JsRegistry {
         let name =
             take("name")?.ok_or_else(|| invalid("trainModel needs `name` (the model name)"))?;
         let description = take("description")?.unwrap_or_default();
-        if let Some(serde_json::Value::String(est)) = map.get("estimator") {
-            let spec = EstimatorSpec::default_for(est).map_err(js_error)?;
-            map.insert(
-                "estimator".into(),
-                serde_json::to_value(spec).map_err(|e| invalid(e.to_string()))?,
-            );
-        }
-        let spec = TrainSpec::from_value(serde_json::Value::Object(map)).map_err(js_error)?;
-        // Check the name before a possibly long fit, not after it.
-        crate::registry::check_name(&name).map_err(js_error)?;
-        let pipeline = self.inner.train_model(&dataset, &spec).map_err(js_error)?;
-        let bound = self
-            .inner
-            .bind_model(&pipeline, &name, &description)
-            .map_err(js_error)?;
+        let request = crate::TrainRequest {
+            dataset,
+            name,
+            description,
+            spec: Some(crate::SpecInput::Fields(map)),
+            ..Default::default()
+        };
+        let (bound, _) = self.inner.train_and_bind(&request).map_err(js_error)?;
         to_js(&bound)
     }
 
@@ -491,22 +493,20 @@ impl JsRegistry {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LogFilter")] filter: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
-        let f: JsLogFilter = options_value(&filter, "log filter")?;
-        let model_id = match &f.model {
-            Some(m) => Some(self.inner.model(m).map_err(js_error)?.id),
-            None => None,
-        };
-        let records = self
-            .inner
-            .log(&LogFilter {
-                model_id,
-                reference_id: f.reference_id,
-                since: f.since,
-                until: f.until,
-                limit: f.limit,
-            })
-            .map_err(js_error)?;
-        to_js(&records)
+        let query = log_query(&filter)?;
+        to_js(&self.inner.log_for(&query).map_err(js_error)?)
+    }
+
+    /// The filtered log as CSV, as `mlops-lite log export` writes it (formula-like text
+    /// cells neutralised for spreadsheets).
+    #[wasm_bindgen(js_name = logCsv)]
+    pub fn log_csv(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "LogFilter")] filter: Option<JsValue>,
+    ) -> Result<String, JsError> {
+        let query = log_query(&filter)?;
+        let records = self.inner.log_for(&query).map_err(js_error)?;
+        Ok(crate::log::to_csv(&records))
     }
 }
 
