@@ -579,10 +579,40 @@ impl Registry {
         log: bool,
     ) -> Result<(ModelEntry, Rc<Pipeline>, Predictions)> {
         let started = clock();
+        let (entry, pipeline) = self.resolve_model(model_ref)?;
+        let predictions = self.predict_resolved(&entry, &pipeline, records.into(), log, started)?;
+        Ok((entry, pipeline, predictions))
+    }
+
+    /// A model's entry and its loaded pipeline (cached): for a door that needs the signature
+    /// before it converts its records, then calls [`Registry::predict_with_model`].
+    pub fn resolve_model(&mut self, model_ref: &str) -> Result<(ModelEntry, Rc<Pipeline>)> {
         let entry = self.model(model_ref)?;
         let pipeline = self.load_pipeline(&entry)?;
-        let mut batch = records.into().into_batch(&pipeline)?;
-        let run = |batch: &Batch<'_>| predict::run(&pipeline, batch);
+        Ok((entry, pipeline))
+    }
+
+    /// [`Registry::predict`] with a model already resolved by [`Registry::resolve_model`].
+    pub fn predict_with_model(
+        &mut self,
+        entry: &ModelEntry,
+        pipeline: &Rc<Pipeline>,
+        records: Records<'_>,
+        log: bool,
+    ) -> Result<Predictions> {
+        self.predict_resolved(entry, pipeline, records, log, clock())
+    }
+
+    fn predict_resolved(
+        &mut self,
+        entry: &ModelEntry,
+        pipeline: &Rc<Pipeline>,
+        records: Records<'_>,
+        log: bool,
+        started: Started,
+    ) -> Result<Predictions> {
+        let mut batch = records.into_batch(pipeline)?;
+        let run = |batch: &Batch<'_>| predict::run(pipeline, batch);
         let outputs = if !log || batch.is_empty() {
             run(&batch)?
         } else {
@@ -616,11 +646,10 @@ impl Registry {
                 outputs
             }
         };
-        let predictions = Predictions {
+        Ok(Predictions {
             reference_ids: batch.take_reference_ids(),
             outputs,
-        };
-        Ok((entry, pipeline, predictions))
+        })
     }
 
     /// Logged prediction records matching `filter`, oldest first.
@@ -651,6 +680,12 @@ impl Registry {
 fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("registry types serialize")
 }
+
+/// When a call started (see [`clock`]).
+#[cfg(not(target_arch = "wasm32"))]
+type Started = std::time::Instant;
+#[cfg(target_arch = "wasm32")]
+type Started = f64;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn clock() -> std::time::Instant {

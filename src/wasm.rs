@@ -9,14 +9,15 @@
 //! (`unchecked_optional_param_type`). The JS glue it imports is a file of the package,
 //! `npm/src/glue.js`.
 
-use js_sys::{Array, Float64Array, Uint32Array, Uint8Array};
-use serde::Serialize;
+mod interop;
+
+use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
+
+use interop::{invalid, js_error, options_value, string_arg, to_js};
 
 use crate::dataset::export::write_json;
 use crate::dataset::import::{Format, Input};
-use crate::error::Error;
-use crate::predict::MAX_BATCH_RECORDS;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -74,7 +75,24 @@ export type PredictRecord = { reference_id?: string | number | null; [feature: s
 export interface Prediction {
   reference_id: string | null; results: Record<string, number> | number; label?: string;
 }
-export interface PredictOptions { log?: boolean; format?: "json" | "csv"; label?: string; }
+export interface PredictOptions { log?: boolean; format?: "json" | "csv"; label?: string; output?: "records"; }
+/** Records in columns: one per feature (NaN or null is null), and optionally reference ids. */
+export interface PredictColumns {
+  columns: { reference_id?: (string | number | null)[] } & {
+    [feature: string]: Float64Array | ArrayLike<number> | (number | boolean | string | null)[] | undefined;
+  };
+}
+/** Options asking for the predictions as columns. */
+export interface PredictColumnsOptions { log?: boolean; format?: "json" | "csv"; label?: string; output: "columns"; }
+/** Predictions as columns: per class a Float64Array of probabilities, and the labels. */
+export interface PredictionColumns {
+  reference_id: (string | null)[];
+  results: Record<string, Float64Array> | Float64Array;
+  label?: string[];
+}
+export interface Registry {
+  predict(modelRef: string, records: PredictRecord[] | string | Uint8Array | PredictColumns, options: PredictColumnsOptions): PredictionColumns;
+}
 /** One failed check of `verify`. */
 export interface Problem { check: string; item: string; detail: string; }
 /** The report of `verify`. */
@@ -96,92 +114,6 @@ export interface LogRecord {
 "#;
 
 /// The message of a thrown JS value.
-fn describe(e: &JsValue) -> String {
-    js_sys::Reflect::get(e, &"message".into())
-        .ok()
-        .and_then(|m| m.as_string())
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".into())
-}
-
-// The package's JS glue (npm/src/glue.js; conversion only): packs plain records into one
-// Float64Array, and builds the predictions' JS objects from flat arrays in one call (one
-// crossing per batch instead of several per record, and no JSON text to parse).
-#[wasm_bindgen(module = "/npm/src/glue.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = stringifyRecords, catch)]
-    fn stringify_records(records: &JsValue) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(js_name = packRecords)]
-    fn pack_records(records: &JsValue, names: JsValue, kinds: Uint8Array) -> JsValue;
-
-    #[wasm_bindgen(js_name = buildPredictions)]
-    fn build_predictions(
-        ref_text: JsValue,
-        ref_null: Uint8Array,
-        classes: JsValue,
-        values: Float64Array,
-        labels: Uint32Array,
-    ) -> JsValue;
-}
-
-fn js_error(e: Error) -> JsError {
-    JsError::new(&e.to_string())
-}
-
-fn invalid(message: impl Into<String>) -> JsError {
-    JsError::new(&message.into())
-}
-
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| invalid(format!("cannot convert the result to JS: {e}")))
-}
-
-fn string_arg(value: &JsValue, what: &str) -> Result<String, JsError> {
-    value.as_string().ok_or_else(|| {
-        invalid(format!(
-            "{what} must be a string, got {}",
-            value.js_typeof().as_string().unwrap_or_default()
-        ))
-    })
-}
-
-fn options_value<T: serde::de::DeserializeOwned + Default>(
-    value: &Option<JsValue>,
-    what: &str,
-) -> Result<T, JsError> {
-    let Some(value) = value.as_ref().filter(|v| !v.is_undefined() && !v.is_null()) else {
-        return Ok(T::default());
-    };
-    if !value.is_object() || Array::is_array(value) {
-        return Err(invalid(format!("{what} must be an object")));
-    }
-    // Through serde_json::Value, so that unknown keys are refused (deny_unknown_fields) and a
-    // wrongly typed option is named.
-    let json: serde_json::Value = serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
-        let text = e.to_string();
-        invalid(format!(
-            "{what}: {}",
-            text.strip_prefix("Error: ").unwrap_or(&text)
-        ))
-    })?;
-    serde_path_to_error::deserialize(json).map_err(|e| {
-        let path = e.path().to_string();
-        invalid(format!("{what}: {path}: {}", e.into_inner()))
-    })
-}
-
-/// Removes serde_json's " at line L column C" from an error about records that were JS
-/// objects: the position is in an internal JSON text, meaningless to the caller.
-fn without_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) if message[i..].contains(" column ") => message[..i].to_string(),
-        _ => message.to_string(),
-    }
-}
-
 /// A registry in memory: open one from a file's bytes, use it, export it back.
 #[wasm_bindgen(js_name = Registry)]
 pub struct JsRegistry {
@@ -205,6 +137,8 @@ struct PredictOptions {
     format: Option<String>,
     /// How CSV errors name the input.
     label: Option<String>,
+    /// "columns": the predictions as columns (a Float64Array per class) instead of records.
+    output: Option<String>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -404,66 +338,52 @@ impl JsRegistry {
         to_js(&bound)
     }
 
-    /// Predicts an array of records (or their JSON text, as a string or UTF-8 bytes) with a
-    /// model; `{log: true}` writes them to the prediction log. A bad record fails the whole
+    /// Predicts records with a model: an array of objects keyed by feature name, their JSON
+    /// text (a string or UTF-8 bytes), CSV text with `{format: "csv"}`, or `{columns: {feature:
+    /// Float64Array or array, ...}}`. `{log: true}` writes them to the prediction log;
+    /// `{output: "columns"}` returns the predictions as columns. A bad record fails the whole
     /// batch, which then logs nothing.
     #[wasm_bindgen(unchecked_return_type = "Prediction[]")]
     pub fn predict(
         &mut self,
         #[wasm_bindgen(js_name = modelRef, unchecked_param_type = "string")] model_ref: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "PredictRecord[] | string | Uint8Array")]
+        #[wasm_bindgen(
+            unchecked_param_type = "PredictRecord[] | string | Uint8Array | PredictColumns"
+        )]
         records: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "PredictOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsError> {
         let model_ref = string_arg(&model_ref, "the model reference")?;
         let opts: PredictOptions = options_value(&options, "predict options")?;
-        // Records arrive as an array of objects, or as JSON text (a string or UTF-8 bytes:
-        // the fast path for batches read from a file or the network).
-        if let Some(format) = opts.format.as_deref() {
-            if Format::parse(format).map_err(js_error)? == Format::Csv {
-                return self.predict_csv(&model_ref, &records, &opts);
-            }
-        }
-        if let Some(fast) = self.predict_packed(&model_ref, &records, opts.log.unwrap_or(false))? {
-            return Ok(fast);
-        }
-        let text: Vec<u8> = if let Some(s) = records.as_string() {
-            s.into_bytes()
-        } else if records.is_instance_of::<Uint8Array>() {
-            Uint8Array::from(records.clone()).to_vec()
-        } else if Array::is_array(&records) {
-            let len = Array::from(&records).length() as usize;
-            if len > MAX_BATCH_RECORDS {
+        let as_columns = match opts.output.as_deref() {
+            None | Some("records") => false,
+            Some("columns") => true,
+            Some(other) => {
                 return Err(invalid(format!(
-                    "{len} records in one batch; at most {MAX_BATCH_RECORDS}: split it"
-                )));
+                    "predict options: output must be \"records\" or \"columns\", not {other:?}"
+                )))
             }
-            // JSON.stringify (native speed in the JS engine), then the same schema-driven
-            // parser as natively; reading the objects property by property through
-            // serde-wasm-bindgen was 11x slower than native. JSON has no NaN or Infinity,
-            // so the replacer marks them as strings the parser reports as non-finite.
-            // (A module function, not `new Function`: no eval, so a strict CSP allows it.)
-            let text = stringify_records(&records).map_err(|e| {
-                invalid(format!("records cannot be read as JSON: {}", describe(&e)))
-            })?;
-            text.as_string().unwrap_or_default().into_bytes()
-        } else {
-            return Err(invalid(
-                "records must be an array of objects keyed by feature name (or their JSON text)",
-            ));
         };
-        let from_objects = Array::is_array(&records);
-        let (_, pipeline, predictions) = self
+        let (entry, pipeline) = self.inner.resolve_model(&model_ref).map_err(js_error)?;
+        let csv = match opts.format.as_deref() {
+            Some(f) => Format::parse(f).map_err(js_error)? == Format::Csv,
+            None => false,
+        };
+        let records = if csv {
+            interop::csv_records(&records, opts.label.as_deref().unwrap_or("<csv>"))?
+        } else {
+            interop::records_from_js(&records, &pipeline)?
+        };
+        let predictions = self
             .inner
-            .predict(&model_ref, &text, opts.log.unwrap_or(false))
-            .map_err(|e| {
-                if from_objects {
-                    invalid(without_position(&e.to_string()))
-                } else {
-                    js_error(e)
-                }
-            })?;
-        predictions_to_js(&predictions, &pipeline.classes)
+            .predict_with_model(
+                &entry,
+                &pipeline,
+                records.records(),
+                opts.log.unwrap_or(false),
+            )
+            .map_err(js_error)?;
+        interop::predictions_to_js(&predictions, &pipeline.classes, as_columns)
     }
 
     /// Checks the registry offline (datasets re-hashed, models loaded, every logged
@@ -507,147 +427,5 @@ impl JsRegistry {
         let query = log_query(&filter)?;
         let records = self.inner.log_for(&query).map_err(js_error)?;
         Ok(crate::log::to_csv(&records))
-    }
-}
-
-/// The predictions as JS objects: flat arrays cross once, `buildPredictions` makes the
-/// objects.
-fn predictions_to_js(
-    predictions: &[crate::predict::Prediction],
-    classes: &[String],
-) -> Result<JsValue, JsError> {
-    let mut values = Vec::with_capacity(predictions.len() * classes.len().max(1));
-    let mut labels = Vec::with_capacity(predictions.len());
-    for p in predictions {
-        match &p.output {
-            crate::pipeline::Output::Classes { proba, label } => {
-                values.extend_from_slice(proba);
-                labels.push(*label as u32);
-            }
-            crate::pipeline::Output::Value(v) => values.push(*v),
-        }
-    }
-    // Reference ids cross as one string joined by U+001F (unit separator) plus a null
-    // mask: one crossing for the batch.
-    let mut ref_text = String::new();
-    let mut ref_null = Vec::with_capacity(predictions.len());
-    for (i, p) in predictions.iter().enumerate() {
-        if i > 0 {
-            ref_text.push('\u{1f}');
-        }
-        ref_text.push_str(p.reference_id.as_deref().unwrap_or(""));
-        ref_null.push(p.reference_id.is_none() as u8);
-    }
-    let ref_text = if ref_text.contains('\u{1f}')
-        && predictions.iter().any(|p| {
-            p.reference_id
-                .as_deref()
-                .is_some_and(|r| r.contains('\u{1f}'))
-        }) {
-        // A reference id holds the separator itself: send them as a JSON array instead.
-        let refs: Vec<&str> = predictions
-            .iter()
-            .map(|p| p.reference_id.as_deref().unwrap_or(""))
-            .collect();
-        js_sys::JSON::parse(&serde_json::to_string(&refs).map_err(|e| invalid(e.to_string()))?)
-            .map_err(|e| invalid(describe(&e)))?
-    } else {
-        JsValue::from_str(&ref_text)
-    };
-    Ok(build_predictions(
-        ref_text,
-        Uint8Array::from(&ref_null[..]),
-        to_js(&classes.to_vec())?,
-        Float64Array::from(&values[..]),
-        Uint32Array::from(&labels[..]),
-    ))
-}
-
-impl JsRegistry {
-    /// `predict` of CSV text: records typed by the signature, errors naming the CSV line.
-    fn predict_csv(
-        &mut self,
-        model_ref: &str,
-        records: &JsValue,
-        opts: &PredictOptions,
-    ) -> Result<JsValue, JsError> {
-        let bytes = if let Some(s) = records.as_string() {
-            s.into_bytes()
-        } else if records.is_instance_of::<Uint8Array>() {
-            Uint8Array::from(records.clone()).to_vec()
-        } else {
-            return Err(invalid(
-                "with format \"csv\", records must be CSV text (a string or UTF-8 bytes)",
-            ));
-        };
-        let label = opts.label.as_deref().unwrap_or("<csv>");
-        let (_, pipeline, _) = self.inner.pull_model(model_ref).map_err(js_error)?;
-        let csv = crate::predict::records_from_csv(&bytes, label, &pipeline).map_err(js_error)?;
-        let (_, pipeline, predictions) = self
-            .inner
-            .predict(model_ref, &csv.json, opts.log.unwrap_or(false))
-            .map_err(|e| js_error(csv.locate(e)))?;
-        predictions_to_js(&predictions, &pipeline.classes)
-    }
-
-    /// The fast path of `predict` for arrays of plain numeric records (see `packRecords`):
-    /// `None` when the batch needs the JSON path.
-    fn predict_packed(
-        &mut self,
-        model_ref: &str,
-        records: &JsValue,
-        log: bool,
-    ) -> Result<Option<JsValue>, JsError> {
-        if !Array::is_array(records) {
-            return Ok(None);
-        }
-        let n = Array::from(records).length() as usize;
-        if n > MAX_BATCH_RECORDS {
-            return Err(invalid(format!(
-                "{n} records in one batch; at most {MAX_BATCH_RECORDS}: split it"
-            )));
-        }
-        let (_, pipeline, _) = self.inner.pull_model(model_ref).map_err(js_error)?;
-        let names: Vec<&str> = pipeline.signature.iter().map(|f| f.name.as_str()).collect();
-        let kinds: Vec<u8> = pipeline
-            .signature
-            .iter()
-            .map(|f| match f.dtype.as_str() {
-                "string" => 2,
-                "boolean" => 1,
-                _ => 0,
-            })
-            .collect();
-        let packed = pack_records(records, to_js(&names)?, Uint8Array::from(&kinds[..]));
-        if packed.is_null() || packed.is_undefined() {
-            return Ok(None);
-        }
-        let get = |key: &str| {
-            js_sys::Reflect::get(&packed, &key.into()).map_err(|e| invalid(describe(&e)))
-        };
-        let numbers = Float64Array::from(get("nums")?).to_vec();
-        let ref_text = get("refText")?.as_string().unwrap_or_default();
-        let ref_null = Uint8Array::from(get("refNull")?).to_vec();
-        let mut parts = ref_text.split('\u{1f}');
-        let reference_ids = ref_null
-            .iter()
-            .map(|&null| {
-                let part = parts.next().unwrap_or("");
-                (null == 0).then(|| part.to_string())
-            })
-            .collect();
-        let batch = crate::predict::Batch {
-            len: n,
-            numbers,
-            strings: Vec::new(),
-            is_string: kinds.iter().map(|k| *k == 2).collect(),
-            is_bool: kinds.iter().map(|k| *k == 1).collect(),
-            reference_ids,
-        };
-        let (_, pipeline, predictions) = self
-            .inner
-            .predict_with(model_ref, log, |_| Ok(batch))
-            .map_err(|e| invalid(without_position(&e.to_string())))?;
-        predictions_to_js(&predictions, &pipeline.classes).map(Some)
     }
 }

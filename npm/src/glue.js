@@ -1,4 +1,4 @@
-// JS glue of the WebAssembly bindings (src/wasm.rs imports these three functions with
+// JS glue of the WebAssembly bindings (src/wasm/interop.rs imports these functions with
 // `#[wasm_bindgen(module = "/npm/src/glue.js")]`; wasm-bindgen copies this file into
 // dist/snippets/). Conversion only: the predictions' JS objects are built from flat arrays
 // in one call (one crossing per batch instead of several per record, and no JSON text to
@@ -6,8 +6,10 @@
 
 // A fast path for the common batch: plain objects whose keys are all features (or
 // reference_id) with finite numbers, booleans for boolean features, or null. It copies the
-// values into one Float64Array; it does not validate: on anything else it returns null and
-// the records take the JSON path, where the core validates and words the error.
+// values into one Float64Array, feature by feature (column j holds records' values at
+// [j * n, (j + 1) * n)): the columns the core runs. It does not validate: on anything else
+// it returns null and the records take the JSON path, where the core validates and words
+// the error.
 export function packRecords(records, names, kinds) {
   const n = records.length;
   const k = names.length;
@@ -35,14 +37,60 @@ export function packRecords(records, names, kinds) {
       if (v === null || v === undefined) continue;
       if (kinds[j] === 0) {
         if (typeof v !== "number" || !Number.isFinite(v)) return null;
-        nums[i * k + j] = v;
+        nums[j * n + i] = v;
       } else {
         if (typeof v !== "boolean") return null;
-        nums[i * k + j] = v ? 1 : 0;
+        nums[j * n + i] = v ? 1 : 0;
       }
     }
   }
   return { nums, refText: refs.join("\u001f"), refNull };
+}
+
+// One column given as a plain array, typed by its values: numbers (null and undefined are
+// NaN, i.e. null) as a Float64Array (kind 0), booleans as a Uint8Array of 0, 1 or 2 for null
+// (kind 1), or strings (null allowed) as they are (kind 2). A column of nulls only is numbers.
+// Anything else (mixed or other values) throws a TypeError naming the first such value.
+export function columnFromArray(values, name) {
+  const n = values.length;
+  let kind = -1;
+  for (let i = 0; i < n && kind < 0; i++) {
+    const v = values[i];
+    if (typeof v === "number") kind = 0;
+    else if (typeof v === "boolean") kind = 1;
+    else if (typeof v === "string") kind = 2;
+  }
+  if (kind < 0) kind = 0;
+  const want = ["number", "boolean", "string"][kind];
+  const out = kind === 0 ? new Float64Array(n) : kind === 1 ? new Uint8Array(n) : new Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      out[i] = kind === 0 ? NaN : kind === 1 ? 2 : null;
+    } else if (typeof v !== want) {
+      throw new TypeError(`columns[${JSON.stringify(name)}][${i}]: expected a ${want} or null like the column's other values, found ${typeof v === "object" ? "an object" : "a " + typeof v}`);
+    } else {
+      out[i] = kind === 1 ? (v ? 1 : 0) : v;
+    }
+  }
+  return { kind, values: out };
+}
+
+// Predictions as columns: `{ reference_id: [...], results: { class: Float64Array }, label:
+// [...] }` for a classifier (values class by class, each class a view of one array), or `{
+// reference_id, results: Float64Array }` for a regressor.
+export function buildColumns(refText, refNull, classes, values, labels) {
+  const n = refNull.length;
+  const parts = typeof refText === "string" ? (n > 0 ? refText.split("\u001f") : []) : refText;
+  const refs = new Array(n);
+  for (let i = 0; i < n; i++) refs[i] = refNull[i] ? null : parts[i];
+  const k = classes.length;
+  if (k === 0) return { reference_id: refs, results: values };
+  const results = {};
+  for (let j = 0; j < k; j++) results[classes[j]] = values.subarray(j * n, (j + 1) * n);
+  const label = new Array(n);
+  for (let i = 0; i < n; i++) label[i] = classes[labels[i]];
+  return { reference_id: refs, results, label };
 }
 
 // JSON.stringify marking NaN and Infinity (which JSON cannot carry) as "\u0000NaN" etc.,

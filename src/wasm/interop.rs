@@ -1,0 +1,384 @@
+//! JS <-> Rust value conversions of the WebAssembly bindings (`super`): arguments in
+//! (strings, option objects, records in every shape the package takes), results out (plain
+//! objects through serde, predictions as row objects or as columns of typed arrays). The JS
+//! half is `npm/src/glue.js`, a file of the package. Conversion only: what the records mean
+//! is decided by the core ([`crate::records`]), which words every error.
+
+use std::borrow::Cow;
+
+use js_sys::{Array, Float64Array, Object, Uint32Array, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::error::Error;
+use crate::pipeline::batch::BatchOut;
+use crate::pipeline::Pipeline;
+use crate::predict::{Predictions, MAX_BATCH_RECORDS};
+use crate::records::{Column, Columns, Records};
+
+// The package's JS glue (npm/src/glue.js; conversion only): packs plain records into
+// columns, types plain-array columns, and builds the predictions' JS objects from flat arrays
+// in one call (one crossing per batch instead of several per record, and no JSON to parse).
+#[wasm_bindgen(module = "/npm/src/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = stringifyRecords, catch)]
+    fn stringify_records(records: &JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_name = packRecords)]
+    fn pack_records(records: &JsValue, names: JsValue, kinds: Uint8Array) -> JsValue;
+
+    #[wasm_bindgen(js_name = columnFromArray, catch)]
+    fn column_from_array(values: &JsValue, name: &str) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_name = buildPredictions)]
+    fn build_predictions(
+        ref_text: JsValue,
+        ref_null: Uint8Array,
+        classes: JsValue,
+        values: Float64Array,
+        labels: Uint32Array,
+    ) -> JsValue;
+
+    #[wasm_bindgen(js_name = buildColumns)]
+    fn build_columns(
+        ref_text: JsValue,
+        ref_null: Uint8Array,
+        classes: JsValue,
+        values: Float64Array,
+        labels: Uint32Array,
+    ) -> JsValue;
+}
+
+/// A JS exception's message.
+pub fn describe(e: &JsValue) -> String {
+    js_sys::Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".into())
+}
+
+/// The core's error as a JS `Error` with its message.
+pub fn js_error(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// A JS `Error` with `message`.
+pub fn invalid(message: impl Into<String>) -> JsError {
+    JsError::new(&message.into())
+}
+
+/// A result as a plain JSON-compatible JS value.
+pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| invalid(format!("cannot convert the result to JS: {e}")))
+}
+
+/// A string argument, or an error naming `what`.
+pub fn string_arg(value: &JsValue, what: &str) -> Result<String, JsError> {
+    value.as_string().ok_or_else(|| {
+        invalid(format!(
+            "{what} must be a string, got {}",
+            value.js_typeof().as_string().unwrap_or_default()
+        ))
+    })
+}
+
+/// An options object (absent, undefined or null: the defaults); unknown keys and wrongly
+/// typed options are errors naming them.
+pub fn options_value<T: serde::de::DeserializeOwned + Default>(
+    value: &Option<JsValue>,
+    what: &str,
+) -> Result<T, JsError> {
+    let Some(value) = value.as_ref().filter(|v| !v.is_undefined() && !v.is_null()) else {
+        return Ok(T::default());
+    };
+    if !value.is_object() || Array::is_array(value) {
+        return Err(invalid(format!("{what} must be an object")));
+    }
+    // Through serde_json::Value, so that unknown keys are refused (deny_unknown_fields) and a
+    // wrongly typed option is named.
+    let json: serde_json::Value = serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
+        let text = e.to_string();
+        invalid(format!(
+            "{what}: {}",
+            text.strip_prefix("Error: ").unwrap_or(&text)
+        ))
+    })?;
+    serde_path_to_error::deserialize(json).map_err(|e| {
+        let path = e.path().to_string();
+        invalid(format!("{what}: {path}: {}", e.into_inner()))
+    })
+}
+
+/// Records converted from JS, owning what [`Records`] borrows.
+pub enum JsRecords {
+    /// JSON text; `from_objects` when it was made here from JS objects (its positions mean
+    /// nothing to the caller).
+    Json { text: Vec<u8>, from_objects: bool },
+    /// CSV text and how errors name it.
+    Csv { text: Vec<u8>, label: String },
+    /// Columns.
+    Columns(Columns<'static>),
+}
+
+impl JsRecords {
+    /// The records, for [`crate::Registry::predict_with_model`].
+    pub fn records(&self) -> Records<'_> {
+        match self {
+            JsRecords::Json { text, from_objects } => Records::Json {
+                bytes: text,
+                label: (!from_objects).then_some("<records>"),
+            },
+            JsRecords::Csv { text, label } => Records::csv(text, label),
+            JsRecords::Columns(c) => Records::Columns(c.clone()),
+        }
+    }
+}
+
+/// Text given as a string or UTF-8 bytes.
+fn text_of(value: &JsValue) -> Option<Vec<u8>> {
+    if let Some(s) = value.as_string() {
+        Some(s.into_bytes())
+    } else if value.is_instance_of::<Uint8Array>() {
+        Some(Uint8Array::from(value.clone()).to_vec())
+    } else {
+        None
+    }
+}
+
+/// CSV records: text (a string or UTF-8 bytes) named `label` in errors.
+pub fn csv_records(value: &JsValue, label: &str) -> Result<JsRecords, JsError> {
+    let text = text_of(value).ok_or_else(|| {
+        invalid("with format \"csv\", records must be CSV text (a string or UTF-8 bytes)")
+    })?;
+    Ok(JsRecords::Csv {
+        text,
+        label: label.to_string(),
+    })
+}
+
+/// Records as the package takes them: an array of objects (packed into columns when they are
+/// plain numeric records, else as JSON text), JSON text (a string or UTF-8 bytes), or
+/// `{columns: {name: Float64Array | array, ...}}`.
+pub fn records_from_js(value: &JsValue, pipeline: &Pipeline) -> Result<JsRecords, JsError> {
+    if let Some(text) = text_of(value) {
+        return Ok(JsRecords::Json {
+            text,
+            from_objects: false,
+        });
+    }
+    if Array::is_array(value) {
+        let len = Array::from(value).length() as usize;
+        if len > MAX_BATCH_RECORDS {
+            return Err(invalid(format!(
+                "{len} records in one batch; at most {MAX_BATCH_RECORDS}: split it"
+            )));
+        }
+        if let Some(columns) = packed(value, pipeline, len)? {
+            return Ok(JsRecords::Columns(columns));
+        }
+        // JSON.stringify (native speed in the JS engine), then the same schema-driven parser
+        // as natively; reading the objects property by property through serde-wasm-bindgen
+        // was 11x slower than native. JSON has no NaN or Infinity, so the replacer marks them
+        // as strings the parser reports as non-finite. (A module function, not `new
+        // Function`: no eval, so a strict CSP allows it.)
+        let text = stringify_records(value)
+            .map_err(|e| invalid(format!("records cannot be read as JSON: {}", describe(&e))))?;
+        return Ok(JsRecords::Json {
+            text: text.as_string().unwrap_or_default().into_bytes(),
+            from_objects: true,
+        });
+    }
+    if value.is_object() {
+        let columns = js_sys::Reflect::get(value, &"columns".into()).unwrap_or(JsValue::UNDEFINED);
+        if columns.is_object() && !Array::is_array(&columns) {
+            return columns_from_js(&columns).map(JsRecords::Columns);
+        }
+    }
+    Err(invalid(
+        "records must be an array of objects keyed by feature name, their JSON text, or \
+         {columns: {feature: Float64Array or array, ...}}",
+    ))
+}
+
+/// The fast path for arrays of plain numeric records (see `packRecords`): every signature
+/// feature as a column (NaN where a record leaves it out); `None` when the batch needs the
+/// JSON path.
+fn packed(
+    value: &JsValue,
+    pipeline: &Pipeline,
+    n: usize,
+) -> Result<Option<Columns<'static>>, JsError> {
+    let names: Vec<&str> = pipeline.signature.iter().map(|f| f.name.as_str()).collect();
+    let kinds: Vec<u8> = pipeline
+        .signature
+        .iter()
+        .map(|f| match f.dtype.as_str() {
+            "string" => 2,
+            "boolean" => 1,
+            _ => 0,
+        })
+        .collect();
+    let packed = pack_records(value, to_js(&names)?, Uint8Array::from(&kinds[..]));
+    if packed.is_null() || packed.is_undefined() {
+        return Ok(None);
+    }
+    let get =
+        |key: &str| js_sys::Reflect::get(&packed, &key.into()).map_err(|e| invalid(describe(&e)));
+    let numbers = Float64Array::from(get("nums")?).to_vec();
+    let ref_text = get("refText")?.as_string().unwrap_or_default();
+    let ref_null = Uint8Array::from(get("refNull")?).to_vec();
+    let mut parts = ref_text.split('\u{1f}');
+    let reference_ids: Vec<Option<String>> = ref_null
+        .iter()
+        .map(|&null| {
+            let part = parts.next().unwrap_or("");
+            (null == 0).then(|| part.to_string())
+        })
+        .collect();
+    let mut columns = Columns::new();
+    for (j, name) in names.iter().enumerate() {
+        let values = numbers.get(j * n..(j + 1) * n).unwrap_or(&[]).to_vec();
+        columns = columns.numbers(name.to_string(), values);
+    }
+    if reference_ids.iter().any(Option::is_some) {
+        columns = columns.reference_ids(reference_ids);
+    }
+    Ok(Some(columns))
+}
+
+/// `{name: Float64Array | typed array | array, ..., reference_id?: array}` as columns.
+fn columns_from_js(value: &JsValue) -> Result<Columns<'static>, JsError> {
+    let mut columns = Columns::new();
+    for entry in Object::entries(&Object::from(value.clone())).iter() {
+        let pair = Array::from(&entry);
+        let name = pair.get(0).as_string().unwrap_or_default();
+        let v = pair.get(1);
+        if name == "reference_id" {
+            columns = columns.reference_ids(reference_ids(&v)?);
+            continue;
+        }
+        if v.is_instance_of::<Float64Array>() {
+            columns = columns.numbers(name, Float64Array::from(v).to_vec());
+        } else if js_sys::ArrayBuffer::is_view(&v) && !v.is_instance_of::<js_sys::DataView>() {
+            // Another typed array: its numbers, converted by JS.
+            columns = columns.numbers(name, Float64Array::new(&v).to_vec());
+        } else if Array::is_array(&v) {
+            let typed = column_from_array(&v, &name).map_err(|e| invalid(describe(&e)))?;
+            let kind = js_sys::Reflect::get(&typed, &"kind".into())
+                .ok()
+                .and_then(|k| k.as_f64())
+                .unwrap_or(-1.0);
+            let values = js_sys::Reflect::get(&typed, &"values".into())
+                .map_err(|e| invalid(describe(&e)))?;
+            columns.columns.push((
+                Cow::Owned(name),
+                match kind as i32 {
+                    0 => Column::Numbers(Cow::Owned(Float64Array::from(values).to_vec())),
+                    1 => Column::Booleans(Cow::Owned(
+                        Uint8Array::from(values)
+                            .to_vec()
+                            .into_iter()
+                            .map(|b| (b < 2).then_some(b == 1))
+                            .collect(),
+                    )),
+                    _ => Column::Strings(Cow::Owned(
+                        serde_wasm_bindgen::from_value(values)
+                            .map_err(|e| invalid(e.to_string()))?,
+                    )),
+                },
+            ));
+        } else {
+            return Err(invalid(format!(
+                "columns[{name:?}] must be a Float64Array (or another typed array) or an array \
+                 of numbers, booleans or strings"
+            )));
+        }
+    }
+    Ok(columns)
+}
+
+/// Reference ids given as an array of strings, safe integers or nulls.
+fn reference_ids(v: &JsValue) -> Result<Vec<Option<String>>, JsError> {
+    if !Array::is_array(v) {
+        return Err(invalid(
+            "columns.reference_id must be an array of strings, integers or nulls",
+        ));
+    }
+    Array::from(v)
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            if x.is_null() || x.is_undefined() {
+                Ok(None)
+            } else if let Some(s) = x.as_string() {
+                Ok(Some(s))
+            } else if let Some(n) = x.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15) {
+                Ok(Some(format!("{}", n as i64)))
+            } else {
+                Err(invalid(format!(
+                    "columns.reference_id[{i}] must be a string, an integer or null"
+                )))
+            }
+        })
+        .collect()
+}
+
+/// The predictions as JS: row objects (`{reference_id, results, label}` each) or, with
+/// `as_columns`, `{reference_id: [...], results: {class: Float64Array}, label: [...]}`. Flat
+/// arrays cross once; the glue builds the objects.
+pub fn predictions_to_js(
+    predictions: &Predictions,
+    classes: &[String],
+    as_columns: bool,
+) -> Result<JsValue, JsError> {
+    let n = predictions.len();
+    let (values, labels): (Vec<f64>, Vec<u32>) = match &predictions.outputs {
+        BatchOut::Classes {
+            n_classes,
+            proba,
+            labels,
+        } if as_columns => {
+            // Class by class, so each class is one contiguous view.
+            let mut by_class = vec![0.0; proba.len()];
+            for (i, row) in proba.chunks_exact((*n_classes).max(1)).enumerate() {
+                for (k, p) in row.iter().enumerate() {
+                    by_class[k * n + i] = *p;
+                }
+            }
+            (by_class, labels.clone())
+        }
+        BatchOut::Classes { proba, labels, .. } => (proba.clone(), labels.clone()),
+        BatchOut::Values(v) => (v.clone(), Vec::new()),
+    };
+    // Reference ids cross as one string joined by U+001F (unit separator) plus a null mask:
+    // one crossing for the batch.
+    let ids = &predictions.reference_ids;
+    let ref_null: Vec<u8> = ids.iter().map(|r| r.is_none() as u8).collect();
+    let ref_text = if ids
+        .iter()
+        .any(|r| r.as_deref().is_some_and(|r| r.contains('\u{1f}')))
+    {
+        // A reference id holds the separator itself: send them as a JSON array instead.
+        let refs: Vec<&str> = ids.iter().map(|r| r.as_deref().unwrap_or("")).collect();
+        js_sys::JSON::parse(&serde_json::to_string(&refs).map_err(|e| invalid(e.to_string()))?)
+            .map_err(|e| invalid(describe(&e)))?
+    } else {
+        let joined: Vec<&str> = ids.iter().map(|r| r.as_deref().unwrap_or("")).collect();
+        JsValue::from_str(&joined.join("\u{1f}"))
+    };
+    let build = if as_columns {
+        build_columns
+    } else {
+        build_predictions
+    };
+    Ok(build(
+        ref_text,
+        Uint8Array::from(&ref_null[..]),
+        to_js(&classes.to_vec())?,
+        Float64Array::from(&values[..]),
+        Uint32Array::from(&labels[..]),
+    ))
+}
