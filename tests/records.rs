@@ -166,7 +166,7 @@ fn input_error(e: Error) -> (String, mlops_lite::error::Location) {
 #[test]
 fn bad_columns_are_named_and_nothing_is_logged() {
     let mut reg = iris();
-    let ok = vec![5.0, 6.0];
+    let ok = [5.0, 6.0];
     let full = |c: Columns<'static>| {
         FEATURES
             .iter()
