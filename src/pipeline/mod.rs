@@ -31,6 +31,7 @@
 
 pub mod batch;
 pub mod estimator;
+pub mod math;
 pub mod metrics;
 pub mod preprocess;
 
