@@ -9,8 +9,9 @@
 //! - the extraction of smartcore's fitted parameters (coefficients, tree nodes) into [`Fitted`],
 //!   which is serde data made of `Vec`s only, so its JSON is deterministic and round-trips
 //!   bit for bit (`serde_json` with `float_roundtrip`);
-//! - inference over [`Fitted`] with our own code and `libm`, so a model gives the same numbers
-//!   natively and in wasm32, and [`Fitted::validate`], which makes a model read from untrusted
+//! - inference over [`Fitted`] with our own code and `libm` (its exponentials with our own
+//!   [`math::exp`], which vectorises), so a model gives the same numbers natively and in
+//!   wasm32, and [`Fitted::validate`], which makes a model read from untrusted
 //!   bytes safe to predict with (no panic, no endless loop).
 //!
 //! Probabilities: logistic regression is a sigmoid (two classes) or a softmax of
@@ -59,6 +60,7 @@ use smartcore::tree::decision_tree_regressor::{
     DecisionTreeRegressor, DecisionTreeRegressorParameters,
 };
 
+use super::math;
 use crate::error::{Error, Result};
 
 // ---------------------------------------------------------------------------------------------
@@ -1626,7 +1628,7 @@ fn softmax_in_place(z: &mut [f64]) {
         if i == arg {
             *v = 1.0;
         } else {
-            *v = libm::exp(*v - max);
+            *v = math::exp(*v - max);
             sum += *v;
         }
     }
@@ -1643,10 +1645,10 @@ impl LogisticModel {
             let z = dot(&self.coef[..p], row) + self.intercept[0];
             // Both probabilities from one exponential, each accurate in its own tail.
             let (p0, p1) = if z >= 0.0 {
-                let e = libm::exp(-z);
+                let e = math::exp(-z);
                 (e / (1.0 + e), 1.0 / (1.0 + e))
             } else {
-                let e = libm::exp(z);
+                let e = math::exp(z);
                 (1.0 / (1.0 + e), e / (1.0 + e))
             };
             out[0] = p0;
