@@ -63,3 +63,13 @@ fn js_errors_leave_the_registry_usable() {
     assert_eq!(js_sys::Array::from(&list).length(), 1);
     assert!(reg.export().unwrap().length() > 0);
 }
+
+#[path = "common/exp_bits.rs"]
+mod exp_bits;
+
+/// Our exp gives the bits committed in tests/data/exp-bits.txt, as natively
+/// (tests/exp_bits.rs): the same predictions on both targets.
+#[wasm_bindgen_test]
+fn exp_gives_the_same_bits_as_natively() {
+    exp_bits::check();
+}

@@ -9,8 +9,9 @@
 //! - the extraction of smartcore's fitted parameters (coefficients, tree nodes) into [`Fitted`],
 //!   which is serde data made of `Vec`s only, so its JSON is deterministic and round-trips
 //!   bit for bit (`serde_json` with `float_roundtrip`);
-//! - inference over [`Fitted`] with our own code and `libm`, so a model gives the same numbers
-//!   natively and in wasm32, and [`Fitted::validate`], which makes a model read from untrusted
+//! - inference over [`Fitted`] with our own code and `libm` (its exponentials with our own
+//!   [`math::exp`], which vectorises), so a model gives the same numbers natively and in
+//!   wasm32, and [`Fitted::validate`], which makes a model read from untrusted
 //!   bytes safe to predict with (no panic, no endless loop).
 //!
 //! Probabilities: logistic regression is a sigmoid (two classes) or a softmax of
@@ -59,6 +60,7 @@ use smartcore::tree::decision_tree_regressor::{
     DecisionTreeRegressor, DecisionTreeRegressorParameters,
 };
 
+use super::math;
 use crate::error::{Error, Result};
 
 // ---------------------------------------------------------------------------------------------
@@ -1592,6 +1594,23 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     sum
 }
 
+/// `dot(w, x_i) + bias` for the `out.len()` records of `x` (columns: `x[j * m + i]`, m =
+/// `out.len()`), in [`dot`]'s order for each record (0, then `+ w_j x_ij` for j = 0, 1, ...,
+/// then the bias): the same bits, in loops over records that the compiler vectorises.
+#[inline]
+fn dot_columns(w: &[f64], x: &[f64], bias: f64, out: &mut [f64]) {
+    let m = out.len();
+    out.fill(0.0);
+    for (wj, col) in w.iter().zip(x.chunks_exact(m)) {
+        for (o, v) in out.iter_mut().zip(col) {
+            *o += wj * v;
+        }
+    }
+    for o in out.iter_mut() {
+        *o += bias;
+    }
+}
+
 /// Softmax in place, stable: subtracts the largest value, whose exponential is exactly 1.
 /// +inf values share the probability; all -inf gives equal probabilities; NaN stays NaN.
 #[inline]
@@ -1626,12 +1645,102 @@ fn softmax_in_place(z: &mut [f64]) {
         if i == arg {
             *v = 1.0;
         } else {
-            *v = libm::exp(*v - max);
+            *v = math::exp(*v - max);
             sum += *v;
         }
     }
     for v in z.iter_mut() {
         *v /= sum;
+    }
+}
+
+/// Buffers of the estimators' code over a chunk of records in columns, reused from chunk to
+/// chunk (and from call to call: `preprocess::Scratch` holds one).
+#[derive(Debug, Default)]
+pub(crate) struct ChunkWork {
+    /// Logits by class (`logits[c * m + i]`).
+    logits: Vec<f64>,
+    /// Per record: the largest logit (softmax), or the first probability (binary).
+    max: Vec<f64>,
+    /// Per record: the class of the largest logit, as a float (compared in vector loops).
+    arg: Vec<f64>,
+    /// Per record: the softmax's sum, or the second probability (binary).
+    sum: Vec<f64>,
+    /// One record's features (estimators run record by record), or the logits of the
+    /// records whose softmax is not run by columns.
+    row: Vec<f64>,
+    /// The records whose softmax runs record by record (an infinite largest logit).
+    specials: Vec<usize>,
+}
+
+/// [`softmax_in_place`] of `m` records at once: `z` holds their logits by class (`z[c * m +
+/// i]`), the probabilities go to `out` by record (`out[i * k + c]`). The same bits as
+/// [`softmax_in_place`] on each record: the same largest value (the first of ties), the
+/// same sum order (1, then the other classes in order: adding 0 for the largest leaves the
+/// sum as it is), [`math::exp`] over whole columns; a record whose largest logit is
+/// infinite goes through [`softmax_in_place`] itself.
+fn softmax_columns(z: &mut [f64], m: usize, work: &mut ChunkWork, out: &mut [f64]) {
+    let k = z.len() / m;
+    let ChunkWork {
+        max,
+        arg,
+        sum,
+        row,
+        specials,
+        ..
+    } = work;
+    max.clear();
+    max.resize(m, f64::NEG_INFINITY);
+    arg.clear();
+    arg.resize(m, 0.0);
+    for (c, col) in z.chunks_exact(m).enumerate() {
+        let c = c as f64;
+        for ((v, mx), a) in col.iter().zip(max.iter_mut()).zip(arg.iter_mut()) {
+            let more = *v > *mx;
+            *mx = if more { *v } else { *mx };
+            *a = if more { c } else { *a };
+        }
+    }
+    // Records whose largest logit is infinite go through softmax_in_place: their logits,
+    // by record, into `row` (rare: an infinite input or coefficient overflow).
+    specials.clear();
+    row.clear();
+    for (i, mx) in max.iter().enumerate() {
+        if mx.is_infinite() {
+            specials.push(i);
+            row.extend(z.iter().skip(i).step_by(m));
+        }
+    }
+    sum.clear();
+    sum.resize(m, 1.0);
+    for (c, col) in z.chunks_exact_mut(m).enumerate() {
+        let c = c as f64;
+        for (((v, mx), a), s) in col
+            .iter_mut()
+            .zip(max.iter())
+            .zip(arg.iter())
+            .zip(sum.iter_mut())
+        {
+            let e = math::exp(*v - mx);
+            let largest = *a == c;
+            *v = if largest { 1.0 } else { e };
+            *s += if largest { 0.0 } else { e };
+        }
+    }
+    for col in z.chunks_exact_mut(m) {
+        for (v, s) in col.iter_mut().zip(sum.iter()) {
+            *v /= s;
+        }
+    }
+    for (c, col) in z.chunks_exact(m).enumerate() {
+        for (o, v) in out[c..].iter_mut().step_by(k).zip(col) {
+            *o = *v;
+        }
+    }
+    // Records whose largest logit is infinite, kept aside above.
+    for (i, z) in specials.iter().zip(row.chunks_exact_mut(k)) {
+        softmax_in_place(z);
+        out[i * k..(i + 1) * k].copy_from_slice(z);
     }
 }
 
@@ -1641,16 +1750,7 @@ impl LogisticModel {
         let p = self.n_features;
         if self.n_classes == 2 {
             let z = dot(&self.coef[..p], row) + self.intercept[0];
-            // Both probabilities from one exponential, each accurate in its own tail.
-            let (p0, p1) = if z >= 0.0 {
-                let e = libm::exp(-z);
-                (e / (1.0 + e), 1.0 / (1.0 + e))
-            } else {
-                let e = libm::exp(z);
-                (1.0 / (1.0 + e), e / (1.0 + e))
-            };
-            out[0] = p0;
-            out[1] = p1;
+            (out[0], out[1]) = binary_proba(z);
             return;
         }
         for ((o, w), b) in out
@@ -1661,6 +1761,56 @@ impl LogisticModel {
             *o = dot(w, row) + b;
         }
         softmax_in_place(out);
+    }
+
+    /// [`LogisticModel::proba_into`] of `m` records in columns (`x[j * m + i]`) into `out`
+    /// (by record), the same bits record by record.
+    fn proba_columns(&self, x: &[f64], m: usize, work: &mut ChunkWork, out: &mut [f64]) {
+        let p = self.n_features;
+        let k = self.n_classes;
+        let mut z = std::mem::take(&mut work.logits);
+        z.clear();
+        z.resize(if k == 2 { m } else { k * m }, 0.0);
+        if k == 2 {
+            dot_columns(&self.coef[..p], x, self.intercept[0], &mut z);
+            let (p0, p1) = (&mut work.max, &mut work.sum);
+            p0.clear();
+            p0.resize(m, 0.0);
+            p1.clear();
+            p1.resize(m, 0.0);
+            for ((z, a), b) in z.iter().zip(p0.iter_mut()).zip(p1.iter_mut()) {
+                (*a, *b) = binary_proba(*z);
+            }
+            for ((o, a), b) in out.chunks_exact_mut(2).zip(p0.iter()).zip(p1.iter()) {
+                o[0] = *a;
+                o[1] = *b;
+            }
+        } else {
+            for ((zc, w), b) in z
+                .chunks_exact_mut(m)
+                .zip(self.coef.chunks_exact(p))
+                .zip(&self.intercept)
+            {
+                dot_columns(w, x, *b, zc);
+            }
+            softmax_columns(&mut z, m, work, out);
+        }
+        work.logits = z;
+    }
+}
+
+/// The two probabilities of a binary logistic model with logit `z`, from one exponential,
+/// each accurate in its own tail. No branch on `z` (a select), so a loop of it vectorises.
+#[inline(always)]
+fn binary_proba(z: f64) -> (f64, f64) {
+    let positive = z >= 0.0;
+    let e = math::exp(if positive { -z } else { z });
+    let small = e / (1.0 + e);
+    let large = 1.0 / (1.0 + e);
+    if positive {
+        (small, large)
+    } else {
+        (large, small)
     }
 }
 
@@ -1937,6 +2087,75 @@ impl Fitted {
             Fitted::DecisionTreeRegressor(m) | Fitted::RandomForestRegressor(m) => m.value(row),
             Fitted::KnnRegressor(m) => m.value(row),
             _ => f64::NAN,
+        }
+    }
+
+    /// Class probabilities of the `m` records of `x` (by feature: `x[j * m + i]` is feature j
+    /// of record i) into `out` (by record: `out[i * k + c]`), the same bits as
+    /// [`Fitted::predict_proba_into`] on each record. Logistic regression runs by columns
+    /// (dot products, then the softmax over whole columns); the others record by record.
+    ///
+    /// # Panics
+    /// If `x.len() != n_features * m` or `out.len() != n_classes * m`: a caller bug.
+    pub(crate) fn predict_proba_columns(
+        &self,
+        x: &[f64],
+        m: usize,
+        work: &mut ChunkWork,
+        out: &mut [f64],
+    ) {
+        let k = self.n_classes();
+        assert_eq!(x.len(), self.n_features() * m, "x length != n_features * m");
+        assert_eq!(out.len(), k * m, "out length != n_classes * m");
+        if m == 0 || k == 0 {
+            return;
+        }
+        match self {
+            Fitted::LogisticRegression(model) => model.proba_columns(x, m, work, out),
+            _ => {
+                let mut row = std::mem::take(&mut work.row);
+                for (i, o) in out.chunks_exact_mut(k).enumerate() {
+                    row.clear();
+                    row.extend(x.iter().skip(i).step_by(m));
+                    self.predict_proba_into(&row, o);
+                }
+                work.row = row;
+            }
+        }
+    }
+
+    /// Regression values of the `m` records of `x` (by feature, as
+    /// [`Fitted::predict_proba_columns`]) into `out`, the same bits as
+    /// [`Fitted::predict_value`] on each record. Linear models run by columns.
+    ///
+    /// # Panics
+    /// If `x.len() != n_features * m` or `out.len() != m`: a caller bug.
+    pub(crate) fn predict_value_columns(
+        &self,
+        x: &[f64],
+        m: usize,
+        work: &mut ChunkWork,
+        out: &mut [f64],
+    ) {
+        assert_eq!(x.len(), self.n_features() * m, "x length != n_features * m");
+        assert_eq!(out.len(), m, "out length != m");
+        if m == 0 {
+            return;
+        }
+        match self {
+            Fitted::LinearRegression(model)
+            | Fitted::Ridge(model)
+            | Fitted::Lasso(model)
+            | Fitted::ElasticNet(model) => dot_columns(&model.coef, x, model.intercept, out),
+            _ => {
+                let mut row = std::mem::take(&mut work.row);
+                for (i, o) in out.iter_mut().enumerate() {
+                    row.clear();
+                    row.extend(x.iter().skip(i).step_by(m));
+                    *o = self.predict_value(&row);
+                }
+                work.row = row;
+            }
         }
     }
 

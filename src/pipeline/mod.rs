@@ -5,7 +5,8 @@
 //! a [`Dataset`] and a [`TrainSpec`] ([`train`]), serialized as a versioned, deterministic
 //! JSON artifact ([`Pipeline::to_artifact`], [`Pipeline::from_artifact`]: the same pipeline
 //! always gives the same bytes, and bytes from anywhere are validated before use, never
-//! executed), and run on rows ([`Pipeline::predict_row`]).
+//! executed), and run on batches of records in columns ([`Pipeline::predict_batch`], in
+//! chunks, see [`batch`]) or on one row ([`Pipeline::predict_row`], a batch of one).
 //!
 //! Artifacts from anywhere: every count, index, length and label list an artifact carries
 //! is a claim, checked by [`Pipeline::validate`] against the others and against what the
@@ -31,6 +32,7 @@
 
 pub mod batch;
 pub mod estimator;
+pub mod math;
 pub mod metrics;
 pub mod preprocess;
 
@@ -738,56 +740,6 @@ impl Pipeline {
                     }
                 }
             }
-        }
-        Ok(())
-    }
-
-    /// Runs one row. `features` and `proba` are reusable buffers.
-    pub fn predict_row(
-        &self,
-        row: &RowInput<'_>,
-        scratch: &mut Scratch,
-        features: &mut Vec<f64>,
-        proba: &mut Vec<f64>,
-    ) -> std::result::Result<Output, RowError> {
-        self.transform_row(row, scratch, features)?;
-        Ok(match self.estimator.task() {
-            Task::Classification => {
-                proba.clear();
-                proba.resize(self.classes.len(), 0.0);
-                self.estimator.predict_proba_into(features, proba);
-                Output::Classes {
-                    label: metrics::argmax(proba),
-                    proba: proba.clone(),
-                }
-            }
-            Task::Regression => Output::Value(self.estimator.predict_value(features)),
-        })
-    }
-
-    /// The transformed features of one row (the estimator's input), into `features`.
-    fn transform_row(
-        &self,
-        row: &RowInput<'_>,
-        scratch: &mut Scratch,
-        features: &mut Vec<f64>,
-    ) -> std::result::Result<(), RowError> {
-        let n = self.signature.len();
-        if row.numbers.len() < n || row.strings.len() < n {
-            return Err(RowError {
-                record: 0,
-                feature: row.numbers.len().min(row.strings.len()),
-                message: "is missing: the row is shorter than the signature".into(),
-            });
-        }
-        features.clear();
-        for g in &self.transformers {
-            g.transform_row(row, scratch, features)
-                .map_err(|feature| RowError {
-                    record: 0,
-                    feature,
-                    message: "is missing (null), and the pipeline has no imputer for it".into(),
-                })?;
         }
         Ok(())
     }
