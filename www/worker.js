@@ -170,42 +170,6 @@ async function predictFile(ref, file, options) {
   }
 }
 
-// ---- The prediction log -------------------------------------------------------------------
-
-/**
- * CSV as `mlops-lite log export` writes it (src/dataset/export.rs, `write_people_record`):
- * RFC 4180 quoting, and OWASP's advice on CSV injection: a text cell that begins with =, +,
- * -, @, tab or CR, and is not a plain decimal number such as -1.5, is written as '... in
- * double quotes, so a spreadsheet shows it instead of running it as a formula. Numbers are
- * written as they are.
- */
-function logCsv(records) {
-  const number = (v) => String(v);
-  const text = (v) => {
-    const s = v === null || v === undefined ? "" : String(v);
-    const formula = /^[=+\-@\t\r]/.test(s) && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s);
-    const cell = formula ? `'${s}` : s;
-    return formula || /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
-  };
-  const header = ["call_id", "position", "created_at", "model", "model_version", "reference_id", "inputs", "outputs"];
-  const lines = [header.join(",")];
-  for (const r of records) {
-    lines.push(
-      [
-        number(r.call_id),
-        number(r.position),
-        text(r.created_at),
-        text(r.model_name),
-        number(r.model_version),
-        text(r.reference_id ?? ""),
-        text(JSON.stringify(r.inputs)),
-        text(JSON.stringify(r.outputs)),
-      ].join(","),
-    );
-  }
-  return lines.join("\n") + "\n";
-}
-
 const methods = {
   // Resolves once the module is ready (every request waits for it anyway).
   init: () => ready,
@@ -268,7 +232,17 @@ const methods = {
     const start = offset < 0 || offset > last ? last : offset;
     return { total: all.length, offset: start, records: all.slice(start, start + limit) };
   },
-  logCsv: (filter) => logCsv(reg ? reg.log(filter) : []),
+  // The filtered log as CSV, written by the core exactly as `mlops-lite log export` writes it
+  // (formula-like text neutralised for spreadsheets); with no registry open, the header alone.
+  logCsv: (filter) => {
+    if (reg) return reg.logCsv(filter);
+    const empty = new Registry();
+    try {
+      return empty.logCsv();
+    } finally {
+      empty.free();
+    }
+  },
   // The demo: iris from CSV text, then the default pipeline as "testmodel" on "target".
   loadDemo: (csv) => {
     const r = current();

@@ -9,7 +9,8 @@
 //! ([`json_escape_controls`]), so the JSON shown on a terminal cannot drive it.
 //!
 //! CSV for people ([`CsvOptions::escape_formulas`], [`write_people_record`]; used by
-//! `log export`, `dataset pull --escape-formulas` and, in JavaScript, the page's log export)
+//! `dataset pull --escape-formulas` and by [`crate::log::to_csv`]: `log export` and the
+//! page's log export)
 //! follows OWASP's advice on CSV injection: a text cell that begins with `=`, `+`, `-`, `@`,
 //! tab or carriage return ([`FORMULA_TRIGGERS`]) is written with a `'` in front and in double
 //! quotes, so a spreadsheet shows it as text instead of running it as a formula. Numbers stay
