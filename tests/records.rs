@@ -149,7 +149,10 @@ fn json_csv_columns_and_logged_rows_give_the_same_bits() {
         let BatchOut::Classes { proba: mine, .. } = &p.outputs else {
             panic!()
         };
-        let want: Vec<u64> = proba[i * 3..i * 3 + 3].iter().map(|x| x.to_bits()).collect();
+        let want: Vec<u64> = proba[i * 3..i * 3 + 3]
+            .iter()
+            .map(|x| x.to_bits())
+            .collect();
         assert_eq!(mine.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), want);
     }
 }
@@ -263,20 +266,29 @@ fn boolean_and_string_features_take_their_own_columns() {
         .numbers("age", vec![35.0, f64::NAN, 20.0])
         .strings("city", vec![Some("rome".to_string()), None, None])
         .numbers("member", vec![1.0, 0.0, f64::NAN]);
-    assert_eq!(bits(&reg.predict("mixed", as_numbers, false).unwrap().2), bits(&a));
+    assert_eq!(
+        bits(&reg.predict("mixed", as_numbers, false).unwrap().2),
+        bits(&a)
+    );
     let two = Columns::new()
         .numbers("age", vec![35.0])
         .strings("city", vec![None])
         .numbers("member", vec![2.0]);
     let (text, loc) = input_error(reg.predict("mixed", two, false).unwrap_err());
     assert!(text.contains("2 is not a boolean"), "{text}");
-    assert_eq!((loc.index, loc.column.as_deref()), (Some(0), Some("member")));
+    assert_eq!(
+        (loc.index, loc.column.as_deref()),
+        (Some(0), Some("member"))
+    );
     let wrong = Columns::new()
         .numbers("age", vec![35.0])
         .numbers("city", vec![1.0])
         .booleans("member", vec![None]);
     let (text, _) = input_error(reg.predict("mixed", wrong, false).unwrap_err());
-    assert!(text.contains("is a column of numbers, but the feature takes strings"), "{text}");
+    assert!(
+        text.contains("is a column of numbers, but the feature takes strings"),
+        "{text}"
+    );
     // In CSV, the booleans and the null tokens of a bound dataset.
     let csv = b"age,city,member\n35,rome,True\n#N/A,<NA>,0\n20,n/a,\n";
     let c = reg
@@ -285,8 +297,12 @@ fn boolean_and_string_features_take_their_own_columns() {
         .2;
     assert_eq!(bits(&c), bits(&a));
     let (text, loc) = input_error(
-        reg.predict("mixed", Records::csv(b"age,member\n1,yes\n", "c.csv"), false)
-            .unwrap_err(),
+        reg.predict(
+            "mixed",
+            Records::csv(b"age,member\n1,yes\n", "c.csv"),
+            false,
+        )
+        .unwrap_err(),
     );
     assert_eq!(
         text,
@@ -329,9 +345,12 @@ fn one_list_of_null_tokens_for_datasets_and_predictions() {
         "{info:?}"
     );
     // The documentation lists the same tokens.
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md"))
-        .unwrap();
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md")).unwrap();
     for t in NULL_TOKENS.iter().filter(|t| !t.is_empty()) {
-        assert!(doc.contains(&format!("`{t}`")), "docs/FORMAT.md lacks {t:?}");
+        assert!(
+            doc.contains(&format!("`{t}`")),
+            "docs/FORMAT.md lacks {t:?}"
+        );
     }
 }

@@ -28,7 +28,7 @@ fn registry_workflow_in_wasm() {
     assert!(p.metrics.accuracy.unwrap() > 0.85);
     reg.bind_model(&p, "testmodel", "").unwrap();
     let (_, _, out) = reg.predict("testmodel", RECORDS.as_bytes(), true).unwrap();
-    for o in &out {
+    for o in &out.to_vec() {
         let Output::Classes { proba, .. } = &o.output else {
             panic!("a classifier")
         };
