@@ -135,7 +135,7 @@ struct PredictOptions {
     /// "csv": the records are CSV text (a header of feature names, optionally reference_id),
     /// typed by the model's signature as the CLI does.
     format: Option<String>,
-    /// How CSV errors name the input.
+    /// How errors about CSV or JSON text name the input.
     label: Option<String>,
     /// "columns": the predictions as columns (a Float64Array per class) instead of records.
     output: Option<String>,
@@ -372,7 +372,11 @@ impl JsRegistry {
         let records = if csv {
             interop::csv_records(&records, opts.label.as_deref().unwrap_or("<csv>"))?
         } else {
-            interop::records_from_js(&records, &pipeline)?
+            interop::records_from_js(
+                &records,
+                &pipeline,
+                opts.label.as_deref().unwrap_or("<json>"),
+            )?
         };
         let predictions = self
             .inner

@@ -160,9 +160,9 @@ async function predictFile(ref, file, options) {
   const text = await file.text();
   const json = /\.json$/i.test(file.name) || (!/\.csv$/i.test(file.name) && /^\s*[[{]/.test(text));
   try {
-    // CSV is typed by the model's signature in the core (as the CLI does); its errors name
-    // the record and its line in the file.
-    const predictions = r.predict(ref, text, json ? options : { ...options, format: "csv", label: file.name });
+    // CSV is typed by the model's signature in the core (as the CLI does); errors name the
+    // file, the line (and column, for JSON), the record and the field.
+    const predictions = r.predict(ref, text, { ...options, format: json ? "json" : "csv", label: file.name });
     return { predictions, format: json ? "JSON" : "CSV" };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);

@@ -114,9 +114,12 @@ pub fn options_value<T: serde::de::DeserializeOwned + Default>(
 
 /// Records converted from JS, owning what [`Records`] borrows.
 pub enum JsRecords {
-    /// JSON text; `from_objects` when it was made here from JS objects (its positions mean
-    /// nothing to the caller).
-    Json { text: Vec<u8>, from_objects: bool },
+    /// JSON text and how errors name it; no name when it was made here from JS objects (its
+    /// lines and columns mean nothing to the caller, so they are left out).
+    Json {
+        text: Vec<u8>,
+        label: Option<String>,
+    },
     /// CSV text and how errors name it.
     Csv { text: Vec<u8>, label: String },
     /// Columns.
@@ -127,9 +130,9 @@ impl JsRecords {
     /// The records, for [`crate::Registry::predict_with_model`].
     pub fn records(&self) -> Records<'_> {
         match self {
-            JsRecords::Json { text, from_objects } => Records::Json {
+            JsRecords::Json { text, label } => Records::Json {
                 bytes: text,
-                label: (!from_objects).then_some("<records>"),
+                label: label.as_deref(),
             },
             JsRecords::Csv { text, label } => Records::csv(text, label),
             JsRecords::Columns(c) => Records::Columns(c.clone()),
@@ -161,12 +164,16 @@ pub fn csv_records(value: &JsValue, label: &str) -> Result<JsRecords, JsError> {
 
 /// Records as the package takes them: an array of objects (packed into columns when they are
 /// plain numeric records, else as JSON text), JSON text (a string or UTF-8 bytes), or
-/// `{columns: {name: Float64Array | array, ...}}`.
-pub fn records_from_js(value: &JsValue, pipeline: &Pipeline) -> Result<JsRecords, JsError> {
+/// `{columns: {name: Float64Array | array, ...}}`. JSON text is named `label` in errors.
+pub fn records_from_js(
+    value: &JsValue,
+    pipeline: &Pipeline,
+    label: &str,
+) -> Result<JsRecords, JsError> {
     if let Some(text) = text_of(value) {
         return Ok(JsRecords::Json {
             text,
-            from_objects: false,
+            label: Some(label.to_string()),
         });
     }
     if Array::is_array(value) {
@@ -188,7 +195,7 @@ pub fn records_from_js(value: &JsValue, pipeline: &Pipeline) -> Result<JsRecords
             .map_err(|e| invalid(format!("records cannot be read as JSON: {}", describe(&e))))?;
         return Ok(JsRecords::Json {
             text: text.as_string().unwrap_or_default().into_bytes(),
-            from_objects: true,
+            label: None,
         });
     }
     if value.is_object() {

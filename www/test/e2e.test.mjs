@@ -711,7 +711,7 @@ test("predicts a batch from CSV and JSON files; a bad record logs nothing; the l
   assert.equal(await page.textContent("#batch-result"), "");
   assert.equal(
     await page.textContent("#batch-error"),
-    'bad.csv: records[2] field "petal length (cm)": expected a number or null, found the string "abc" (line 4 of the CSV)',
+    'bad.csv: line 4, records[2] field "petal length (cm)": expected a number or null, found the string "abc"',
   );
   // JSON: an unknown field in the second record.
   const record = (ref, row) => ({ reference_id: ref, ...Object.fromEntries(FEATURES.map((f, j) => [f, Number(row[j])])) });
@@ -719,7 +719,7 @@ test("predicts a batch from CSV and JSON files; a bad record logs nothing; the l
   await page.setInputFiles("#batch-file", join(work, "bad.json"));
   await page.click("#batch-submit");
   await idle(page);
-  assert.match(await page.textContent("#batch-error"), /^bad\.json: records\[1\] has unknown field "petal colour"; the model's features are "sepal length \(cm\)", /);
+  assert.match(await page.textContent("#batch-error"), /^bad\.json: line 1, column \d+, records\[1\]: unknown field "petal colour"; the model's features are "sepal length \(cm\)", /);
   assert.equal((await tableRows(page, "#predict-results")).length, 60);
   // A JSON batch, not logged.
   await page.uncheck("#predict-log");
