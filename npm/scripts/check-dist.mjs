@@ -8,9 +8,9 @@
 //                                               stores it in dist/ as BUILD_INPUTS)
 //
 // "Current" means: the sha256 over the files the build reads (Cargo.toml, Cargo.lock,
-// scripts/build-npm.sh, src/, data/ and npm/src/, by path and content) equals the one
-// scripts/build-npm.sh recorded when it built dist/. Outside the repository (no
-// ../Cargo.toml of mlops-lite next to this package) only completeness is checked.
+// .cargo/config.toml, scripts/build-npm.sh, src/, data/ and npm/src/, by path and content)
+// equals the one scripts/build-npm.sh recorded when it built dist/. Outside the repository
+// (no ../Cargo.toml of mlops-lite next to this package) only completeness is checked.
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
@@ -21,7 +21,7 @@ const REPO = dirname(PKG.replace(/[\\/]$/, ""));
 const DIST = join(PKG, "dist");
 const STAMP = join(DIST, "BUILD_INPUTS");
 /** What scripts/build-npm.sh reads, relative to the repository's root. */
-const INPUTS = ["Cargo.toml", "Cargo.lock", "scripts/build-npm.sh", "src", "data", "npm/src"];
+const INPUTS = ["Cargo.toml", "Cargo.lock", ".cargo/config.toml", "scripts/build-npm.sh", "src", "data", "npm/src"];
 const BUILD = "run `bash scripts/build-npm.sh` in the repository first (it builds dist/)";
 
 /** Every file under `path` (or `path` itself), sorted. */

@@ -30,7 +30,7 @@ function copyPackage(dir) {
 
 /** A copy of what the build reads, so that the copied package sits in a repository. */
 function copySources(dir) {
-  for (const f of ["Cargo.toml", "Cargo.lock", "scripts/build-npm.sh", "src", "data"]) {
+  for (const f of ["Cargo.toml", "Cargo.lock", ".cargo/config.toml", "scripts/build-npm.sh", "src", "data"]) {
     cpSync(join(REPO_DIR, f), join(dir, f), { recursive: true });
   }
 }
@@ -79,7 +79,7 @@ test("in the repository, npm pack refuses a dist/ built from other sources", (t)
   assert.equal(before.status, 0, `the copy of a current build was refused:\n${before.stderr}`);
   assert.ok(before.files.includes("dist/mlops_lite_bg.wasm"), before.files.join(", "));
 
-  for (const [file, edit] of [["src/lib.rs", "\n// edited\n"], ["npm/src/glue.js", "\n// edited\n"], ["Cargo.toml", "\n# edited\n"]]) {
+  for (const [file, edit] of [["src/lib.rs", "\n// edited\n"], ["npm/src/glue.js", "\n// edited\n"], ["Cargo.toml", "\n# edited\n"], [".cargo/config.toml", "\n# edited\n"]]) {
     const copy = join(dir, file);
     cpSync(copy, `${copy}.orig`);
     appendFileSync(copy, edit);
