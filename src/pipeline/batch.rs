@@ -15,7 +15,7 @@
 
 use super::estimator::Task;
 use super::preprocess::{RowInput, Scratch};
-use super::{metrics, Output, Pipeline, RowError};
+use super::{Output, Pipeline, RowError};
 
 /// Records per chunk: enough for the loops over records to run at full speed, few enough
 /// for the chunk's features and logits to stay in the L1 cache for narrow models.
@@ -251,7 +251,8 @@ impl Pipeline {
                     source.numbers(f, start, col);
                 }
                 g.transform_columns(block, m);
-                if block.iter().any(|v| v.is_nan()) {
+                // (An OR over the block, which vectorises, then the search where it found one.)
+                if block.iter().fold(false, |any, v| any | v.is_nan()) {
                     // The first record with a NaN, and its first column.
                     let cols: Vec<&[f64]> = block.chunks_exact(m).collect();
                     if let Some((i, j)) =
@@ -304,11 +305,7 @@ impl Pipeline {
         match out {
             ChunkOut::Classes(proba, labels) => {
                 self.estimator
-                    .predict_proba_columns(x, m, &mut scratch.work, proba);
-                let k = self.classes.len();
-                for (label, p) in labels.iter_mut().zip(proba.chunks_exact(k.max(1))) {
-                    *label = metrics::argmax(p) as u32;
-                }
+                    .predict_proba_columns(x, m, &mut scratch.work, proba, labels)
             }
             ChunkOut::Values(values) => {
                 self.estimator

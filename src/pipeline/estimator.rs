@@ -60,7 +60,7 @@ use smartcore::tree::decision_tree_regressor::{
     DecisionTreeRegressor, DecisionTreeRegressorParameters,
 };
 
-use super::math;
+use super::{math, metrics};
 use crate::error::{Error, Result};
 
 // ---------------------------------------------------------------------------------------------
@@ -1679,7 +1679,13 @@ pub(crate) struct ChunkWork {
 /// same sum order (1, then the other classes in order: adding 0 for the largest leaves the
 /// sum as it is), [`math::exp`] over whole columns; a record whose largest logit is
 /// infinite goes through [`softmax_in_place`] itself.
-fn softmax_columns(z: &mut [f64], m: usize, work: &mut ChunkWork, out: &mut [f64]) {
+fn softmax_columns(
+    z: &mut [f64],
+    m: usize,
+    work: &mut ChunkWork,
+    out: &mut [f64],
+    labels: &mut [u32],
+) {
     let k = z.len() / m;
     let ChunkWork {
         max,
@@ -1694,12 +1700,7 @@ fn softmax_columns(z: &mut [f64], m: usize, work: &mut ChunkWork, out: &mut [f64
     arg.clear();
     arg.resize(m, 0.0);
     for (c, col) in z.chunks_exact(m).enumerate() {
-        let c = c as f64;
-        for ((v, mx), a) in col.iter().zip(max.iter_mut()).zip(arg.iter_mut()) {
-            let more = *v > *mx;
-            *mx = if more { *v } else { *mx };
-            *a = if more { c } else { *a };
-        }
+        keep_larger(col, c as f64, max, arg);
     }
     // Records whose largest logit is infinite go through softmax_in_place: their logits,
     // by record, into `row` (rare: an infinite input or coefficient overflow).
@@ -1713,34 +1714,91 @@ fn softmax_columns(z: &mut [f64], m: usize, work: &mut ChunkWork, out: &mut [f64
     }
     sum.clear();
     sum.resize(m, 1.0);
-    for (c, col) in z.chunks_exact_mut(m).enumerate() {
-        let c = c as f64;
-        for (((v, mx), a), s) in col
-            .iter_mut()
-            .zip(max.iter())
-            .zip(arg.iter())
-            .zip(sum.iter_mut())
-        {
-            let e = math::exp(*v - mx);
-            let largest = *a == c;
-            *v = if largest { 1.0 } else { e };
-            *s += if largest { 0.0 } else { e };
-        }
+    for col in z.chunks_exact_mut(m) {
+        subtract(col, max);
+    }
+    math::exp_in_place(z);
+    for (c, col) in z.chunks_exact(m).enumerate() {
+        add_unless_largest(col, c as f64, arg, sum);
     }
     for col in z.chunks_exact_mut(m) {
-        for (v, s) in col.iter_mut().zip(sum.iter()) {
-            *v /= s;
-        }
+        divide(col, sum);
     }
+    argmax_columns(z, m, max, arg, labels);
     for (c, col) in z.chunks_exact(m).enumerate() {
         for (o, v) in out[c..].iter_mut().step_by(k).zip(col) {
             *o = *v;
         }
     }
     // Records whose largest logit is infinite, kept aside above.
-    for (i, z) in specials.iter().zip(row.chunks_exact_mut(k)) {
+    for (&i, z) in specials.iter().zip(row.chunks_exact_mut(k)) {
         softmax_in_place(z);
         out[i * k..(i + 1) * k].copy_from_slice(z);
+        labels[i] = metrics::argmax(z) as u32;
+    }
+}
+
+// The loops over the records of a chunk, each a function of slices (so the compiler knows
+// they do not overlap) that reads its values before it writes: the form it vectorises.
+
+/// Where `col` is larger than `best` (a NaN never is), `best` takes its value and `arg` the
+/// class `c`. (The class by arithmetic, exact on these small integers: the x86-64 baseline's
+/// cost model does not vectorise the loop with a second select.)
+#[inline]
+fn keep_larger(col: &[f64], c: f64, best: &mut [f64], arg: &mut [f64]) {
+    for ((v, b), a) in col.iter().zip(best.iter_mut()).zip(arg.iter_mut()) {
+        let (v, old, old_arg) = (*v, *b, *a);
+        let more = v > old;
+        *b = if more { v } else { old };
+        *a = old_arg + (c - old_arg) * (more as u8 as f64);
+    }
+}
+
+#[inline]
+fn subtract(col: &mut [f64], values: &[f64]) {
+    for (v, x) in col.iter_mut().zip(values) {
+        *v -= x;
+    }
+}
+
+/// Adds the exponentials `col` of class `c` to the softmax's sums, but for the records
+/// whose largest logit is of class `c` (the sum starts from its 1). Its exponential, of 0,
+/// is 1 already, and the others are in [0, 1] or NaN (never largest), so the product by 0
+/// or 1 is exact and the sum as [`softmax_in_place`] makes it.
+#[inline]
+fn add_unless_largest(col: &[f64], c: f64, arg: &[f64], sum: &mut [f64]) {
+    for ((e, a), s) in col.iter().zip(arg).zip(sum.iter_mut()) {
+        let other = (*a != c) as u8 as f64;
+        *s += e * other;
+    }
+}
+
+#[inline]
+fn divide(col: &mut [f64], by: &[f64]) {
+    for (v, d) in col.iter_mut().zip(by) {
+        *v /= d;
+    }
+}
+
+/// [`metrics::argmax`] of each of the `m` records of `p` (by class: `p[c * m + i]`) into
+/// `labels`: the first class of the largest value (a NaN is never larger), as it decides.
+/// `best` and `arg` are buffers.
+fn argmax_columns(
+    p: &[f64],
+    m: usize,
+    best: &mut Vec<f64>,
+    arg: &mut Vec<f64>,
+    labels: &mut [u32],
+) {
+    best.clear();
+    best.extend_from_slice(&p[..m]);
+    arg.clear();
+    arg.resize(m, 0.0);
+    for (c, col) in p.chunks_exact(m).enumerate().skip(1) {
+        keep_larger(col, c as f64, best, arg);
+    }
+    for (l, a) in labels.iter_mut().zip(arg.iter()) {
+        *l = *a as u32;
     }
 }
 
@@ -1765,7 +1823,14 @@ impl LogisticModel {
 
     /// [`LogisticModel::proba_into`] of `m` records in columns (`x[j * m + i]`) into `out`
     /// (by record), the same bits record by record.
-    fn proba_columns(&self, x: &[f64], m: usize, work: &mut ChunkWork, out: &mut [f64]) {
+    fn proba_columns(
+        &self,
+        x: &[f64],
+        m: usize,
+        work: &mut ChunkWork,
+        out: &mut [f64],
+        labels: &mut [u32],
+    ) {
         let p = self.n_features;
         let k = self.n_classes;
         let mut z = std::mem::take(&mut work.logits);
@@ -1775,15 +1840,22 @@ impl LogisticModel {
             dot_columns(&self.coef[..p], x, self.intercept[0], &mut z);
             let (p0, p1) = (&mut work.max, &mut work.sum);
             p0.clear();
-            p0.resize(m, 0.0);
+            p0.extend(z.iter().map(|z| binary_exp_arg(*z)));
+            math::exp_in_place(p0);
             p1.clear();
             p1.resize(m, 0.0);
             for ((z, a), b) in z.iter().zip(p0.iter_mut()).zip(p1.iter_mut()) {
-                (*a, *b) = binary_proba(*z);
+                (*a, *b) = binary_from_exp(*z, *a);
             }
-            for ((o, a), b) in out.chunks_exact_mut(2).zip(p0.iter()).zip(p1.iter()) {
-                o[0] = *a;
-                o[1] = *b;
+            for (((o, a), b), l) in out
+                .chunks_exact_mut(2)
+                .zip(p0.iter())
+                .zip(p1.iter())
+                .zip(labels.iter_mut())
+            {
+                (o[0], o[1]) = (*a, *b);
+                // metrics::argmax of the two.
+                *l = (*b > *a) as u32;
             }
         } else {
             for ((zc, w), b) in z
@@ -1793,7 +1865,7 @@ impl LogisticModel {
             {
                 dot_columns(w, x, *b, zc);
             }
-            softmax_columns(&mut z, m, work, out);
+            softmax_columns(&mut z, m, work, out, labels);
         }
         work.logits = z;
     }
@@ -1803,11 +1875,25 @@ impl LogisticModel {
 /// each accurate in its own tail. No branch on `z` (a select), so a loop of it vectorises.
 #[inline(always)]
 fn binary_proba(z: f64) -> (f64, f64) {
-    let positive = z >= 0.0;
-    let e = math::exp(if positive { -z } else { z });
+    binary_from_exp(z, math::exp(binary_exp_arg(z)))
+}
+
+/// -|z| (a NaN stays as it is): the argument of [`binary_proba`]'s exponential.
+#[inline(always)]
+fn binary_exp_arg(z: f64) -> f64 {
+    if z >= 0.0 {
+        -z
+    } else {
+        z
+    }
+}
+
+/// [`binary_proba`] from its exponential `e`.
+#[inline(always)]
+fn binary_from_exp(z: f64, e: f64) -> (f64, f64) {
     let small = e / (1.0 + e);
     let large = 1.0 / (1.0 + e);
-    if positive {
+    if z >= 0.0 {
         (small, large)
     } else {
         (large, small)
@@ -2092,7 +2178,8 @@ impl Fitted {
 
     /// Class probabilities of the `m` records of `x` (by feature: `x[j * m + i]` is feature j
     /// of record i) into `out` (by record: `out[i * k + c]`), the same bits as
-    /// [`Fitted::predict_proba_into`] on each record. Logistic regression runs by columns
+    /// [`Fitted::predict_proba_into`] on each record, and the index of each record's
+    /// largest ([`metrics::argmax`]) into `labels`. Logistic regression runs by columns
     /// (dot products, then the softmax over whole columns); the others record by record.
     ///
     /// # Panics
@@ -2103,21 +2190,24 @@ impl Fitted {
         m: usize,
         work: &mut ChunkWork,
         out: &mut [f64],
+        labels: &mut [u32],
     ) {
         let k = self.n_classes();
         assert_eq!(x.len(), self.n_features() * m, "x length != n_features * m");
         assert_eq!(out.len(), k * m, "out length != n_classes * m");
+        assert_eq!(labels.len(), m, "labels length != m");
         if m == 0 || k == 0 {
             return;
         }
         match self {
-            Fitted::LogisticRegression(model) => model.proba_columns(x, m, work, out),
+            Fitted::LogisticRegression(model) => model.proba_columns(x, m, work, out, labels),
             _ => {
                 let mut row = std::mem::take(&mut work.row);
-                for (i, o) in out.chunks_exact_mut(k).enumerate() {
+                for ((i, o), l) in out.chunks_exact_mut(k).enumerate().zip(labels.iter_mut()) {
                     row.clear();
                     row.extend(x.iter().skip(i).step_by(m));
                     self.predict_proba_into(&row, o);
+                    *l = metrics::argmax(o) as u32;
                 }
                 work.row = row;
             }

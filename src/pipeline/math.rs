@@ -42,8 +42,8 @@ const SIGN: u64 = 1 << 63;
 /// The method is fdlibm's `e_exp.c` (which the `libm` crate's `exp` is), every step in the
 /// same order, with its branches turned into selects:
 /// 1. reduction: `k = trunc(x / ln 2 + copysign(0.5, x))` (0 for |x| below about
-///    ln(2) / 2), the truncation done by adding 1.5 * 2^52 (round to nearest) and stepping
-///    back toward zero where that rounded away; then `r = hi - lo` with
+///    ln(2) / 2), the truncation done on |q| by adding 1.5 * 2^52 (round to nearest) and
+///    stepping back by one where that rounded up; then `r = hi - lo` with
 ///    `hi = x - k * LN2HI` (exact) and `lo = k * LN2LO`, so |r| <= 0.347;
 /// 2. `exp(r) = 1 + r + r c / (2 - c)` with `c = r - r^2 P(r^2)`, P fdlibm's degree-5
 ///    Remez polynomial (error < 2^-59), computed as `1 + (r c / (2 - c) - lo + hi)`;
@@ -62,50 +62,94 @@ const SIGN: u64 = 1 << 63;
 ///
 /// No branch on the value: NaN, the infinities, overflow (x > 709.78), underflow to 0
 /// (x < -745.13) and subnormal results all come out of the same arithmetic and selects,
-/// so a loop of it vectorises.
+/// so a loop of it vectorises. Over a slice, [`exp_in_place`] is faster (the same bits).
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
+    let k = reduce(x);
+    finish(x, k, poly(x, k))
+}
+
+/// [`exp`] of every value, in place, the same bits. The three steps of [`exp`] run as three
+/// loops over blocks of values: each is a short chain of dependent operations, so the
+/// processor overlaps many values (one loop of the whole chain, about 140 cycles of latency
+/// per value, leaves it waiting), and each vectorises.
+#[inline]
+pub fn exp_in_place(values: &mut [f64]) {
+    const BLOCK: usize = 64;
+    let (mut ks, mut cs) = ([0.0; BLOCK], [0.0; BLOCK]);
+    for block in values.chunks_mut(BLOCK) {
+        let n = block.len();
+        let (ks, cs) = (&mut ks[..n], &mut cs[..n]);
+        for (k, x) in ks.iter_mut().zip(block.iter()) {
+            *k = reduce(*x);
+        }
+        for ((c, x), k) in cs.iter_mut().zip(block.iter()).zip(ks.iter()) {
+            *c = poly(*x, *k);
+        }
+        for ((x, k), c) in block.iter_mut().zip(ks.iter()).zip(cs.iter()) {
+            *x = finish(*x, *k, *c);
+        }
+    }
+}
+
+/// `x` clamped to [X_MIN, X_MAX] (NaN stays NaN).
+#[inline(always)]
+fn clamped(x: f64) -> f64 {
+    x.clamp(X_MIN, X_MAX)
+}
+
+/// `x - k * ln 2` as fdlibm carries it: `hi` (exact) and `lo`.
+#[inline(always)]
+fn hi_lo(x: f64, k: f64) -> (f64, f64) {
+    (clamped(x) - k * LN2HI, k * LN2LO)
+}
+
+/// Step 1: k = trunc(INVLN2 * x + copysign(0.5, x)), as fdlibm computes it, or 0 for |x|
+/// below about ln(2) / 2; as a float.
+#[inline(always)]
+fn reduce(x: f64) -> f64 {
     // NaN passes through the clamp and through the arithmetic.
-    let xc = x.clamp(X_MIN, X_MAX);
+    let xc = clamped(x);
     let ax = f64::from_bits(x.to_bits() & !SIGN);
-    // k = trunc(INVLN2 * x + copysign(0.5, x)), as fdlibm computes it, or 0.
     let half = f64::from_bits(0.5f64.to_bits() | (xc.to_bits() & SIGN));
     let q = INVLN2 * xc + half;
     let q = if ax < K_ZERO { 0.0 } else { q };
-    let n = (q + ROUND) - ROUND;
-    let k = if n > q && q >= 0.0 {
-        n - 1.0
-    } else if n < q && q < 0.0 {
-        n + 1.0
-    } else {
-        n
-    };
+    // trunc(q) = copysign(floor(|q|), q): |q| rounded to an integer (by adding 1.5 * 2^52),
+    // less one where that rounded up. (|q| >= 1 or q = 0: k is never -0.)
+    let aq = f64::from_bits(q.to_bits() & !SIGN);
+    let n = (aq + ROUND) - ROUND;
+    let n = n - if n > aq { 1.0 } else { 0.0 };
+    f64::from_bits(n.to_bits() | (q.to_bits() & SIGN))
+}
+
+/// Step 2: c = r - r^2 P(r^2), with r = hi - lo.
+#[inline(always)]
+fn poly(x: f64, k: f64) -> f64 {
+    let (hi, lo) = hi_lo(x, k);
+    let r = hi - lo;
+    let rr = r * r;
+    r - rr * (P1 + rr * (P2 + rr * (P3 + rr * (P4 + rr * P5))))
+}
+
+/// Step 3: `y = 1 + (r c / (2 - c) - lo + hi)`, scaled by 2^k; the selects.
+#[inline(always)]
+fn finish(x: f64, k: f64, c: f64) -> f64 {
+    let (hi, lo) = hi_lo(x, k);
+    let r = hi - lo;
+    let y = 1.0 + (r * c / (2.0 - c) - lo + hi);
     // k + K_BIAS, an integer in [0, 2100], in the low bits of t.
     let t = k + (ROUND + K_BIAS as f64);
     let kb = t.to_bits().wrapping_sub(ROUND.to_bits());
-    let hi = xc - k * LN2HI;
-    let lo = k * LN2LO;
-    let r = hi - lo;
-    let rr = r * r;
-    let c = r - rr * (P1 + rr * (P2 + rr * (P3 + rr * (P4 + rr * P5))));
-    let y = 1.0 + (r * c / (2.0 - c) - lo + hi);
     // 2^k1 * 2^k2 with k1 = floor(k / 2), k2 = k - k1, both in [-538, 512]: normal numbers.
     let k1 = kb >> 1;
     let s1 = f64::from_bits((k1 + (1023 - K_BIAS / 2)) << 52);
     let s2 = f64::from_bits((kb - k1 + (1023 - K_BIAS / 2)) << 52);
     let e = y * s1 * s2;
+    let ax = f64::from_bits(x.to_bits() & !SIGN);
     let e = if ax < TINY { 1.0 + x } else { e };
-    // NaN: x itself. (Selected as bits: the x86-64 baseline's cost model vectorises this
+    // NaN: x itself. (Selected as bits: the x86-64 baseline's cost model vectorises the
     // loop then, and not with a second f64 select.)
     f64::from_bits(if x.is_nan() { x.to_bits() } else { e.to_bits() })
-}
-
-/// [`exp`] of every value, in place (a loop the compiler vectorises).
-#[inline]
-pub fn exp_in_place(values: &mut [f64]) {
-    for v in values {
-        *v = exp(*v);
-    }
 }
 
 #[cfg(test)]
@@ -309,12 +353,25 @@ mod tests {
         ] {
             assert_eq!(exp(nan).to_bits(), nan.to_bits(), "NaN kept as it is");
         }
-        let mut v = [0.0, f64::NAN, 1.0, -1.0];
+    }
+
+    #[test]
+    fn exp_in_place_gives_the_bits_of_exp() {
+        let xs = inputs();
+        let mut v = xs.clone();
         exp_in_place(&mut v);
-        assert_eq!(v[0], 1.0);
-        assert!(v[1].is_nan());
-        assert_eq!(v[2], exp(1.0));
-        assert_eq!(v[3], exp(-1.0));
+        for (x, e) in xs.iter().zip(&v) {
+            assert_eq!(e.to_bits(), exp(*x).to_bits(), "exp({x:e})");
+        }
+        // Every length around the block size (the loops' remainders).
+        for n in 0..=130 {
+            let mut v = xs[1000..1000 + n].to_vec();
+            exp_in_place(&mut v);
+            assert!(v
+                .iter()
+                .zip(&xs[1000..])
+                .all(|(e, x)| e.to_bits() == exp(*x).to_bits()));
+        }
     }
 
     #[test]
