@@ -21,7 +21,7 @@ rm -rf npm/dist
 # lets wasm-opt fold constant offsets into loads and stores, assuming no address below 1024
 # is used (4,795 bytes less gzipped): Rust lays the 1 MB stack first, so those bytes are its
 # last KB, reached only by a stack about to overflow. See docs/WASM-SIZE.md.
-npm/node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --enable-bulk-memory \
+npm/node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --enable-bulk-memory --enable-simd \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   npm/dist/mlops_lite_bg.wasm -o npm/dist/mlops_lite_bg.wasm
 raw=$(stat -c %s npm/dist/mlops_lite_bg.wasm)

@@ -39,10 +39,10 @@ export MLOPS_LITE_TEST_PG="$pg_url"
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
-cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --lib -- -D warnings
 echo "== cargo test (unit, integration, doc, README examples)"
-cargo test --all-targets --locked
+cargo test --workspace --all-targets --locked
 cargo test --doc --locked
 echo "== scikit-learn comparison (README: held-out accuracy within 2 points)"
 python3 scripts/sklearn_compare.py target/debug/mlops-lite

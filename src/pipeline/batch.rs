@@ -252,7 +252,7 @@ impl Pipeline {
                 }
                 g.transform_columns(block, m);
                 // (An OR over the block, which vectorises, then the search where it found one.)
-                if block.iter().fold(false, |any, v| any | v.is_nan()) {
+                if mlops_lite_kernels::any_nan(block) {
                     // The first record with a NaN, and its first column.
                     let cols: Vec<&[f64]> = block.chunks_exact(m).collect();
                     if let Some((i, j)) =

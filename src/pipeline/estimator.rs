@@ -37,6 +37,9 @@
 //! those k (O(k log k), k <= n): O(B + n log k) in all, where the selection used to insert
 //! into a sorted list (O(n · k), quadratic for k near n).
 
+use mlops_lite_kernels::{
+    self as kernels, add_unless_largest, divide, dot_columns, keep_larger, subtract,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use smartcore::ensemble::random_forest_classifier::{
@@ -1594,23 +1597,6 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     sum
 }
 
-/// `dot(w, x_i) + bias` for the `out.len()` records of `x` (columns: `x[j * m + i]`, m =
-/// `out.len()`), in [`dot`]'s order for each record (0, then `+ w_j x_ij` for j = 0, 1, ...,
-/// then the bias): the same bits, in loops over records that the compiler vectorises.
-#[inline]
-fn dot_columns(w: &[f64], x: &[f64], bias: f64, out: &mut [f64]) {
-    let m = out.len();
-    out.fill(0.0);
-    for (wj, col) in w.iter().zip(x.chunks_exact(m)) {
-        for (o, v) in out.iter_mut().zip(col) {
-            *o += wj * v;
-        }
-    }
-    for o in out.iter_mut() {
-        *o += bias;
-    }
-}
-
 /// Softmax in place, stable: subtracts the largest value, whose exponential is exactly 1.
 /// +inf values share the probability; all -inf gives equal probabilities; NaN stays NaN.
 #[inline]
@@ -1726,9 +1712,7 @@ fn softmax_columns(
     }
     argmax_columns(z, m, max, arg, labels);
     for (c, col) in z.chunks_exact(m).enumerate() {
-        for (o, v) in out[c..].iter_mut().step_by(k).zip(col) {
-            *o = *v;
-        }
+        kernels::scatter_class(col, c, k, out);
     }
     // Records whose largest logit is infinite, kept aside above.
     for (&i, z) in specials.iter().zip(row.chunks_exact_mut(k)) {
@@ -1740,45 +1724,6 @@ fn softmax_columns(
 
 // The loops over the records of a chunk, each a function of slices (so the compiler knows
 // they do not overlap) that reads its values before it writes: the form it vectorises.
-
-/// Where `col` is larger than `best` (a NaN never is), `best` takes its value and `arg` the
-/// class `c`. (The class by arithmetic, exact on these small integers: the x86-64 baseline's
-/// cost model does not vectorise the loop with a second select.)
-#[inline]
-fn keep_larger(col: &[f64], c: f64, best: &mut [f64], arg: &mut [f64]) {
-    for ((v, b), a) in col.iter().zip(best.iter_mut()).zip(arg.iter_mut()) {
-        let (v, old, old_arg) = (*v, *b, *a);
-        let more = v > old;
-        *b = if more { v } else { old };
-        *a = old_arg + (c - old_arg) * (more as u8 as f64);
-    }
-}
-
-#[inline]
-fn subtract(col: &mut [f64], values: &[f64]) {
-    for (v, x) in col.iter_mut().zip(values) {
-        *v -= x;
-    }
-}
-
-/// Adds the exponentials `col` of class `c` to the softmax's sums, but for the records
-/// whose largest logit is of class `c` (the sum starts from its 1). Its exponential, of 0,
-/// is 1 already, and the others are in [0, 1] or NaN (never largest), so the product by 0
-/// or 1 is exact and the sum as [`softmax_in_place`] makes it.
-#[inline]
-fn add_unless_largest(col: &[f64], c: f64, arg: &[f64], sum: &mut [f64]) {
-    for ((e, a), s) in col.iter().zip(arg).zip(sum.iter_mut()) {
-        let other = (*a != c) as u8 as f64;
-        *s += e * other;
-    }
-}
-
-#[inline]
-fn divide(col: &mut [f64], by: &[f64]) {
-    for (v, d) in col.iter_mut().zip(by) {
-        *v /= d;
-    }
-}
 
 /// [`metrics::argmax`] of each of the `m` records of `p` (by class: `p[c * m + i]`) into
 /// `labels`: the first class of the largest value (a NaN is never larger), as it decides.

@@ -780,17 +780,13 @@ impl FittedGroup {
             match step {
                 FittedStep::ImputeNumbers { fill } => {
                     for (col, f) in x.chunks_exact_mut(m).zip(fill) {
-                        for v in col {
-                            *v = if v.is_nan() { *f } else { *v };
-                        }
+                        mlops_lite_kernels::impute_nan(col, *f);
                     }
                 }
                 FittedStep::StandardScaler { mean, scale }
                 | FittedStep::MinMaxScaler { min: mean, scale } => {
                     for ((col, mu), s) in x.chunks_exact_mut(m).zip(mean).zip(scale) {
-                        for v in col {
-                            *v = (*v - mu) / s;
-                        }
+                        mlops_lite_kernels::center_scale(col, *mu, *s);
                     }
                 }
                 // Not numeric: `is_numeric` keeps such groups on the record path.
