@@ -22,7 +22,8 @@ pub use crate::records::{BATCH_CELLS_BASE, BATCH_CELLS_PER_BYTE, MAX_BATCH_RECOR
 /// The predictions of one call, in columns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Predictions {
-    /// One per record.
+    /// One per record, or empty when no record has one: read them with
+    /// [`Predictions::reference_id`].
     pub reference_ids: Vec<Option<String>>,
     /// The model's outputs.
     pub outputs: BatchOut,
@@ -80,13 +81,18 @@ impl Predictions {
         self.outputs.is_empty()
     }
 
+    /// Record `i`'s reference id, if it was given one.
+    pub fn reference_id(&self, i: usize) -> Option<&str> {
+        self.reference_ids.get(i).and_then(|r| r.as_deref())
+    }
+
     /// Record `i`'s prediction (allocates its probabilities), or None past the end.
     pub fn get(&self, i: usize) -> Option<Prediction> {
         if i >= self.len() {
             return None;
         }
         Some(Prediction {
-            reference_id: self.reference_ids.get(i).cloned().flatten(),
+            reference_id: self.reference_id(i).map(str::to_owned),
             output: match &self.outputs {
                 BatchOut::Classes {
                     n_classes,
@@ -149,7 +155,7 @@ impl Predictions {
             out.extend_from_slice(nl1.as_bytes());
             out.extend_from_slice(b"\"reference_id\"");
             out.extend_from_slice(colon.as_bytes());
-            match self.reference_ids.get(i).and_then(|r| r.as_deref()) {
+            match self.reference_id(i) {
                 Some(r) => out.extend_from_slice(json_string(r).as_bytes()),
                 None => out.extend_from_slice(b"null"),
             }
@@ -220,7 +226,7 @@ impl Predictions {
                         s.push_str(ryu.format(*x));
                     }
                     let mut cells = Vec::with_capacity(2 + n_classes);
-                    cells.push(Cell::Text(self.reference_ids[i].as_deref().unwrap_or("")));
+                    cells.push(Cell::Text(self.reference_id(i).unwrap_or("")));
                     cells.push(Cell::Text(&classes[labels[i] as usize]));
                     cells.extend(numbers.iter().map(|s| Cell::Number(s)));
                     write_people_record(out, &cells);
@@ -229,7 +235,7 @@ impl Predictions {
             BatchOut::Values(v) => {
                 write_people_record(out, &[Cell::Text("reference_id"), Cell::Text("value")]);
                 for (i, x) in v.iter().enumerate() {
-                    let r = self.reference_ids[i].as_deref().unwrap_or("");
+                    let r = self.reference_id(i).unwrap_or("");
                     write_people_record(out, &[Cell::Text(r), Cell::Number(ryu.format(*x))]);
                 }
             }

@@ -287,14 +287,10 @@ impl<'a> Batch<'a> {
         self.reference_ids.get(i).and_then(|r| r.as_deref())
     }
 
-    /// Takes the reference ids out (one per record; all `None` when none was given).
+    /// Takes the reference ids out: one per record, or none at all when no record has one
+    /// (a million records without ids need no million `None`s).
     pub fn take_reference_ids(&mut self) -> Vec<Option<String>> {
-        let ids = std::mem::take(&mut self.reference_ids);
-        if ids.is_empty() {
-            vec![None; self.len]
-        } else {
-            ids
-        }
+        std::mem::take(&mut self.reference_ids)
     }
 
     /// The columns as the pipeline runs them.

@@ -14,8 +14,9 @@ export function packRecords(records, names, kinds) {
   const n = records.length;
   const k = names.length;
   if (kinds.includes(2)) return null; // string features: the JSON path
-  const slot = new Map();
-  names.forEach((name, j) => slot.set(name, j));
+  // A key's feature: by a scan of the names for a narrow model (faster than a Map there), by
+  // a Map for a wide one.
+  const slot = k > 16 ? new Map(names.map((name, j) => [name, j])) : null;
   const nums = new Float64Array(n * k).fill(NaN);
   const refNull = new Uint8Array(n);
   const refs = new Array(n);
@@ -24,7 +25,9 @@ export function packRecords(records, names, kinds) {
     if (r === null || typeof r !== "object" || Object.getPrototypeOf(r) !== Object.prototype) return null;
     refNull[i] = 1;
     refs[i] = "";
-    for (const key of Object.keys(r)) {
+    // for...in visits the own keys in Object.keys' order without building their array; an
+    // enumerable key inherited from a modified Object.prototype is no feature: JSON path.
+    for (const key in r) {
       const v = r[key];
       if (key === "reference_id") {
         if (typeof v === "string" && !v.includes("\u001f")) { refs[i] = v; refNull[i] = 0; }
@@ -32,8 +35,8 @@ export function packRecords(records, names, kinds) {
         else if (v !== null && v !== undefined) return null;
         continue;
       }
-      const j = slot.get(key);
-      if (j === undefined) return null;
+      const j = slot === null ? names.indexOf(key) : (slot.get(key) ?? -1);
+      if (j < 0) return null;
       if (v === null || v === undefined) continue;
       if (kinds[j] === 0) {
         if (typeof v !== "number" || !Number.isFinite(v)) return null;
@@ -76,23 +79,6 @@ export function columnFromArray(values, name) {
   return { kind, values: out };
 }
 
-// Predictions as columns: `{ reference_id: [...], results: { class: Float64Array }, label:
-// [...] }` for a classifier (values class by class, each class a view of one array), or `{
-// reference_id, results: Float64Array }` for a regressor.
-export function buildColumns(refText, refNull, classes, values, labels) {
-  const n = refNull.length;
-  const parts = typeof refText === "string" ? (n > 0 ? refText.split("\u001f") : []) : refText;
-  const refs = new Array(n);
-  for (let i = 0; i < n; i++) refs[i] = refNull[i] ? null : parts[i];
-  const k = classes.length;
-  if (k === 0) return { reference_id: refs, results: values };
-  const results = {};
-  for (let j = 0; j < k; j++) results[classes[j]] = values.subarray(j * n, (j + 1) * n);
-  const label = new Array(n);
-  for (let i = 0; i < n; i++) label[i] = classes[labels[i]];
-  return { reference_id: refs, results, label };
-}
-
 // JSON.stringify marking NaN and Infinity (which JSON cannot carry) as "\u0000NaN" etc.,
 // which the core's record parser reports as non-finite numbers.
 export function stringifyRecords(records) {
@@ -100,21 +86,40 @@ export function stringifyRecords(records) {
     typeof v === "number" && !Number.isFinite(v) ? "\u0000" + String(v) : v);
 }
 
-export function buildPredictions(refText, refNull, classes, values, labels) {
+// The predictions of `n` records as JS values, from flat arrays (one crossing per batch):
+// `refText` their reference ids joined by U+001F (or an array of them), `refNull` 1 where a
+// record has none; both absent (undefined, empty) when no record has one. As records
+// (`[{ reference_id, results, label }]`, `values` by record) or, with `asColumns`, as
+// columns: `{ reference_id: [...], results: { class: Float64Array }, label: [...] }` for a
+// classifier (values class by class, each class a view of one array), `{ reference_id,
+// results: Float64Array }` for a regressor.
+export function buildPredictions(n, refText, refNull, classes, values, labels, asColumns) {
   const k = classes.length;
-  const n = refNull.length;
-  const parts = typeof refText === "string" ? (n > 0 ? refText.split("\u001f") : []) : refText;
-  const refs = new Array(n);
-  for (let i = 0; i < n; i++) refs[i] = refNull[i] ? null : parts[i];
+  let refs;
+  if (refText === undefined) {
+    refs = new Array(n).fill(null);
+  } else {
+    const parts = typeof refText === "string" ? (n > 0 ? refText.split("\u001f") : []) : refText;
+    refs = new Array(n);
+    for (let i = 0; i < n; i++) refs[i] = refNull[i] ? null : parts[i];
+  }
+  if (asColumns) {
+    if (k === 0) return { reference_id: refs, results: values };
+    const results = {};
+    for (let j = 0; j < k; j++) results[classes[j]] = values.subarray(j * n, (j + 1) * n);
+    const label = new Array(n);
+    for (let i = 0; i < n; i++) label[i] = classes[labels[i]];
+    return { reference_id: refs, results, label };
+  }
   const out = new Array(n);
+  if (k === 0) {
+    for (let i = 0; i < n; i++) out[i] = { reference_id: refs[i], results: values[i] };
+    return out;
+  }
   for (let i = 0; i < n; i++) {
-    if (k === 0) {
-      out[i] = { reference_id: refs[i], results: values[i] };
-    } else {
-      const results = {};
-      for (let j = 0; j < k; j++) results[classes[j]] = values[i * k + j];
-      out[i] = { reference_id: refs[i], results, label: classes[labels[i]] };
-    }
+    const results = {};
+    for (let j = 0; j < k; j++) results[classes[j]] = values[i * k + j];
+    out[i] = { reference_id: refs[i], results, label: classes[labels[i]] };
   }
   return out;
 }

@@ -98,3 +98,24 @@ test("bad columns are named, and nothing is logged", () => {
   throwsError(assert, () => reg.predict("iris-lr", { columns: 7 }), /records must be/);
   assert.equal(reg.log().length, before);
 });
+
+test("records packed by the JS fast path ignore an enumerable key added to Object.prototype", () => {
+  const rows = records.slice(0, 20);
+  const before = reg.predict("iris-lr", rows);
+  Object.defineProperty(Object.prototype, "polluted", { value: 1, enumerable: true, configurable: true });
+  let after;
+  try {
+    after = reg.predict("iris-lr", rows);
+  } finally {
+    delete Object.prototype.polluted;
+  }
+  assert.deepEqual(after, before);
+});
+
+test("without reference ids every prediction's reference_id is null, in rows and in columns", () => {
+  const rows = records.slice(0, 4).map(({ reference_id, ...r }) => r);
+  for (const p of reg.predict("iris-lr", rows)) assert.equal(p.reference_id, null);
+  const cols = reg.predict("iris-lr", { columns: columnsOf(rows) }, { output: "columns" });
+  assert.deepEqual(cols.reference_id, [null, null, null, null]);
+  assert.equal(cols.label.length, 4);
+});

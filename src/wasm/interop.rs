@@ -32,20 +32,13 @@ extern "C" {
 
     #[wasm_bindgen(js_name = buildPredictions)]
     fn build_predictions(
+        n: usize,
         ref_text: JsValue,
         ref_null: Uint8Array,
         classes: JsValue,
         values: Float64Array,
         labels: Uint32Array,
-    ) -> JsValue;
-
-    #[wasm_bindgen(js_name = buildColumns)]
-    fn build_columns(
-        ref_text: JsValue,
-        ref_null: Uint8Array,
-        classes: JsValue,
-        values: Float64Array,
-        labels: Uint32Array,
+        as_columns: bool,
     ) -> JsValue;
 }
 
@@ -342,50 +335,50 @@ pub fn predictions_to_js(
     as_columns: bool,
 ) -> Result<JsValue, JsError> {
     let n = predictions.len();
-    let (values, labels): (Vec<f64>, Vec<u32>) = match &predictions.outputs {
+    let by_class: Vec<f64>;
+    let (values, labels): (&[f64], &[u32]) = match &predictions.outputs {
         BatchOut::Classes {
             n_classes,
             proba,
             labels,
         } if as_columns => {
             // Class by class, so each class is one contiguous view.
-            let mut by_class = vec![0.0; proba.len()];
+            let mut t = vec![0.0; proba.len()];
             for (i, row) in proba.chunks_exact((*n_classes).max(1)).enumerate() {
                 for (k, p) in row.iter().enumerate() {
-                    by_class[k * n + i] = *p;
+                    t[k * n + i] = *p;
                 }
             }
-            (by_class, labels.clone())
+            by_class = t;
+            (&by_class, labels)
         }
-        BatchOut::Classes { proba, labels, .. } => (proba.clone(), labels.clone()),
-        BatchOut::Values(v) => (v.clone(), Vec::new()),
+        BatchOut::Classes { proba, labels, .. } => (proba, labels),
+        BatchOut::Values(v) => (v, &[]),
     };
     // Reference ids cross as one string joined by U+001F (unit separator) plus a null mask:
-    // one crossing for the batch.
+    // one crossing for the batch; nothing at all when no record has one.
     let ids = &predictions.reference_ids;
-    let ref_null: Vec<u8> = ids.iter().map(|r| r.is_none() as u8).collect();
-    let ref_text = if ids
-        .iter()
-        .any(|r| r.as_deref().is_some_and(|r| r.contains('\u{1f}')))
-    {
-        // A reference id holds the separator itself: send them as a JSON array instead.
+    let (ref_text, ref_null) = if ids.iter().all(Option::is_none) {
+        (JsValue::UNDEFINED, Vec::new())
+    } else {
+        let ref_null: Vec<u8> = ids.iter().map(|r| r.is_none() as u8).collect();
         let refs: Vec<&str> = ids.iter().map(|r| r.as_deref().unwrap_or("")).collect();
-        js_sys::JSON::parse(&serde_json::to_string(&refs).map_err(|e| invalid(e.to_string()))?)
-            .map_err(|e| invalid(describe(&e)))?
-    } else {
-        let joined: Vec<&str> = ids.iter().map(|r| r.as_deref().unwrap_or("")).collect();
-        JsValue::from_str(&joined.join("\u{1f}"))
+        let text = if refs.iter().any(|r| r.contains('\u{1f}')) {
+            // A reference id holds the separator itself: send them as a JSON array instead.
+            js_sys::JSON::parse(&serde_json::to_string(&refs).map_err(|e| invalid(e.to_string()))?)
+                .map_err(|e| invalid(describe(&e)))?
+        } else {
+            JsValue::from_str(&refs.join("\u{1f}"))
+        };
+        (text, ref_null)
     };
-    let build = if as_columns {
-        build_columns
-    } else {
-        build_predictions
-    };
-    Ok(build(
+    Ok(build_predictions(
+        n,
         ref_text,
         Uint8Array::from(&ref_null[..]),
         to_js(&classes.to_vec())?,
-        Float64Array::from(&values[..]),
-        Uint32Array::from(&labels[..]),
+        Float64Array::from(values),
+        Uint32Array::from(labels),
+        as_columns,
     ))
 }
