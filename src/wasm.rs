@@ -369,25 +369,19 @@ impl JsRegistry {
             Some(f) => Format::parse(f).map_err(js_error)? == Format::Csv,
             None => false,
         };
-        let records = if csv {
-            interop::csv_records(&records, opts.label.as_deref().unwrap_or("<csv>"))?
+        let log = opts.log.unwrap_or(false);
+        let (records, js_ids) = if csv {
+            let label = opts.label.as_deref().unwrap_or("<csv>");
+            (interop::csv_records(&records, label)?, None)
         } else {
-            interop::records_from_js(
-                &records,
-                &pipeline,
-                opts.label.as_deref().unwrap_or("<json>"),
-            )?
+            let label = opts.label.as_deref().unwrap_or("<json>");
+            interop::records_from_js(&records, &pipeline, label, log)?
         };
         let predictions = self
             .inner
-            .predict_with_model(
-                &entry,
-                &pipeline,
-                records.records(),
-                opts.log.unwrap_or(false),
-            )
+            .predict_with_model(&entry, &pipeline, records.records(), log)
             .map_err(js_error)?;
-        interop::predictions_to_js(&predictions, &pipeline.classes, as_columns)
+        interop::predictions_to_js(&predictions, &pipeline.classes, as_columns, js_ids)
     }
 
     /// Checks the registry offline (datasets re-hashed, models loaded, every logged

@@ -20,6 +20,7 @@ export function packRecords(records, names, kinds) {
   const nums = new Float64Array(n * k).fill(NaN);
   const refNull = new Uint8Array(n);
   const refs = new Array(n);
+  let anyRef = false;
   for (let i = 0; i < n; i++) {
     const r = records[i];
     if (r === null || typeof r !== "object" || Object.getPrototypeOf(r) !== Object.prototype) return null;
@@ -33,6 +34,7 @@ export function packRecords(records, names, kinds) {
         if (typeof v === "string" && !v.includes("\u001f")) { refs[i] = v; refNull[i] = 0; }
         else if (typeof v === "number" && Number.isSafeInteger(v)) { refs[i] = String(v); refNull[i] = 0; }
         else if (v !== null && v !== undefined) return null;
+        anyRef ||= refNull[i] === 0;
         continue;
       }
       const j = slot === null ? names.indexOf(key) : (slot.get(key) ?? -1);
@@ -47,7 +49,8 @@ export function packRecords(records, names, kinds) {
       }
     }
   }
-  return { nums, refText: refs.join("\u001f"), refNull };
+  // No record with a reference id: none cross (refText undefined).
+  return anyRef ? { nums, refText: refs.join("\u001f"), refNull } : { nums, refText: undefined, refNull };
 }
 
 // One column given as a plain array, typed by its values: numbers (null and undefined are

@@ -155,19 +155,30 @@ pub fn csv_records(value: &JsValue, label: &str) -> Result<JsRecords, JsError> {
     })
 }
 
+/// Reference ids left on the JS side: those of records packed by `packRecords`, when the
+/// call does not log them (the core needs them only to log). The predictions take them back
+/// as they are, instead of a round trip through Rust strings.
+pub struct JsIds {
+    text: JsValue,
+    null: JsValue,
+}
+
 /// Records as the package takes them: an array of objects (packed into columns when they are
 /// plain numeric records, else as JSON text), JSON text (a string or UTF-8 bytes), or
 /// `{columns: {name: Float64Array | array, ...}}`. JSON text is named `label` in errors.
+/// Unless `log`, packed records' reference ids stay in JS ([`JsIds`]).
 pub fn records_from_js(
     value: &JsValue,
     pipeline: &Pipeline,
     label: &str,
-) -> Result<JsRecords, JsError> {
+    log: bool,
+) -> Result<(JsRecords, Option<JsIds>), JsError> {
     if let Some(text) = text_of(value) {
-        return Ok(JsRecords::Json {
+        let text = JsRecords::Json {
             text,
             label: Some(label.to_string()),
-        });
+        };
+        return Ok((text, None));
     }
     if Array::is_array(value) {
         let len = Array::from(value).length() as usize;
@@ -176,8 +187,8 @@ pub fn records_from_js(
                 "{len} records in one batch; at most {MAX_BATCH_RECORDS}: split it"
             )));
         }
-        if let Some(columns) = packed(value, pipeline, len)? {
-            return Ok(JsRecords::Columns(columns));
+        if let Some((columns, ids)) = packed(value, pipeline, len, log)? {
+            return Ok((JsRecords::Columns(columns), ids));
         }
         // JSON.stringify (native speed in the JS engine), then the same schema-driven parser
         // as natively; reading the objects property by property through serde-wasm-bindgen
@@ -186,15 +197,16 @@ pub fn records_from_js(
         // Function`: no eval, so a strict CSP allows it.)
         let text = stringify_records(value)
             .map_err(|e| invalid(format!("records cannot be read as JSON: {}", describe(&e))))?;
-        return Ok(JsRecords::Json {
+        let text = JsRecords::Json {
             text: text.as_string().unwrap_or_default().into_bytes(),
             label: None,
-        });
+        };
+        return Ok((text, None));
     }
     if value.is_object() {
         let columns = js_sys::Reflect::get(value, &"columns".into()).unwrap_or(JsValue::UNDEFINED);
         if columns.is_object() && !Array::is_array(&columns) {
-            return columns_from_js(&columns).map(JsRecords::Columns);
+            return Ok((JsRecords::Columns(columns_from_js(&columns)?), None));
         }
     }
     Err(invalid(
@@ -204,13 +216,14 @@ pub fn records_from_js(
 }
 
 /// The fast path for arrays of plain numeric records (see `packRecords`): every signature
-/// feature as a column (NaN where a record leaves it out); `None` when the batch needs the
-/// JSON path.
+/// feature as a column (NaN where a record leaves it out), and the reference ids left in JS
+/// unless `log`; `None` when the batch needs the JSON path.
 fn packed(
     value: &JsValue,
     pipeline: &Pipeline,
     n: usize,
-) -> Result<Option<Columns<'static>>, JsError> {
+    log: bool,
+) -> Result<Option<(Columns<'static>, Option<JsIds>)>, JsError> {
     let names: Vec<&str> = pipeline.signature.iter().map(|f| f.name.as_str()).collect();
     let kinds: Vec<u8> = pipeline
         .signature
@@ -227,26 +240,32 @@ fn packed(
     }
     let get =
         |key: &str| js_sys::Reflect::get(&packed, &key.into()).map_err(|e| invalid(describe(&e)));
-    let numbers = Float64Array::from(get("nums")?).to_vec();
-    let ref_text = get("refText")?.as_string().unwrap_or_default();
-    let ref_null = Uint8Array::from(get("refNull")?).to_vec();
+    let numbers = Float64Array::from(get("nums")?);
+    let mut columns = Columns::new();
+    for (j, name) in names.iter().enumerate() {
+        let (start, end) = ((j * n) as u32, ((j + 1) * n) as u32);
+        columns = columns.numbers(name.to_string(), numbers.subarray(start, end).to_vec());
+    }
+    // Reference ids: none (refText undefined), left in JS, or read for the log.
+    let text = get("refText")?;
+    if text.is_undefined() {
+        return Ok(Some((columns, None)));
+    }
+    let null = get("refNull")?;
+    if !log {
+        return Ok(Some((columns, Some(JsIds { text, null }))));
+    }
+    let ref_text = text.as_string().unwrap_or_default();
     let mut parts = ref_text.split('\u{1f}');
-    let reference_ids: Vec<Option<String>> = ref_null
+    let reference_ids: Vec<Option<String>> = Uint8Array::from(null)
+        .to_vec()
         .iter()
         .map(|&null| {
             let part = parts.next().unwrap_or("");
             (null == 0).then(|| part.to_string())
         })
         .collect();
-    let mut columns = Columns::new();
-    for (j, name) in names.iter().enumerate() {
-        let values = numbers.get(j * n..(j + 1) * n).unwrap_or(&[]).to_vec();
-        columns = columns.numbers(name.to_string(), values);
-    }
-    if reference_ids.iter().any(Option::is_some) {
-        columns = columns.reference_ids(reference_ids);
-    }
-    Ok(Some(columns))
+    Ok(Some((columns.reference_ids(reference_ids), None)))
 }
 
 /// `{name: Float64Array | typed array | array, ..., reference_id?: array}` as columns.
@@ -333,6 +352,7 @@ pub fn predictions_to_js(
     predictions: &Predictions,
     classes: &[String],
     as_columns: bool,
+    js_ids: Option<JsIds>,
 ) -> Result<JsValue, JsError> {
     let n = predictions.len();
     let by_class: Vec<f64>;
@@ -358,8 +378,10 @@ pub fn predictions_to_js(
     // Reference ids cross as one string joined by U+001F (unit separator) plus a null mask:
     // one crossing for the batch; nothing at all when no record has one.
     let ids = &predictions.reference_ids;
-    let (ref_text, ref_null) = if ids.iter().all(Option::is_none) {
-        (JsValue::UNDEFINED, Vec::new())
+    let (ref_text, ref_null) = if let Some(JsIds { text, null }) = js_ids {
+        (text, Uint8Array::from(null))
+    } else if ids.iter().all(Option::is_none) {
+        (JsValue::UNDEFINED, Uint8Array::new_with_length(0))
     } else {
         let ref_null: Vec<u8> = ids.iter().map(|r| r.is_none() as u8).collect();
         let refs: Vec<&str> = ids.iter().map(|r| r.as_deref().unwrap_or("")).collect();
@@ -370,12 +392,12 @@ pub fn predictions_to_js(
         } else {
             JsValue::from_str(&refs.join("\u{1f}"))
         };
-        (text, ref_null)
+        (text, Uint8Array::from(&ref_null[..]))
     };
     Ok(build_predictions(
         n,
         ref_text,
-        Uint8Array::from(&ref_null[..]),
+        ref_null,
         to_js(&classes.to_vec())?,
         Float64Array::from(values),
         Uint32Array::from(labels),
