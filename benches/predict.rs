@@ -4,7 +4,8 @@
 //! scaler + LogisticRegression), then measures, on the same 10,000 JSON records: predict
 //! without logging, predict with logging to the file, one record with logging (median and
 //! p99 over many calls), the bytes of log per record, and the pipeline alone over parsed
-//! records. Under `cargo test` it runs a short smoke version.
+//! records. Under `cargo test` it runs a short smoke version. `MLOPS_BENCH_ONLY=log` runs only
+//! the logged figures (predict + log, log size, one record + log, columns + log).
 
 use std::path::Path;
 use std::time::Instant;
@@ -30,6 +31,7 @@ fn file_bytes(reg: &Registry) -> i64 {
 
 fn main() {
     let smoke = !std::env::args().any(|a| a == "--bench");
+    let only_log = std::env::var("MLOPS_BENCH_ONLY").is_ok_and(|v| v == "log");
     let (n, rounds, singles) = if smoke {
         (100, 2, 50)
     } else {
@@ -56,32 +58,34 @@ fn main() {
     reg.predict("iris-lr", &batch, false).unwrap();
 
     let mut best = f64::INFINITY;
-    for _ in 0..rounds {
-        let t = Instant::now();
-        let (_, _, out) = reg.predict("iris-lr", &batch, false).unwrap();
-        best = best.min(t.elapsed().as_secs_f64());
-        assert_eq!(out.len(), n);
-    }
-    println!(
-        "predict, no log:        {:>12.0} records/s (best of {rounds})",
-        n as f64 / best
-    );
+    if !only_log {
+        for _ in 0..rounds {
+            let t = Instant::now();
+            let (_, _, out) = reg.predict("iris-lr", &batch, false).unwrap();
+            best = best.min(t.elapsed().as_secs_f64());
+            assert_eq!(out.len(), n);
+        }
+        println!(
+            "predict, no log:        {:>12.0} records/s (best of {rounds})",
+            n as f64 / best
+        );
 
-    let pipeline = reg.pull_model("iris-lr").unwrap().1;
-    let parsed = mlops_lite::records::Records::from(&batch)
-        .into_batch(&pipeline)
-        .unwrap();
-    let mut best_run = f64::INFINITY;
-    for _ in 0..rounds {
-        let t = Instant::now();
-        let out = mlops_lite::predict::run(&pipeline, &parsed).unwrap();
-        best_run = best_run.min(t.elapsed().as_secs_f64());
-        assert_eq!(out.len(), n);
+        let pipeline = reg.pull_model("iris-lr").unwrap().1;
+        let parsed = mlops_lite::records::Records::from(&batch)
+            .into_batch(&pipeline)
+            .unwrap();
+        let mut best_run = f64::INFINITY;
+        for _ in 0..rounds {
+            let t = Instant::now();
+            let out = mlops_lite::predict::run(&pipeline, &parsed).unwrap();
+            best_run = best_run.min(t.elapsed().as_secs_f64());
+            assert_eq!(out.len(), n);
+        }
+        println!(
+            "  pipeline alone:       {:>12.0} records/s (parsed records)",
+            n as f64 / best_run
+        );
     }
-    println!(
-        "  pipeline alone:       {:>12.0} records/s (parsed records)",
-        n as f64 / best_run
-    );
 
     let before = file_bytes(&reg);
     let mut best_log = f64::INFINITY;
@@ -114,7 +118,10 @@ fn main() {
         times[singles / 2],
         times[singles * 99 / 100]
     );
-    let native_columns = columns_side(&mut reg, &dir, smoke);
+    let native_columns = columns_side(&mut reg, &dir, smoke, only_log);
+    if only_log {
+        return;
+    }
     cli_side(&dir, &db, smoke);
     if !smoke {
         wasm_side(&dir, &batch, rounds, n as f64 / best, native_columns);
@@ -147,8 +154,8 @@ fn columns_of(cols: &[Vec<f64>]) -> Columns<'_> {
 
 /// Issue 13's columnar figures: 1,000,000 records from columns through `Registry::predict`
 /// (no log, and logged to the file), and one record through the Rust API. Returns the
-/// no-log records/s.
-fn columns_side(reg: &mut Registry, dir: &Path, smoke: bool) -> f64 {
+/// no-log records/s. With `only_log`, only the logged figure.
+fn columns_side(reg: &mut Registry, dir: &Path, smoke: bool, only_log: bool) -> f64 {
     let n = if smoke { 1_000 } else { 1_000_000 };
     // 10,000 distinct records repeated: the same values as the JSON records.
     let base = iris_columns(10_000.min(n));
@@ -158,16 +165,18 @@ fn columns_side(reg: &mut Registry, dir: &Path, smoke: bool) -> f64 {
         .collect();
     let rounds = if smoke { 2 } else { 10 };
     let mut best = f64::INFINITY;
-    for _ in 0..rounds {
-        let t = Instant::now();
-        let (_, _, out) = reg.predict("iris-lr", columns_of(&cols), false).unwrap();
-        best = best.min(t.elapsed().as_secs_f64());
-        assert_eq!(out.len(), n);
+    if !only_log {
+        for _ in 0..rounds {
+            let t = Instant::now();
+            let (_, _, out) = reg.predict("iris-lr", columns_of(&cols), false).unwrap();
+            best = best.min(t.elapsed().as_secs_f64());
+            assert_eq!(out.len(), n);
+        }
+        println!(
+            "columns, no log:        {:>12.0} records/s ({n} records from columns, Registry::predict, best of {rounds})",
+            n as f64 / best
+        );
     }
-    println!(
-        "columns, no log:        {:>12.0} records/s ({n} records from columns, Registry::predict, best of {rounds})",
-        n as f64 / best
-    );
     // Logged, into a file of its own (the log grows by ~100 bytes per record).
     let db = dir.join("predict_columns_log.db");
     for ext in ["", "-wal", "-shm"] {
@@ -190,6 +199,9 @@ fn columns_side(reg: &mut Registry, dir: &Path, smoke: bool) -> f64 {
         "columns + log to file:  {:>12.0} records/s ({n} records from columns, logged in one transaction)",
         n as f64 / best_log
     );
+    if only_log {
+        return n as f64 / best;
+    }
     // One record, no log: by name (a lookup of the model row each call) and resolved once.
     let one: Vec<Vec<f64>> = base.iter().map(|c| vec![c[0]]).collect();
     let calls = if smoke { 100 } else { 20_000 };

@@ -3,7 +3,8 @@
 //! it to `JSON.parse`), JSON lines, CSV, and the JSON of one record's inputs and outputs as
 //! the prediction log stores them. Records come in through [`crate::records`].
 //!
-//! Every writer formats numbers with `ryu` (shortest round-trip form, as serde_json does) and
+//! Every writer formats numbers in `ryu`'s shortest round-trip form (the log's JSON through
+//! `records::push_number`: `zmij`'s faster digits, written as `ryu` writes them) and
 //! writes straight into one buffer: no value per record is built, which is what lets the CLI
 //! print hundreds of thousands of predictions a second. Text that came from a file or a
 //! caller (reference ids, class labels) is escaped for JSON and for terminals (DEL, C1 and
@@ -15,7 +16,7 @@ use crate::dataset::export::{json_escape_controls, write_people_record, Cell};
 use crate::error::Result;
 use crate::pipeline::batch::BatchOut;
 use crate::pipeline::{Output, Pipeline};
-use crate::records::{Batch, Records};
+use crate::records::{push_number, Batch, Records};
 
 pub use crate::records::{BATCH_CELLS_BASE, BATCH_CELLS_PER_BYTE, MAX_BATCH_RECORDS};
 
@@ -246,7 +247,7 @@ impl Predictions {
 /// The JSON of record `i`'s output, as logged: the probabilities array in class order, or
 /// the value.
 pub fn outputs_json(outputs: &BatchOut, i: usize, buf: &mut String) {
-    let mut ryu = ryu::Buffer::new();
+    let mut numbers = zmij::Buffer::new();
     buf.clear();
     match outputs {
         BatchOut::Classes {
@@ -257,11 +258,11 @@ pub fn outputs_json(outputs: &BatchOut, i: usize, buf: &mut String) {
                 if k > 0 {
                     buf.push(',');
                 }
-                buf.push_str(ryu.format(*p));
+                push_number(buf, &mut numbers, *p);
             }
             buf.push(']');
         }
-        BatchOut::Values(v) => buf.push_str(ryu.format(v[i])),
+        BatchOut::Values(v) => push_number(buf, &mut numbers, v[i]),
     }
 }
 

@@ -354,3 +354,94 @@ fn one_list_of_null_tokens_for_datasets_and_predictions() {
         );
     }
 }
+
+/// A large logged call (chunks of many rows per statement, a raised page cache) stores each
+/// record's text as a one-record call does: the inputs in `ryu`'s form in signature order,
+/// the probabilities in `ryu`'s form, the reference id, at its position; and the
+/// connection's cache size is put back.
+#[test]
+fn a_large_logged_call_stores_every_record_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reg = Registry::open(dir.path().join("r.db")).unwrap();
+    let (_, iris) = samples::sample("iris").unwrap();
+    reg.bind_dataset(&iris, "iris", "").unwrap();
+    let p = reg.train_model("iris", &TrainSpec::new("target")).unwrap();
+    reg.bind_model(&p, "m", "").unwrap();
+    let cache = |reg: &Registry| -> i64 {
+        reg.connection()
+            .unwrap()
+            .query_row("PRAGMA cache_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    let cache_before = cache(&reg);
+    // Past the large-call threshold, not a whole number of chunks; values in every form.
+    let n = 8_192 + 64 * 3 + 5;
+    let special = [1e16, 2.5e-7, -0.0, 1.0, 123_456_789.125, 1e-5, 7.0];
+    let mut rows = values(n);
+    for (i, row) in rows.iter_mut().enumerate().step_by(97) {
+        row[i % 4] = special[i % special.len()];
+    }
+    let column = |j: usize| rows.iter().map(|r| r[j]).collect::<Vec<f64>>();
+    let ids: Vec<Option<String>> = (0..n)
+        .map(|i| (i % 5 != 0).then(|| format!("id \"{i}\"\n")))
+        .collect();
+    let columns = FEATURES
+        .iter()
+        .enumerate()
+        .fold(Columns::new(), |c, (j, f)| c.numbers(*f, column(j)))
+        .reference_ids(ids.clone());
+    let out = reg.predict("m", columns, true).unwrap().2;
+    assert_eq!(cache(&reg), cache_before, "cache size put back");
+    let BatchOut::Classes { proba, .. } = &out.outputs else {
+        panic!()
+    };
+    let mut ryu = ryu::Buffer::new();
+    let mut num = |x: f64| {
+        if x.is_nan() {
+            "null".to_string()
+        } else {
+            ryu.format(x).to_string()
+        }
+    };
+    let want: Vec<(i64, Option<String>, String, String)> = (0..n)
+        .map(|i| {
+            let inputs = rows[i].iter().map(|x| num(*x)).collect::<Vec<_>>();
+            let outputs = proba[i * 3..i * 3 + 3]
+                .iter()
+                .map(|x| num(*x))
+                .collect::<Vec<_>>();
+            (
+                i as i64,
+                ids[i].clone(),
+                format!("[{}]", inputs.join(",")),
+                format!("[{}]", outputs.join(",")),
+            )
+        })
+        .collect();
+    assert!(want.iter().any(|w| w.2.contains("1e16")));
+    assert!(want.iter().any(|w| w.2.contains("2.5e-7")));
+    let conn = reg.connection().unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT position, reference_id, inputs, outputs FROM prediction_records \
+             WHERE call_id = (SELECT max(id) FROM prediction_calls) ORDER BY position",
+        )
+        .unwrap();
+    let got: Vec<(i64, Option<String>, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(got.len(), n);
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w);
+    }
+    let n_records: i64 = conn
+        .query_row(
+            "SELECT n_records FROM prediction_calls WHERE id = (SELECT max(id) FROM prediction_calls)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n_records, n as i64);
+}

@@ -846,10 +846,82 @@ pub fn model_artifact(conn: &Connection, id: i64) -> Result<Vec<u8>> {
     )
 }
 
+/// Records per multi-row `INSERT` of [`insert_prediction_log`]: one statement step then
+/// inserts this many rows through one open cursor, which stays on the b-tree's last leaf
+/// (an append seeks from there, not from the root) and pays the statement's start and
+/// reset once per chunk. 5 parameters a row: 320 in all, far under SQLite's limit.
+const LOG_CHUNK: usize = 64;
+
+/// The `INSERT` of [`LOG_CHUNK`] records: `(?1, ?2, ?3, ?4, ?5), (?6, ...), ...`.
+fn log_chunk_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let rows: Vec<String> = (0..LOG_CHUNK)
+            .map(|r| {
+                let p = r * 5;
+                format!("(?{}, ?{}, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3, p + 4, p + 5)
+            })
+            .collect();
+        format!(
+            "INSERT INTO prediction_records (call_id, position, reference_id, inputs, outputs) VALUES {}",
+            rows.join(", ")
+        )
+    })
+}
+
+/// Page cache a logged record may need, in bytes: ~110 bytes of b-tree page per record
+/// (README: "log size") plus SQLite's per-page bookkeeping, with room to spare.
+const LOG_CACHE_PER_RECORD: usize = 160;
+
+/// Calls of at least this many records raise the page cache while they insert (below it,
+/// the default 2,000 KiB holds the whole call).
+const LOG_LARGE_CALL: usize = 8_192;
+
 /// Logs one prediction call and its `n` records inside `tx`; returns the call id.
 /// `record(i, inputs, outputs)` writes record `i`'s inputs and outputs JSON into the two
-/// (reused) buffers and returns its reference id.
+/// (reused) buffers and returns its reference id. Records go in chunks of [`LOG_CHUNK`]
+/// rows per statement, the rest one row per statement.
+///
+/// A large call raises the connection's page cache while it inserts, to
+/// [`LOG_CACHE_PER_RECORD`] bytes a record (at most 160 MB, for the largest batch of
+/// 1,000,000 records): the call's new pages then stay in memory until its commit writes
+/// each once to the WAL, instead of being spilled to the WAL mid-transaction, read back and
+/// rewritten when a b-tree balance touches them again. The setting is put back before this
+/// returns; the memory is the call's dirty pages (~110 MB for 1,000,000 records), freed once
+/// the commit has written them. Durability is unchanged (same WAL, same syncs).
 pub fn insert_prediction_log<'p>(
+    tx: &Connection,
+    model_id: i64,
+    dataset_id: i64,
+    latency_us: i64,
+    n: usize,
+    record: impl FnMut(usize, &mut String, &mut String) -> Option<&'p str>,
+) -> Result<i64> {
+    if n < LOG_LARGE_CALL {
+        return insert_log_records(tx, model_id, dataset_id, latency_us, n, record);
+    }
+    let previous: i64 = tx.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    let page_size: i64 = tx.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+    // `cache_size` is pages when positive, KiB when negative.
+    let previous_kib = if previous < 0 {
+        -previous
+    } else {
+        previous.saturating_mul(page_size) / 1024
+    };
+    let wanted_kib = (n.saturating_mul(LOG_CACHE_PER_RECORD) / 1024) as i64;
+    if wanted_kib <= previous_kib {
+        return insert_log_records(tx, model_id, dataset_id, latency_us, n, record);
+    }
+    tx.pragma_update(None, "cache_size", -wanted_kib)?;
+    let logged = insert_log_records(tx, model_id, dataset_id, latency_us, n, record);
+    let restored = tx.pragma_update(None, "cache_size", previous);
+    let call = logged?;
+    restored?;
+    Ok(call)
+}
+
+/// [`insert_prediction_log`] at the connection's cache size.
+fn insert_log_records<'p>(
     tx: &Connection,
     model_id: i64,
     dataset_id: i64,
@@ -862,21 +934,50 @@ pub fn insert_prediction_log<'p>(
     )?
     .execute(params![model_id, dataset_id, n as i64, latency_us])?;
     let call = tx.last_insert_rowid();
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO prediction_records (call_id, position, reference_id, inputs, outputs) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
-    let (mut inputs, mut outputs) = (String::new(), String::new());
-    stmt.raw_bind_parameter(1, call)?;
-    for i in 0..n {
-        let reference = record(i, &mut inputs, &mut outputs);
-        stmt.raw_bind_parameter(2, i as i64)?;
-        match reference {
-            Some(r) => stmt.raw_bind_parameter(3, r)?,
-            None => stmt.raw_bind_parameter(3, Null)?,
+    let chunked = n - n % LOG_CHUNK;
+    if chunked > 0 {
+        let mut stmt = tx.prepare_cached(log_chunk_sql())?;
+        let mut texts: Vec<(String, String)> = vec![Default::default(); LOG_CHUNK];
+        let mut references: Vec<Option<&'p str>> = vec![None; LOG_CHUNK];
+        for r in 0..LOG_CHUNK {
+            stmt.raw_bind_parameter(r * 5 + 1, call)?;
         }
-        stmt.raw_bind_parameter(4, inputs.as_str())?;
-        stmt.raw_bind_parameter(5, outputs.as_str())?;
-        stmt.raw_execute()?;
+        for start in (0..chunked).step_by(LOG_CHUNK) {
+            for (r, ((inputs, outputs), reference)) in
+                texts.iter_mut().zip(&mut references).enumerate()
+            {
+                *reference = record(start + r, inputs, outputs);
+            }
+            for (r, ((inputs, outputs), reference)) in texts.iter().zip(&references).enumerate() {
+                let p = r * 5;
+                stmt.raw_bind_parameter(p + 2, (start + r) as i64)?;
+                match reference {
+                    Some(s) => stmt.raw_bind_parameter(p + 3, *s)?,
+                    None => stmt.raw_bind_parameter(p + 3, Null)?,
+                }
+                stmt.raw_bind_parameter(p + 4, inputs.as_str())?;
+                stmt.raw_bind_parameter(p + 5, outputs.as_str())?;
+            }
+            stmt.raw_execute()?;
+        }
+    }
+    if chunked < n {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO prediction_records (call_id, position, reference_id, inputs, outputs) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let (mut inputs, mut outputs) = (String::new(), String::new());
+        stmt.raw_bind_parameter(1, call)?;
+        for i in chunked..n {
+            let reference = record(i, &mut inputs, &mut outputs);
+            stmt.raw_bind_parameter(2, i as i64)?;
+            match reference {
+                Some(r) => stmt.raw_bind_parameter(3, r)?,
+                None => stmt.raw_bind_parameter(3, Null)?,
+            }
+            stmt.raw_bind_parameter(4, inputs.as_str())?;
+            stmt.raw_bind_parameter(5, outputs.as_str())?;
+            stmt.raw_execute()?;
+        }
     }
     Ok(call)
 }
