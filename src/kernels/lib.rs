@@ -89,3 +89,11 @@ pub fn scatter_class(col: &[f64], c: usize, k: usize, out: &mut [f64]) {
         *o = *v;
     }
 }
+
+/// Class `c`'s values out of probabilities by record, into `out`: `out[i] = by_record[i * k +
+/// c]` (`k` classes); the inverse of [`scatter_class`].
+pub fn gather_class(by_record: &[f64], c: usize, k: usize, out: &mut [f64]) {
+    for (o, v) in out.iter_mut().zip(by_record[c..].iter().step_by(k)) {
+        *o = *v;
+    }
+}

@@ -237,8 +237,13 @@ impl Pipeline {
         out: ChunkOut<'_>,
     ) -> std::result::Result<(), RowError> {
         let width: usize = self.transformers.iter().map(|g| g.width_out()).sum();
-        x.clear();
-        x.resize(width * m, 0.0);
+        // Every value of x is written below before it is read (a numeric group copies whole
+        // columns; a record group writes each record it reaches, and a record it does not
+        // reach fails the chunk), so x is zeroed only when its size changes.
+        if x.len() != width * m {
+            x.clear();
+            x.resize(width * m, 0.0);
+        }
         // The first failing record of the chunk, and its feature.
         let mut failed: Option<(usize, usize)> = None;
         let mut offset = 0;

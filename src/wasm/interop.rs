@@ -364,9 +364,9 @@ pub fn predictions_to_js(
         } if as_columns => {
             // Class by class, so each class is one contiguous view.
             let mut t = vec![0.0; proba.len()];
-            for (i, row) in proba.chunks_exact((*n_classes).max(1)).enumerate() {
-                for (k, p) in row.iter().enumerate() {
-                    t[k * n + i] = *p;
+            if n > 0 {
+                for (c, col) in t.chunks_exact_mut(n).enumerate() {
+                    mlops_lite_kernels::gather_class(proba, c, *n_classes, col);
                 }
             }
             by_class = t;
