@@ -10,6 +10,9 @@
 //! compiler knows they do not overlap) that reads its values before it writes.
 
 pub mod exp;
+pub mod softmax;
+
+pub use softmax::{argmax, softmax_columns, softmax_in_place, SoftmaxWork};
 
 /// Each NaN of `col` replaced by `fill` (a median or mean imputer).
 pub fn impute_nan(col: &mut [f64], fill: f64) {

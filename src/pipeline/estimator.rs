@@ -37,9 +37,7 @@
 //! those k (O(k log k), k <= n): O(B + n log k) in all, where the selection used to insert
 //! into a sorted list (O(n · k), quadratic for k near n).
 
-use mlops_lite_kernels::{
-    self as kernels, add_unless_largest, divide, dot_columns, keep_larger, subtract,
-};
+use mlops_lite_kernels::{self as kernels, dot_columns, softmax_in_place};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use smartcore::ensemble::random_forest_classifier::{
@@ -1597,154 +1595,15 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     sum
 }
 
-/// Softmax in place, stable: subtracts the largest value, whose exponential is exactly 1.
-/// +inf values share the probability; all -inf gives equal probabilities; NaN stays NaN.
-#[inline]
-fn softmax_in_place(z: &mut [f64]) {
-    let mut max = f64::NEG_INFINITY;
-    let mut arg = 0;
-    for (i, &v) in z.iter().enumerate() {
-        if v > max {
-            max = v;
-            arg = i;
-        }
-    }
-    if max == f64::INFINITY {
-        let count = z.iter().filter(|&&v| v == f64::INFINITY).count() as f64;
-        for v in z.iter_mut() {
-            *v = if *v == f64::INFINITY {
-                1.0 / count
-            } else {
-                0.0
-            };
-        }
-        return;
-    }
-    if max == f64::NEG_INFINITY {
-        let nan = z.iter().any(|v| v.is_nan());
-        let share = if nan { f64::NAN } else { 1.0 / z.len() as f64 };
-        z.fill(share);
-        return;
-    }
-    let mut sum = 1.0;
-    for (i, v) in z.iter_mut().enumerate() {
-        if i == arg {
-            *v = 1.0;
-        } else {
-            *v = math::exp(*v - max);
-            sum += *v;
-        }
-    }
-    for v in z.iter_mut() {
-        *v /= sum;
-    }
-}
-
 /// Buffers of the estimators' code over a chunk of records in columns, reused from chunk to
 /// chunk (and from call to call: `preprocess::Scratch` holds one).
 #[derive(Debug, Default)]
 pub(crate) struct ChunkWork {
     /// Logits by class (`logits[c * m + i]`).
     logits: Vec<f64>,
-    /// Per record: the largest logit (softmax), or the first probability (binary).
-    max: Vec<f64>,
-    /// Per record: the class of the largest logit, as a float (compared in vector loops).
-    arg: Vec<f64>,
-    /// Per record: the softmax's sum, or the second probability (binary).
-    sum: Vec<f64>,
-    /// One record's features (estimators run record by record), or the logits of the
-    /// records whose softmax is not run by columns.
-    row: Vec<f64>,
-    /// The records whose softmax runs record by record (an infinite largest logit).
-    specials: Vec<usize>,
-}
-
-/// [`softmax_in_place`] of `m` records at once: `z` holds their logits by class (`z[c * m +
-/// i]`), the probabilities go to `out` by record (`out[i * k + c]`). The same bits as
-/// [`softmax_in_place`] on each record: the same largest value (the first of ties), the
-/// same sum order (1, then the other classes in order: adding 0 for the largest leaves the
-/// sum as it is), [`math::exp`] over whole columns; a record whose largest logit is
-/// infinite goes through [`softmax_in_place`] itself.
-fn softmax_columns(
-    z: &mut [f64],
-    m: usize,
-    work: &mut ChunkWork,
-    out: &mut [f64],
-    labels: &mut [u32],
-) {
-    let k = z.len() / m;
-    let ChunkWork {
-        max,
-        arg,
-        sum,
-        row,
-        specials,
-        ..
-    } = work;
-    max.clear();
-    max.resize(m, f64::NEG_INFINITY);
-    arg.clear();
-    arg.resize(m, 0.0);
-    for (c, col) in z.chunks_exact(m).enumerate() {
-        keep_larger(col, c as f64, max, arg);
-    }
-    // Records whose largest logit is infinite go through softmax_in_place: their logits,
-    // by record, into `row` (rare: an infinite input or coefficient overflow).
-    specials.clear();
-    row.clear();
-    for (i, mx) in max.iter().enumerate() {
-        if mx.is_infinite() {
-            specials.push(i);
-            row.extend(z.iter().skip(i).step_by(m));
-        }
-    }
-    sum.clear();
-    sum.resize(m, 1.0);
-    for col in z.chunks_exact_mut(m) {
-        subtract(col, max);
-    }
-    math::exp_in_place(z);
-    for (c, col) in z.chunks_exact(m).enumerate() {
-        add_unless_largest(col, c as f64, arg, sum);
-    }
-    for col in z.chunks_exact_mut(m) {
-        divide(col, sum);
-    }
-    argmax_columns(z, m, max, arg, labels);
-    for (c, col) in z.chunks_exact(m).enumerate() {
-        kernels::scatter_class(col, c, k, out);
-    }
-    // Records whose largest logit is infinite, kept aside above.
-    for (&i, z) in specials.iter().zip(row.chunks_exact_mut(k)) {
-        softmax_in_place(z);
-        out[i * k..(i + 1) * k].copy_from_slice(z);
-        labels[i] = metrics::argmax(z) as u32;
-    }
-}
-
-// The loops over the records of a chunk, each a function of slices (so the compiler knows
-// they do not overlap) that reads its values before it writes: the form it vectorises.
-
-/// [`metrics::argmax`] of each of the `m` records of `p` (by class: `p[c * m + i]`) into
-/// `labels`: the first class of the largest value (a NaN is never larger), as it decides.
-/// `best` and `arg` are buffers.
-fn argmax_columns(
-    p: &[f64],
-    m: usize,
-    best: &mut Vec<f64>,
-    arg: &mut Vec<f64>,
-    labels: &mut [u32],
-) {
-    best.clear();
-    best.extend_from_slice(&p[..m]);
-    arg.clear();
-    arg.resize(m, 0.0);
-    for (c, col) in p.chunks_exact(m).enumerate().skip(1) {
-        keep_larger(col, c as f64, best, arg);
-    }
-    for (l, a) in labels.iter_mut().zip(arg.iter()) {
-        *l = *a as u32;
-    }
+    /// The softmax's buffers; the binary logistic keeps its two probabilities in
+    /// `max` and `sum`, estimators run record by record one record's features in `row`.
+    softmax: kernels::SoftmaxWork,
 }
 
 impl LogisticModel {
@@ -1783,7 +1642,7 @@ impl LogisticModel {
         z.resize(if k == 2 { m } else { k * m }, 0.0);
         if k == 2 {
             dot_columns(&self.coef[..p], x, self.intercept[0], &mut z);
-            let (p0, p1) = (&mut work.max, &mut work.sum);
+            let (p0, p1) = (&mut work.softmax.max, &mut work.softmax.sum);
             p0.clear();
             p0.extend(z.iter().map(|z| binary_exp_arg(*z)));
             math::exp_in_place(p0);
@@ -1810,7 +1669,7 @@ impl LogisticModel {
             {
                 dot_columns(w, x, *b, zc);
             }
-            softmax_columns(&mut z, m, work, out, labels);
+            kernels::softmax_columns(&mut z, m, &mut work.softmax, out, labels);
         }
         work.logits = z;
     }
@@ -2147,14 +2006,14 @@ impl Fitted {
         match self {
             Fitted::LogisticRegression(model) => model.proba_columns(x, m, work, out, labels),
             _ => {
-                let mut row = std::mem::take(&mut work.row);
+                let mut row = std::mem::take(&mut work.softmax.row);
                 for ((i, o), l) in out.chunks_exact_mut(k).enumerate().zip(labels.iter_mut()) {
                     row.clear();
                     row.extend(x.iter().skip(i).step_by(m));
                     self.predict_proba_into(&row, o);
                     *l = metrics::argmax(o) as u32;
                 }
-                work.row = row;
+                work.softmax.row = row;
             }
         }
     }
@@ -2183,13 +2042,13 @@ impl Fitted {
             | Fitted::Lasso(model)
             | Fitted::ElasticNet(model) => dot_columns(&model.coef, x, model.intercept, out),
             _ => {
-                let mut row = std::mem::take(&mut work.row);
+                let mut row = std::mem::take(&mut work.softmax.row);
                 for (i, o) in out.iter_mut().enumerate() {
                     row.clear();
                     row.extend(x.iter().skip(i).step_by(m));
                     *o = self.predict_value(&row);
                 }
-                work.row = row;
+                work.softmax.row = row;
             }
         }
     }

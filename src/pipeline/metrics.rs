@@ -86,16 +86,9 @@ pub fn regression(y: &[f64], pred: &[f64]) -> (f64, f64, f64) {
     ((se / n).sqrt(), ae / n, r2)
 }
 
-/// Index of the largest value (the first of ties).
-pub fn argmax(p: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, &x) in p.iter().enumerate() {
-        if x > p[best] {
-            best = i;
-        }
-    }
-    best
-}
+/// The index of the first largest value (a NaN is never larger): the label of a row of
+/// probabilities. One definition, in the inference kernels.
+pub use mlops_lite_kernels::argmax;
 
 #[cfg(test)]
 mod tests {
