@@ -2,10 +2,11 @@
 """Where the bytes of a .wasm go: code bytes by crate (from the function names), the data
 segments, and the other sections, each raw and as a share of the whole.
 
-    python3 scripts/wasm-size.py FILE.wasm [--top N] [--gzip]
+    python3 scripts/wasm-size.py FILE.wasm [--top N] [--gzip] [--functions N]
 
 With --gzip, each listed crate's gzip cost too: how many gzipped bytes the module loses when
-that crate's function bodies become `unreachable` (slow: one gzip per crate).
+that crate's function bodies become `unreachable` (slow: one gzip per crate). With
+--functions N, also the N largest functions (raw bytes of code) with their names.
 
 FILE must keep its function names (the `name` section): build it with the profile
 `wasm-names` (wasm-release, not stripped), run wasm-bindgen on it as scripts/build-npm.sh
@@ -113,6 +114,11 @@ def main():
         k = args.index("--top")
         top = int(args[k + 1])
         del args[k : k + 2]
+    functions = 0
+    if "--functions" in args:
+        k = args.index("--functions")
+        functions = int(args[k + 1])
+        del args[k : k + 2]
     with_gzip = "--gzip" in args
     args = [a for a in args if a != "--gzip"]
     b = open(args[0], "rb").read()
@@ -200,6 +206,11 @@ def main():
     print("\n| section | bytes | share of the file |\n|:--|--:|--:|")
     for sec, size in sorted(other.items(), key=lambda kv: -kv[1]):
         print(f"| {sec} | {size} | {100 * size / whole:.1f}% |")
+    if functions:
+        print("\n| function | bytes |\n|:--|--:|")
+        largest = sorted(enumerate(bodies), key=lambda kv: -kv[1])[:functions]
+        for k, size in largest:
+            print(f"| `{names.get(imported + k, '?')[:120]}` | {size} |")
 
 
 if __name__ == "__main__":
