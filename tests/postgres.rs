@@ -612,12 +612,45 @@ fn a_bind_that_loses_a_race_for_its_version_retries_with_the_next() {
              VALUES ('x', 1, 1, 1, repeat('0', 32), 'data_999')"
         ))
         .unwrap();
+    let xid: String = other
+        .query_one(
+            "SELECT backend_xid::text FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
     let db = t.db.clone();
     let binder = std::thread::spawn(move || {
         let mut reg = Registry::open(&db).unwrap();
         reg.bind_dataset(&big(5, 9.0), "x", "").unwrap()
     });
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The other writer commits only once our bind waits on its row (its insert blocked on
+    // the other transaction's lock), so the retry is what the test exercises, however late
+    // the thread starts. Bounded: a bind that never waits fails the test.
+    let mut admin = pg_admin();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let waiting: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' \
+                 AND NOT granted AND transactionid::text = $1",
+                &[&xid],
+            )
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            !binder.is_finished(),
+            "the bind finished without waiting on the other writer's uncommitted x@1"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bind did not wait on the other writer's row within 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     other.batch_execute("COMMIT").unwrap();
     let bound = binder.join().unwrap();
     assert_eq!((bound.dataset.version, bound.created), (2, true));

@@ -129,14 +129,14 @@ describe("a number (or nothing) where a string is expected", () => {
   badCase("log({since: 1})", () => reg.log({ since: 1 }), /log filter: .*expected a string/);
   badCase("log({until: 1})", () => reg.log({ until: 1 }), /log filter: .*expected a string/);
 
-  // BUG: a wrongly typed option names neither the option nor the method's argument: all of
+  // Regression test, fixed bug: a wrongly typed option names neither the option nor the method's argument: all of
   // {description: 1}, {format: 1} and {label: 1} give "bindDataset options: Error: invalid
   // type: floating point `1.0`, expected a string" (with "Error: " inside the message, and
   // 1 shown as `1.0`); log({model|referenceId|since|until: 1}) give "log filter: Error:
   // invalid type: floating point `1.0`, expected a string"; trainModel({target: 1}) gives
   // "invalid training spec at [^:]+: invalid type: integer `1`, expected a string". Expected: the
   // message names the option, as trainModel's dataset/name/description do.
-  test("BUG: a wrongly typed option is named in the message", () => {
+  test("a wrongly typed option is named in the message", () => {
     throwsError(assert, () => reg.bindDataset("a\n1\n", "x", { description: 1 }), /description/);
     throwsError(assert, () => reg.bindDataset("a\n1\n", "x", { format: 1 }), /format/);
     throwsError(assert, () => reg.bindDataset("a\n1\n", "x", { label: 1 }), /label/);
@@ -217,27 +217,27 @@ describe("bad records", () => {
     assertUnchangedAndWorking(before);
   });
 
-  // BUG: the limit is "at most 1000000" (MAX_BATCH_RECORDS), but exactly 1,000,000 records
+  // Regression test, fixed bug: the limit is "at most 1000000" (MAX_BATCH_RECORDS), but exactly 1,000,000 records
   // fail: reg.predict("small-tree", new Array(1_000_000).fill({x: 5, y: 5})) throws "more than
   // 1000000 records in one batch; split it" (RecordsSeed::visit_seq in src/predict.rs checks
   // `len >= MAX_BATCH_RECORDS` before asking for the next element, so it fails after the
   // millionth record even when the array ends there). The native CLI has the same bug:
   // `mlops-lite predict --model m big.json` with 1,000,000 `{}` records fails the same way,
   // 999,999 work. Expected: 1,000,000 predictions.
-  test("BUG: 1,000,000 records is not too many (the limit itself)", () => {
+  test("1,000,000 records is not too many (the limit itself)", () => {
     const before = snapshot();
     const predictions = reg.predict("small-tree", new Array(1_000_000).fill({ x: 5, y: 5 }));
     assert.equal(predictions.length, 1_000_000);
     assertUnchangedAndWorking(before);
   });
 
-  // BUG: the records are JSON.stringify'd and parsed, and the parser's position in that
+  // Regression test, fixed bug: the records are JSON.stringify'd and parsed, and the parser's position in that
   // internal text leaks into the message: reg.predict("iris-lr", [{"sepal length (cm)": NaN}])
   // throws 'records[0] field "sepal length (cm)": NaN is not a finite number at line 1
   // column 33'. A JS caller has no line 1 column 33; expected the message without it.
   // (npm/README.md's example shows this suffix as the real output today: update that line
   // when this is fixed; test/readme-example.test.mjs will point at it.)
-  test("BUG: record errors do not mention a line and column of an internal JSON text", () => {
+  test("record errors do not mention a line and column of an internal JSON text", () => {
     throwsError(assert, () => reg.predict("iris-lr", [{ ...REC, [FEATURE]: NaN }]), /finite number$/);
     throwsError(assert, () => reg.predict("iris-lr", [{ ...REC, colour: "red" }]), /"petal width \(cm\)"$/);
     throwsError(assert, () => reg.predict("iris-lr", [null]), /feature name$/);
@@ -282,24 +282,24 @@ describe("bad data", () => {
   badCase("a bad time in the log filter", () => reg.log({ since: "yesterday" }), /"yesterday" is not a time; use UTC YYYY-MM-DD or YYYY-MM-DD HH:MM\[:SS\]/);
 });
 
-// BUG: unknown option keys are silently ignored (serde's deny_unknown_fields has no effect
+// Regression test, fixed bug: unknown option keys are silently ignored (serde's deny_unknown_fields has no effect
 // through serde_wasm_bindgen, which only reads the fields it knows): bindDataset(csv, "x",
 // {descripton: "typo"}) binds without the description; predict(model, records, {logg: true})
 // logs nothing; log({reference_id: "row-1"}) (the CLI's and LogRecord's spelling) returns
 // the whole log unfiltered. Expected: an Error naming the unknown option, as trainModel does
 // ("invalid training spec at [^:]+: unknown field `epochs`").
 describe("unknown option keys", () => {
-  test("BUG: bindDataset rejects an unknown option", () => {
+  test("bindDataset rejects an unknown option", () => {
     const before = snapshot();
     throwsError(assert, () => reg.bindDataset("a\n1\n", "typo", { descripton: "typo" }), /descripton/);
     assertUnchangedAndWorking(before);
   });
-  test("BUG: predict rejects an unknown option", () => {
+  test("predict rejects an unknown option", () => {
     const before = snapshot();
     throwsError(assert, () => reg.predict("iris-lr", [REC], { logg: true }), /logg/);
     assertUnchangedAndWorking(before);
   });
-  test("BUG: log rejects an unknown filter key", () => {
+  test("log rejects an unknown filter key", () => {
     const before = snapshot();
     throwsError(assert, () => reg.log({ reference_id: "row-1" }), /reference_id/);
     assertUnchangedAndWorking(before);

@@ -87,13 +87,13 @@ test("web.js has at run time exactly the value exports that index.d.ts declares"
   assert.deepEqual(declaredValueExports(join(PKG_DIR, "index.d.ts")), runtime);
 });
 
-// BUG (npm/index.d.ts): the Node entry's types are index.d.ts, whose `export * from
+// Regression test, fixed bug (npm/index.d.ts): the Node entry's types are index.d.ts, whose `export * from
 // "./dist/mlops_lite.js"` also declares `initSync`, but node.js exports only Registry and
 // init: `import { initSync } from "mlops-lite"` type-checks, then fails in Node with
 // "SyntaxError: The requested module 'mlops-lite' does not provide an export named
 // 'initSync'". Expected: node.js exports initSync too (a no-op after its own initSync), or
 // the Node condition gets types without it.
-test("BUG: node.js has at run time exactly the value exports that index.d.ts declares", async () => {
+test("node.js has at run time exactly the value exports that index.d.ts declares", async () => {
   const runtime = Object.keys(await import("../node.js")).sort();
   assert.deepEqual(declaredValueExports(join(PKG_DIR, "index.d.ts")), runtime);
 });

@@ -80,12 +80,12 @@ test("every entry point used before init() in the browser entry throws an Error 
   assert.equal(lines[2], "after init: true 0");
 });
 
-// BUG (npm/web.js): init() keeps its first promise forever, even a rejected one: after one
+// Regression test, fixed bug (npm/web.js): init() keeps its first promise forever, even a rejected one: after one
 // failed fetch of the .wasm (offline, a 404, a flaky network), every later `await init()`
 // rejects again with the first error ("failed to fetch Wasm: 503 ...") without fetching, so
 // the page must be reloaded. wasm-bindgen's own init forgets a failed attempt. Expected: a
 // later init() retries.
-test("BUG: init() retries after a failed fetch", () => {
+test("init() retries after a failed fetch", () => {
   const { status, output } = runScript(`
     import { readFileSync } from "node:fs";
     let calls = 0;

@@ -3377,10 +3377,17 @@ mod tests {
             &Fitted::RandomForestRegressor(c),
             "regressor with 2 classes",
         );
-        let mut c = f.clone();
-        c.trees[2].value[0] = f64::INFINITY;
-        if c.trees[2].left[0] == 0 {
-            assert_invalid(&Fitted::RandomForestRegressor(c), "value inf");
+        // A non-finite value at a leaf (a forest's root is an inner node, whose value no
+        // prediction reads: the first node without children is).
+        let leaf = f.trees[2].left.iter().position(|&l| l == 0).unwrap();
+        assert!(leaf > 0, "tree 2 is a stump: pick a deeper tree");
+        for v in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+            let mut c = f.clone();
+            c.trees[2].value[leaf] = v;
+            assert_invalid(
+                &Fitted::RandomForestRegressor(c),
+                &format!("leaf {leaf} has value {v}"),
+            );
         }
         let mut c = f.clone();
         let last = c.trees[1].left.len() - 1;
