@@ -1422,7 +1422,9 @@ fn fit_tree_classifier(
 /// replacement among the rows of that class as the class has rows.
 fn smartcore_bootstrap(y: &[u32], n_classes: usize, seed: u64, n_trees: usize) -> Vec<Vec<u32>> {
     use rand::{RngExt, SeedableRng};
-    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    // smartcore's `SmallRng`, named by its algorithm: the same on every platform (rand is
+    // patched so that smartcore's is too: src/vendor/README.md).
+    let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
     for (row, &c) in y.iter().enumerate() {
         members[c as usize].push(row);
