@@ -58,18 +58,21 @@ fn bits(p: &Predictions) -> Vec<u64> {
     }
 }
 
+/// A number as the log's JSON holds it: `ryu`'s form, or null for a missing value (NaN).
+fn log_number(ryu: &mut ryu::Buffer, x: f64) -> String {
+    if x.is_nan() {
+        "null".to_string()
+    } else {
+        ryu.format(x).to_string()
+    }
+}
+
 #[test]
 fn json_csv_columns_and_logged_rows_give_the_same_bits() {
     let mut reg = iris();
     let rows = values(1000);
     let mut ryu = ryu::Buffer::new();
-    let mut num = |x: f64| {
-        if x.is_nan() {
-            "null".to_string()
-        } else {
-            ryu.format(x).to_string()
-        }
-    };
+    let mut num = |x: f64| log_number(&mut ryu, x);
     let json = format!(
         "[{}]",
         rows.iter()
@@ -396,13 +399,7 @@ fn a_large_logged_call_stores_every_record_as_written() {
         panic!()
     };
     let mut ryu = ryu::Buffer::new();
-    let mut num = |x: f64| {
-        if x.is_nan() {
-            "null".to_string()
-        } else {
-            ryu.format(x).to_string()
-        }
-    };
+    let mut num = |x: f64| log_number(&mut ryu, x);
     let want: Vec<(i64, Option<String>, String, String)> = (0..n)
         .map(|i| {
             let inputs = rows[i].iter().map(|x| num(*x)).collect::<Vec<_>>();

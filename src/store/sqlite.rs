@@ -949,14 +949,7 @@ fn insert_log_records<'p>(
                 *reference = record(start + r, inputs, outputs);
             }
             for (r, ((inputs, outputs), reference)) in texts.iter().zip(&references).enumerate() {
-                let p = r * 5;
-                stmt.raw_bind_parameter(p + 2, (start + r) as i64)?;
-                match reference {
-                    Some(s) => stmt.raw_bind_parameter(p + 3, *s)?,
-                    None => stmt.raw_bind_parameter(p + 3, Null)?,
-                }
-                stmt.raw_bind_parameter(p + 4, inputs.as_str())?;
-                stmt.raw_bind_parameter(p + 5, outputs.as_str())?;
+                bind_log_row(&mut stmt, r * 5, start + r, *reference, inputs, outputs)?;
             }
             stmt.raw_execute()?;
         }
@@ -969,17 +962,31 @@ fn insert_log_records<'p>(
         stmt.raw_bind_parameter(1, call)?;
         for i in chunked..n {
             let reference = record(i, &mut inputs, &mut outputs);
-            stmt.raw_bind_parameter(2, i as i64)?;
-            match reference {
-                Some(r) => stmt.raw_bind_parameter(3, r)?,
-                None => stmt.raw_bind_parameter(3, Null)?,
-            }
-            stmt.raw_bind_parameter(4, inputs.as_str())?;
-            stmt.raw_bind_parameter(5, outputs.as_str())?;
+            bind_log_row(&mut stmt, 0, i, reference, &inputs, &outputs)?;
             stmt.raw_execute()?;
         }
     }
     Ok(call)
+}
+
+/// Binds one log row's position, reference id, inputs and outputs to the parameters after
+/// `offset` (its call id, parameter `offset + 1`, is bound once per statement).
+fn bind_log_row(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    offset: usize,
+    position: usize,
+    reference: Option<&str>,
+    inputs: &str,
+    outputs: &str,
+) -> Result<()> {
+    stmt.raw_bind_parameter(offset + 2, position as i64)?;
+    match reference {
+        Some(r) => stmt.raw_bind_parameter(offset + 3, r)?,
+        None => stmt.raw_bind_parameter(offset + 3, Null)?,
+    }
+    stmt.raw_bind_parameter(offset + 4, inputs)?;
+    stmt.raw_bind_parameter(offset + 5, outputs)?;
+    Ok(())
 }
 
 /// Logged records matching `filter`, oldest first (the newest `limit` ones when set).
