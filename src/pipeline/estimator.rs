@@ -61,6 +61,7 @@ use smartcore::tree::decision_tree_regressor::{
     DecisionTreeRegressor, DecisionTreeRegressorParameters,
 };
 
+use super::fields::{FieldError, Fields, FromFields};
 use super::{math, metrics};
 use crate::error::{Error, Result};
 
@@ -106,8 +107,10 @@ pub enum KnnWeights {
 ///   `None` = unlimited. smartcore counts levels of nodes instead, so it gets `max_depth + 1`.
 /// - forests choose `floor(sqrt(n_features))` candidate features at each split (smartcore's
 ///   default, for regressors too).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "estimator", rename_all = "snake_case", deny_unknown_fields)]
+///
+/// Read by hand ([`FromFields`]) rather than by serde's derive: see `pipeline/fields.rs`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "estimator", rename_all = "snake_case")]
 pub enum EstimatorSpec {
     /// Logistic regression (L-BFGS), binary or multinomial.
     LogisticRegression {
@@ -212,6 +215,102 @@ pub enum EstimatorSpec {
     },
     /// Gaussian naive Bayes (priors from the class frequencies, variance smoothing 1e-9).
     GaussianNb {},
+}
+
+impl FromFields for EstimatorSpec {
+    fn from_fields(mut f: Fields) -> std::result::Result<Self, FieldError> {
+        const TREE: &[&str] = &["max_depth", "min_samples_leaf", "min_samples_split"];
+        const FOREST: &[&str] = &[
+            "n_trees",
+            "max_depth",
+            "min_samples_leaf",
+            "min_samples_split",
+        ];
+        const KNN: &[&str] = &["k", "weights"];
+        let name = f.tag("estimator", NAMES)?;
+        let (spec, known): (EstimatorSpec, &'static [&'static str]) = match name {
+            "logistic_regression" => (
+                EstimatorSpec::LogisticRegression {
+                    alpha: f.or("alpha", default_one())?,
+                },
+                &["alpha"],
+            ),
+            "linear_regression" => (EstimatorSpec::LinearRegression {}, &[]),
+            "ridge" => (
+                EstimatorSpec::Ridge {
+                    alpha: f.or("alpha", default_one())?,
+                },
+                &["alpha"],
+            ),
+            "lasso" => (
+                EstimatorSpec::Lasso {
+                    alpha: f.or("alpha", default_one())?,
+                },
+                &["alpha"],
+            ),
+            "elastic_net" => (
+                EstimatorSpec::ElasticNet {
+                    alpha: f.or("alpha", default_one())?,
+                    l1_ratio: f.or("l1_ratio", default_l1_ratio())?,
+                },
+                &["alpha", "l1_ratio"],
+            ),
+            "decision_tree_classifier" | "decision_tree_regressor" => {
+                let max_depth = f.or("max_depth", None)?;
+                let min_samples_leaf = f.or("min_samples_leaf", default_min_samples_leaf())?;
+                let min_samples_split = f.or("min_samples_split", default_min_samples_split())?;
+                let spec = if name == "decision_tree_classifier" {
+                    EstimatorSpec::DecisionTreeClassifier {
+                        max_depth,
+                        min_samples_leaf,
+                        min_samples_split,
+                    }
+                } else {
+                    EstimatorSpec::DecisionTreeRegressor {
+                        max_depth,
+                        min_samples_leaf,
+                        min_samples_split,
+                    }
+                };
+                (spec, TREE)
+            }
+            "random_forest_classifier" | "random_forest_regressor" => {
+                let n_trees = f.or("n_trees", default_n_trees())?;
+                let max_depth = f.or("max_depth", None)?;
+                let min_samples_leaf = f.or("min_samples_leaf", default_min_samples_leaf())?;
+                let min_samples_split = f.or("min_samples_split", default_min_samples_split())?;
+                let spec = if name == "random_forest_classifier" {
+                    EstimatorSpec::RandomForestClassifier {
+                        n_trees,
+                        max_depth,
+                        min_samples_leaf,
+                        min_samples_split,
+                    }
+                } else {
+                    EstimatorSpec::RandomForestRegressor {
+                        n_trees,
+                        max_depth,
+                        min_samples_leaf,
+                        min_samples_split,
+                    }
+                };
+                (spec, FOREST)
+            }
+            "knn_classifier" | "knn_regressor" => {
+                let k = f.or("k", default_k())?;
+                let weights = f.or("weights", KnnWeights::default())?;
+                let spec = if name == "knn_classifier" {
+                    EstimatorSpec::KnnClassifier { k, weights }
+                } else {
+                    EstimatorSpec::KnnRegressor { k, weights }
+                };
+                (spec, KNN)
+            }
+            _ => (EstimatorSpec::GaussianNb {}, &[]),
+        };
+        f.finish(known)?;
+        Ok(spec)
+    }
 }
 
 fn default_one() -> f64 {
@@ -354,28 +453,11 @@ impl EstimatorSpec {
         if !NAMES.contains(&name) {
             return Err(unknown_estimator(name));
         }
-        let spec = match serde_json::from_value::<EstimatorSpec>(value.clone()) {
-            Ok(spec) => spec,
-            Err(whole) => {
-                // serde does not say which field of an internally tagged enum failed: try the
-                // fields one at a time to find it.
-                for (key, field) in object {
-                    if key == "estimator" {
-                        continue;
-                    }
-                    let mut probe = serde_json::Map::new();
-                    probe.insert("estimator".into(), Value::String(name.to_string()));
-                    probe.insert(key.clone(), field.clone());
-                    if let Err(e) = serde_json::from_value::<EstimatorSpec>(Value::Object(probe)) {
-                        return Err(invalid(format!(
-                            "estimator {name}: field {key:?}: {e}; see the defaults with \
-                             {{\"estimator\": \"{name}\"}}"
-                        )));
-                    }
-                }
-                return Err(invalid(format!("estimator {name}: {whole}")));
-            }
-        };
+        let spec = EstimatorSpec::from_fields(Fields::new(object.clone())).map_err(|e| {
+            invalid(format!(
+                "estimator {name}: {e}; see the defaults with {{\"estimator\": \"{name}\"}}"
+            ))
+        })?;
         spec.validate()?;
         Ok(spec)
     }
@@ -3157,7 +3239,7 @@ mod tests {
         let e = message(EstimatorSpec::from_json(
             &json!({"estimator": "ridge", "alpah": 1}),
         ));
-        assert!(e.contains("\"alpah\"") && e.contains("alpha"), "{e}");
+        assert!(e.contains("unknown field `alpah`, expected `alpha`"), "{e}");
         let e = message(EstimatorSpec::from_json(
             &json!({"estimator": "knn_classifier", "k": 3, "weights": "far"}),
         ));

@@ -32,6 +32,7 @@
 
 pub mod batch;
 pub mod estimator;
+mod fields;
 pub mod math;
 pub mod metrics;
 pub mod preprocess;
@@ -79,7 +80,7 @@ pub struct TrainSpec {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "small_object"
+        deserialize_with = "fields::small_object"
     )]
     pub estimator: Option<EstimatorSpec>,
     /// Fraction of rows held out for metrics, in [0, 1) (default 0.25; 0: no metrics).
@@ -171,112 +172,6 @@ fn spec_error(e: serde_path_to_error::Error<serde_json::Error>) -> Error {
         "invalid training spec{at}: {inner}; its fields are target, features, transformers, \
          estimator, test_size and seed"
     ))
-}
-
-/// The most fields a small tagged object (an estimator spec, a spec step) may have.
-const SMALL_OBJECT_FIELDS: usize = 16;
-
-/// An estimator spec or spec step (serde internally tagged enums, which buffer their whole
-/// object before reading it): read as at most [`SMALL_OBJECT_FIELDS`] fields whose values
-/// are numbers, strings, booleans or null (all their fields are), so that buffering costs
-/// a small multiple of the object's bytes whatever a file holds.
-struct Small<T>(T);
-
-impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Small<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        use serde::de::{self, MapAccess, Visitor};
-        use serde_json::Value;
-        struct Scalar(Value);
-        impl<'de> Deserialize<'de> for Scalar {
-            fn deserialize<D: serde::Deserializer<'de>>(
-                d: D,
-            ) -> std::result::Result<Self, D::Error> {
-                struct V;
-                impl<'de> Visitor<'de> for V {
-                    type Value = Scalar;
-                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                        f.write_str("a number, string, boolean or null")
-                    }
-                    fn visit_bool<E>(self, v: bool) -> std::result::Result<Scalar, E> {
-                        Ok(Scalar(Value::Bool(v)))
-                    }
-                    fn visit_i64<E>(self, v: i64) -> std::result::Result<Scalar, E> {
-                        Ok(Scalar(v.into()))
-                    }
-                    fn visit_u64<E>(self, v: u64) -> std::result::Result<Scalar, E> {
-                        Ok(Scalar(v.into()))
-                    }
-                    fn visit_f64<E>(self, v: f64) -> std::result::Result<Scalar, E> {
-                        Ok(Scalar(v.into()))
-                    }
-                    fn visit_str<E>(self, v: &str) -> std::result::Result<Scalar, E> {
-                        Ok(Scalar(v.into()))
-                    }
-                    fn visit_unit<E>(self) -> std::result::Result<Scalar, E> {
-                        Ok(Scalar(Value::Null))
-                    }
-                    fn visit_none<E>(self) -> std::result::Result<Scalar, E> {
-                        Ok(Scalar(Value::Null))
-                    }
-                    fn visit_some<D: serde::Deserializer<'de>>(
-                        self,
-                        d: D,
-                    ) -> std::result::Result<Scalar, D::Error> {
-                        Scalar::deserialize(d)
-                    }
-                }
-                d.deserialize_any(V)
-            }
-        }
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: serde::de::DeserializeOwned> Visitor<'de> for V<T> {
-            type Value = Small<T>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Small<T>, A::Error> {
-                let mut fields = serde_json::Map::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if fields.len() == SMALL_OBJECT_FIELDS {
-                        return Err(de::Error::custom(format!(
-                            "more than {SMALL_OBJECT_FIELDS} fields"
-                        )));
-                    }
-                    if fields.contains_key(&key) {
-                        return Err(de::Error::custom(format!("duplicate field `{key}`")));
-                    }
-                    let value = map
-                        .next_value::<Scalar>()
-                        .map_err(|e| de::Error::custom(format!("field `{key}`: {e}")))?;
-                    fields.insert(key, value.0);
-                }
-                T::deserialize(Value::Object(fields))
-                    .map(Small)
-                    .map_err(de::Error::custom)
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
-    }
-}
-
-/// `Option<T>` of a small tagged object (see [`Small`]).
-fn small_object<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(
-    d: D,
-) -> std::result::Result<Option<T>, D::Error> {
-    Ok(Option::<Small<T>>::deserialize(d)?.map(|s| s.0))
-}
-
-/// A list of small tagged objects (see [`Small`]).
-fn small_objects<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(
-    d: D,
-) -> std::result::Result<Vec<T>, D::Error> {
-    Ok(Vec::<Small<T>>::deserialize(d)?
-        .into_iter()
-        .map(|s| s.0)
-        .collect())
 }
 
 /// One input feature of a model: its name and the dtype it was trained on.

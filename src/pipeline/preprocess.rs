@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::fields::{FieldError, Fields, FromFields};
 use crate::error::{Error, Result};
 
 /// How a SimpleImputer fills missing values.
@@ -27,8 +28,10 @@ pub enum ImputeStrategy {
 }
 
 /// A preprocessing step as written in a training spec.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+///
+/// Read by hand ([`FromFields`]) rather than by serde's derive: see `pipeline/fields.rs`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
 pub enum StepSpec {
     /// Fills nulls.
     SimpleImputer {
@@ -59,6 +62,34 @@ impl StepSpec {
             StepSpec::OneHotEncoder {} => "one_hot_encoder",
             StepSpec::OrdinalEncoder {} => "ordinal_encoder",
         }
+    }
+}
+
+impl FromFields for StepSpec {
+    fn from_fields(mut f: Fields) -> std::result::Result<Self, FieldError> {
+        const STEPS: &[&str] = &[
+            "simple_imputer",
+            "standard_scaler",
+            "min_max_scaler",
+            "one_hot_encoder",
+            "ordinal_encoder",
+        ];
+        let step = match f.tag("step", STEPS)? {
+            "simple_imputer" => {
+                let step = StepSpec::SimpleImputer {
+                    strategy: f.need("strategy")?,
+                    fill_value: f.or("fill_value", None)?,
+                };
+                f.finish(&["strategy", "fill_value"])?;
+                return Ok(step);
+            }
+            "standard_scaler" => StepSpec::StandardScaler {},
+            "min_max_scaler" => StepSpec::MinMaxScaler {},
+            "one_hot_encoder" => StepSpec::OneHotEncoder {},
+            _ => StepSpec::OrdinalEncoder {},
+        };
+        f.finish(&[])?;
+        Ok(step)
     }
 }
 
@@ -576,7 +607,7 @@ pub struct GroupSpec {
     /// The input columns, by name.
     pub columns: Vec<String>,
     /// The steps, in order (may be empty: pass-through).
-    #[serde(default, deserialize_with = "super::small_objects")]
+    #[serde(default, deserialize_with = "super::fields::small_objects")]
     pub steps: Vec<StepSpec>,
 }
 
