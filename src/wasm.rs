@@ -306,8 +306,7 @@ impl JsRegistry {
                 "trainModel takes an object: {dataset, name, target, ...}",
             ));
         }
-        let value: serde_json::Value = serde_wasm_bindgen::from_value(options)
-            .map_err(|e| invalid(format!("trainModel options: {e}")))?;
+        let value = interop::json_from_js(&options, "trainModel options")?;
         let serde_json::Value::Object(mut map) = value else {
             return Err(invalid(
                 "trainModel takes an object: {dataset, name, target, ...}",

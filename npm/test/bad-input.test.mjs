@@ -169,6 +169,17 @@ describe("wrong JavaScript types elsewhere", () => {
   badCase("predict records: a sparse array", () => reg.predict("iris-lr", new Array(2), { log: true }), /records\[0\].*object/);
   badCase("predict options: a number", () => reg.predict("iris-lr", [REC], 5), /predict options must be an object/);
   badCase("predict options {log: \"yes\"}", () => reg.predict("iris-lr", [REC], { log: "yes" }), /predict options: .*expected a boolean/);
+  // Options cross as JSON (JSON.stringify): what JSON cannot carry is named, never a trap.
+  badCase("predict options {log: 1n} (a BigInt)", () => reg.predict("iris-lr", [REC], { log: 1n }), /predict options: .*BigInt/);
+  badCase("predict options that contain themselves", () => { const o = { log: true }; o.self = o; return reg.predict("iris-lr", [REC], o); },
+    /predict options: .*circular/);
+  badCase("trainModel {seed: 1n} (a BigInt)", () => reg.trainModel({ dataset: "iris", name: "m", target: "target", seed: 1n }), /trainModel options: .*BigInt/);
+  badCase("trainModel {test_size: NaN}", () => reg.trainModel({ dataset: "iris", name: "m", target: "target", test_size: NaN }),
+    /invalid training spec at test_size: invalid type: null, expected f64/);
+  test("an option set to undefined is an option left out", () => {
+    const [p] = reg.predict("iris-lr", [REC], { log: undefined });
+    assert.equal(typeof p.label, "string");
+  });
   badCase("bindDataset(null, name)", () => reg.bindDataset(null, "x"), /bindDataset takes the data as a string or a Uint8Array/);
   badCase("bindDataset(undefined, name)", () => reg.bindDataset(undefined, "x"), /bindDataset takes the data as a string or a Uint8Array/);
   badCase("bindDataset(an object, name)", () => reg.bindDataset({ a: [1, 2] }, "x"), /bindDataset takes the data as a string or a Uint8Array/);

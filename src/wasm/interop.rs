@@ -61,11 +61,21 @@ pub fn invalid(message: impl Into<String>) -> JsError {
     JsError::new(&message.into())
 }
 
-/// A result as a plain JSON-compatible JS value.
+/// A result as a plain JS value: its JSON text, parsed by `JSON.parse` (one crossing, and
+/// no second serializer of every result type in the .wasm).
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| invalid(format!("cannot convert the result to JS: {e}")))
+    let text = serde_json::to_string(value)
+        .map_err(|e| invalid(format!("cannot convert the result to JS: {e}")))?;
+    js_sys::JSON::parse(&text).map_err(|e| invalid(describe(&e)))
+}
+
+/// A JS value as JSON, through `JSON.stringify`: `undefined` and function properties are
+/// left out, NaN and infinities are null, as JSON has them; a BigInt or a cycle is an error
+/// naming `what`.
+pub fn json_from_js(value: &JsValue, what: &str) -> Result<serde_json::Value, JsError> {
+    let text =
+        js_sys::JSON::stringify(value).map_err(|e| invalid(format!("{what}: {}", describe(&e))))?;
+    serde_json::from_str(&String::from(text)).map_err(|e| invalid(format!("{what}: {e}")))
 }
 
 /// A string argument, or an error naming `what`.
@@ -92,13 +102,7 @@ pub fn options_value<T: serde::de::DeserializeOwned + Default>(
     }
     // Through serde_json::Value, so that unknown keys are refused (deny_unknown_fields) and a
     // wrongly typed option is named.
-    let json: serde_json::Value = serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
-        let text = e.to_string();
-        invalid(format!(
-            "{what}: {}",
-            text.strip_prefix("Error: ").unwrap_or(&text)
-        ))
-    })?;
+    let json = json_from_js(value, what)?;
     serde_path_to_error::deserialize(json).map_err(|e| {
         let path = e.path().to_string();
         invalid(format!("{what}: {path}: {}", e.into_inner()))
@@ -268,6 +272,22 @@ fn packed(
     Ok(Some((columns.reference_ids(reference_ids), None)))
 }
 
+/// An array of strings and nulls (`undefined` is null too).
+fn strings_from_js(values: &JsValue, name: &str) -> Result<Vec<Option<String>>, JsError> {
+    Array::from(values)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v.as_string() {
+            Some(s) => Ok(Some(s)),
+            None if v.is_null() || v.is_undefined() => Ok(None),
+            None => Err(invalid(format!(
+                "columns[{name:?}][{i}] must be a string or null, got {}",
+                v.js_typeof().as_string().unwrap_or_default()
+            ))),
+        })
+        .collect()
+}
+
 /// `{name: Float64Array | typed array | array, ..., reference_id?: array}` as columns.
 fn columns_from_js(value: &JsValue) -> Result<Columns<'static>, JsError> {
     let mut columns = Columns::new();
@@ -292,23 +312,18 @@ fn columns_from_js(value: &JsValue) -> Result<Columns<'static>, JsError> {
                 .unwrap_or(-1.0);
             let values = js_sys::Reflect::get(&typed, &"values".into())
                 .map_err(|e| invalid(describe(&e)))?;
-            columns.columns.push((
-                Cow::Owned(name),
-                match kind as i32 {
-                    0 => Column::Numbers(Cow::Owned(Float64Array::from(values).to_vec())),
-                    1 => Column::Booleans(Cow::Owned(
-                        Uint8Array::from(values)
-                            .to_vec()
-                            .into_iter()
-                            .map(|b| (b < 2).then_some(b == 1))
-                            .collect(),
-                    )),
-                    _ => Column::Strings(Cow::Owned(
-                        serde_wasm_bindgen::from_value(values)
-                            .map_err(|e| invalid(e.to_string()))?,
-                    )),
-                },
-            ));
+            let column = match kind as i32 {
+                0 => Column::Numbers(Cow::Owned(Float64Array::from(values).to_vec())),
+                1 => Column::Booleans(Cow::Owned(
+                    Uint8Array::from(values)
+                        .to_vec()
+                        .into_iter()
+                        .map(|b| (b < 2).then_some(b == 1))
+                        .collect(),
+                )),
+                _ => Column::Strings(Cow::Owned(strings_from_js(&values, &name)?)),
+            };
+            columns.columns.push((Cow::Owned(name), column));
         } else {
             return Err(invalid(format!(
                 "columns[{name:?}] must be a Float64Array (or another typed array) or an array \
