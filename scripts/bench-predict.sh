@@ -30,16 +30,8 @@ for arg in "$@"; do
   esac
 done
 
-command -v python3 >/dev/null || apt_install python3
-python3 -c "import venv, ensurepip" 2>/dev/null || apt_install python3-venv
 command -v node >/dev/null || apt_install nodejs npm
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
-if [ "$(cat "$venv/.pins" 2>/dev/null)" != "${pins[*]}" ]; then
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "${pins[@]}"
-  echo "${pins[*]}" >"$venv/.pins"
-fi
+python_venv "$venv" "${pins[@]}"
 
 if [ "$rebuild_npm" = 1 ] || [ ! -f npm/dist/mlops_lite_bg.wasm ]; then
   bash scripts/setup-wasm.sh >/dev/null

@@ -60,6 +60,8 @@ pub struct ReadmeDoctests;
 
 pub use error::{Error, ErrorKind, Result};
 pub use log::LogQuery;
+#[cfg(not(target_arch = "wasm32"))]
+pub use registry::ModelSplit;
 pub use registry::{Bound, BoundModel, ModelInfo, Registry};
 pub use store::{DatasetEntry, ModelEntry};
 pub use train::{SpecInput, TrainRequest};

@@ -62,6 +62,24 @@ pub struct ModelInfo {
     pub versions: Vec<ModelEntry>,
 }
 
+/// The rows of its training dataset a model version was fitted on and held out: what
+/// `mlops-lite model split` shows, so another tool can train and score on the same rows.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelSplit {
+    /// The model's row.
+    pub model: ModelEntry,
+    /// The training dataset.
+    pub dataset: DatasetEntry,
+    /// The stored spec's held-out fraction.
+    pub test_size: f64,
+    /// The stored spec's seed.
+    pub seed: u64,
+    /// The rows (0-based, in the dataset's order) in each part.
+    #[serde(flatten)]
+    pub rows: pipeline::SplitRows,
+}
+
 /// The result of binding a model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BoundModel {
@@ -538,6 +556,23 @@ impl Registry {
             mlops_lite_version: p.mlops_lite_version.clone(),
             smartcore_version: p.smartcore_version.clone(),
             versions,
+        })
+    }
+
+    /// The rows of its training dataset a model version was fitted on and held out
+    /// ([`Pipeline::split_rows`]); loading the model and its dataset checks both like
+    /// [`Registry::pull_model`] and [`Registry::pull_dataset`]. Native builds only.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn model_split(&mut self, reference: &str) -> Result<ModelSplit> {
+        let (model, p, dataset) = self.pull_model(reference)?;
+        let (_, data) = self.pull_dataset(&dataset.id.to_string())?;
+        let rows = p.split_rows(&data)?;
+        Ok(ModelSplit {
+            model,
+            dataset,
+            test_size: p.spec.test_size,
+            seed: p.spec.seed,
+            rows,
         })
     }
 

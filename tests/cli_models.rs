@@ -393,6 +393,85 @@ versions:
     assert_eq!(db_state(&t.db), before);
 }
 
+/// The held-out rows of iris-lr@1 (seed 42, test_size 0.25): what `model split` exports and
+/// what scripts/sklearn_compare.py's re-implementation of the split gives.
+const IRIS_LR_TEST_ROWS: [usize; 38] = [
+    0, 1, 4, 17, 21, 25, 29, 31, 33, 35, 37, 45, 56, 62, 63, 69, 70, 72, 73, 74, 75, 76, 77, 81,
+    91, 97, 101, 107, 111, 122, 123, 126, 131, 132, 134, 142, 144, 149,
+];
+
+#[test]
+fn model_split_exports_the_rows_fitted_on_and_held_out() {
+    let t = Tmp::with_iris_lr();
+    let before = db_state(&t.db);
+    let train: Vec<usize> = (0..150)
+        .filter(|r| !IRIS_LR_TEST_ROWS.contains(r))
+        .collect();
+    let joined = |rows: &[usize]| {
+        rows.iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        t.ok(&["model", "split", "iris-lr"]),
+        format!(
+            "model iris-lr@1 (id 1) on dataset iris@1 (id 1): test_size 0.25, seed 42; rows \
+             from 0, in the dataset's order\ntest (38 rows): {}\ntrain (112 rows): {}\n",
+            joined(&IRIS_LR_TEST_ROWS),
+            joined(&train)
+        )
+    );
+    let split = parse_json(&t.ok(&["--json", "model", "split", "1"]));
+    assert_eq!(
+        keys(&split),
+        ["model", "dataset", "test_size", "seed", "train", "test"]
+    );
+    assert_eq!(split["model"]["name"], "iris-lr");
+    assert_eq!(split["dataset"]["md5"], IRIS_MD5);
+    assert_eq!(
+        (&split["test_size"], &split["seed"]),
+        (&json!(0.25), &json!(42))
+    );
+    assert_eq!(split["test"], json!(IRIS_LR_TEST_ROWS.to_vec()));
+    assert_eq!(split["train"], json!(train));
+
+    // The stored held-out accuracy is that of exactly these rows: predict them (the data as
+    // `dataset pull` gives it) and count the right labels: 36 of 38 = 0.947368.
+    let data = parse_json(&t.ok(&["dataset", "pull", "iris", "--format", "json"]));
+    let mut truth = Vec::new();
+    let records: Vec<Value> = IRIS_LR_TEST_ROWS
+        .iter()
+        .map(|&r| {
+            let mut record = data[r].clone();
+            truth.push(record["target"].clone());
+            record.as_object_mut().unwrap().remove("target");
+            record
+        })
+        .collect();
+    let file = t.write("held-out.json", serde_json::to_string(&records).unwrap());
+    let predicted = parse_json(&t.ok(&["predict", "--model", "iris-lr@1", &file]));
+    let right = predicted
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&truth)
+        .filter(|(p, want)| p["label"] == **want)
+        .count();
+    assert_eq!(right, 36);
+    assert_eq!(right as f64 / 38.0, iris_lr_metrics()["accuracy"]);
+
+    assert_eq!(
+        t.fails(&["model", "split", "iris-lr@2"]),
+        format!(
+            "error: model \"iris-lr@2\" is not in {}; `mlops-lite model list` shows what is\n",
+            t.db()
+        )
+    );
+    // Reading never writes.
+    assert_eq!(db_state(&t.db), before);
+}
+
 #[test]
 fn model_json_outputs() {
     let t = Tmp::with_iris();

@@ -122,6 +122,12 @@ pub enum ModelCommand {
         /// An id, a name (latest version) or name@version.
         reference: String,
     },
+    /// The rows of its training dataset a model was fitted on and held out (0-based, in the
+    /// order `dataset pull` writes them), so another tool can use exactly the same split.
+    Split {
+        /// An id, a name (latest version) or name@version.
+        reference: String,
+    },
 }
 
 #[derive(Args)]

@@ -215,6 +215,16 @@ pub fn model_info(cx: &mut Ctx, reference: &str) -> Result<(), Error> {
     )
 }
 
+pub fn model_split(cx: &mut Ctx, reference: &str) -> Result<(), Error> {
+    let mut reg = Registry::open_read_only(cx.db)?;
+    show(
+        cx.out,
+        cx.json,
+        &reg.model_split(reference)?,
+        render::model_split_text,
+    )
+}
+
 // ---- Predict: the records read from a file or standard input -----------------------------
 
 pub fn predict(cx: &mut Ctx, args: &PredictArgs) -> Result<(), Error> {

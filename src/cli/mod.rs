@@ -66,6 +66,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Model(ModelCommand::Train(args)) => commands::model_train(cx, &args),
         Command::Model(ModelCommand::List) => commands::model_list(cx),
         Command::Model(ModelCommand::Info { reference }) => commands::model_info(cx, &reference),
+        Command::Model(ModelCommand::Split { reference }) => commands::model_split(cx, &reference),
         Command::Predict(args) => commands::predict(cx, &args),
         Command::Log(LogCommand::List(args)) => commands::log_list(cx, &args),
         Command::Log(LogCommand::Show(args)) => commands::log_show(cx, &args),

@@ -9,7 +9,7 @@ use std::path::Path;
 use mlops_lite::dataset::ColumnInfo;
 use mlops_lite::pipeline::Pipeline;
 use mlops_lite::store::LogRecord;
-use mlops_lite::{Bound, BoundModel, DatasetEntry, Error, ModelEntry, ModelInfo};
+use mlops_lite::{Bound, BoundModel, DatasetEntry, Error, ModelEntry, ModelInfo, ModelSplit};
 
 use super::table;
 
@@ -255,6 +255,31 @@ pub fn model_info_text(info: &ModelInfo) -> String {
     s += "\nversions:\n";
     s += &models_table(versions);
     s
+}
+
+pub fn model_split_text(split: &ModelSplit) -> String {
+    let rows = |part: &[usize]| {
+        part.iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        "model {}@{} (id {}) on dataset {}@{} (id {}): test_size {}, seed {}; rows from 0, in \
+         the dataset's order\ntest ({} rows): {}\ntrain ({} rows): {}\n",
+        split.model.name,
+        split.model.version,
+        split.model.id,
+        split.dataset.name,
+        split.dataset.version,
+        split.dataset.id,
+        split.test_size,
+        split.seed,
+        split.rows.test.len(),
+        rows(&split.rows.test),
+        split.rows.train.len(),
+        rows(&split.rows.train)
+    )
 }
 
 pub fn legacy_models_table(list: &[mlops_lite::legacy::LegacyModelEntry]) -> String {

@@ -805,9 +805,7 @@ pub fn train(data: &Dataset, spec: &TrainSpec, lineage: Lineage) -> Result<Pipel
     }
 
     // Rows with a target: nulls in the target cannot be learned from.
-    let labelled: Vec<usize> = (0..data.rows())
-        .filter(|&i| !target.values.is_null(i))
-        .collect();
+    let labelled = labelled_rows(&target.values, data.rows());
     if labelled.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "the target {:?} has only nulls; there is nothing to learn",
@@ -1147,8 +1145,64 @@ fn label_text(v: &Values, i: usize) -> String {
     }
 }
 
+/// The rows a model learns from: those whose target is not null, in dataset order. The
+/// split ([`split`]) is drawn over these, by position.
+fn labelled_rows(target: &Values, rows: usize) -> Vec<usize> {
+    (0..rows).filter(|&i| !target.is_null(i)).collect()
+}
+
+/// The rows of its training dataset a model was fitted on and held out for its metrics:
+/// 0-based positions in the dataset's order (the order `dataset pull` writes), sorted. Rows
+/// whose target is null are in neither. [`Pipeline::split_rows`] gives it, so that another
+/// tool can train and score on exactly the same rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SplitRows {
+    /// Rows the pipeline was fitted on.
+    pub train: Vec<usize>,
+    /// Held-out rows its metrics were computed on.
+    pub test: Vec<usize>,
+}
+
+impl Pipeline {
+    /// The rows of `data` (its training dataset) this pipeline was fitted on and held out:
+    /// the split [`train`] drew, from the stored spec's `test_size` and `seed`, by the same
+    /// code. Checked against the stored row counts (`metrics.n_train`, `metrics.n_test`), so a
+    /// dataset other than the training one is an error rather than a wrong split.
+    pub fn split_rows(&self, data: &Dataset) -> Result<SplitRows> {
+        let target = data.column(&self.target).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "the dataset has no column {:?}, the target of this model; pass its training \
+                 dataset ({}@{})",
+                self.target, self.dataset.name, self.dataset.version
+            ))
+        })?;
+        let labelled = labelled_rows(&target.values, data.rows());
+        let (train, test) = split(labelled.len(), self.spec.test_size, self.spec.seed);
+        let rows = SplitRows {
+            train: train.iter().map(|&i| labelled[i]).collect(),
+            test: test.iter().map(|&i| labelled[i]).collect(),
+        };
+        if (rows.train.len() as u64, rows.test.len() as u64)
+            != (self.metrics.n_train, self.metrics.n_test)
+        {
+            return Err(Error::InvalidArgument(format!(
+                "this dataset splits into {} training and {} held-out rows, but the model was \
+                 trained on {} and scored on {}; pass its training dataset ({}@{})",
+                rows.train.len(),
+                rows.test.len(),
+                self.metrics.n_train,
+                self.metrics.n_test,
+                self.dataset.name,
+                self.dataset.version
+            )));
+        }
+        Ok(rows)
+    }
+}
+
 /// splitmix64: a tiny, fully specified generator, so the split is the same in every build
-/// and can be reproduced elsewhere (the scikit-learn comparison script re-implements it).
+/// and can be reproduced elsewhere (the scikit-learn comparison script re-implements it and
+/// checks its rows against `mlops-lite model split`).
 pub struct SplitMix64(pub u64);
 
 impl SplitMix64 {
@@ -1178,4 +1232,100 @@ pub fn split(n: usize, test_size: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
     test.sort_unstable();
     train.sort_unstable();
     (train, test)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::{samples, Column};
+
+    fn lineage() -> Lineage {
+        Lineage {
+            name: "iris".into(),
+            version: 1,
+            md5: String::new(),
+        }
+    }
+
+    /// Iris with the target of rows 3, 40 and 41 null: rows no model learns from.
+    fn iris_with_unlabelled_rows() -> Dataset {
+        let (_, iris) = samples::sample("iris").unwrap();
+        let columns = iris
+            .columns()
+            .iter()
+            .map(|c| match &c.values {
+                Values::String(v) if c.name == "target" => {
+                    let mut v = v.clone();
+                    for i in [3, 40, 41] {
+                        v[i] = None;
+                    }
+                    Column::new(&c.name, Values::String(v))
+                }
+                _ => c.clone(),
+            })
+            .collect();
+        Dataset::new(columns).unwrap()
+    }
+
+    /// The dataset's rows `rows`, in that order.
+    fn select(data: &Dataset, rows: &[usize]) -> Dataset {
+        let columns = data
+            .columns()
+            .iter()
+            .map(|c| {
+                let values = match &c.values {
+                    Values::Float(v) => Values::Float(rows.iter().map(|&r| v[r]).collect()),
+                    Values::String(v) => {
+                        Values::String(rows.iter().map(|&r| v[r].clone()).collect())
+                    }
+                    other => panic!("iris has no {:?} column", other.dtype()),
+                };
+                Column::new(&c.name, values)
+            })
+            .collect();
+        Dataset::new(columns).unwrap()
+    }
+
+    #[test]
+    fn split_rows_are_the_rows_training_fitted_on() {
+        let data = iris_with_unlabelled_rows();
+        let spec = TrainSpec::new("target").seed(7);
+        let p = train(&data, &spec, lineage()).unwrap();
+        let rows = p.split_rows(&data).unwrap();
+        assert_eq!((rows.train.len(), rows.test.len()), (110, 37));
+        // Sorted, disjoint, every labelled row once, no unlabelled row.
+        let mut all: Vec<usize> = rows.train.iter().chain(&rows.test).copied().collect();
+        assert!(rows.train.windows(2).all(|w| w[0] < w[1]));
+        assert!(rows.test.windows(2).all(|w| w[0] < w[1]));
+        all.sort_unstable();
+        let labelled: Vec<usize> = (0..150).filter(|r| ![3, 40, 41].contains(r)).collect();
+        assert_eq!(all, labelled);
+        // Fitting on exactly the exported training rows (nothing held out) gives the same
+        // fitted steps and estimator: they are the rows training used, in its order.
+        let only_train = select(&data, &rows.train);
+        let again = train(&only_train, &spec.clone().test_size(0.0), lineage()).unwrap();
+        assert_eq!(again.transformers, p.transformers);
+        assert_eq!(again.estimator, p.estimator);
+        // Another seed's rows are not.
+        let other = train(&data, &TrainSpec::new("target").seed(8), lineage()).unwrap();
+        assert_ne!(other.split_rows(&data).unwrap(), rows);
+    }
+
+    #[test]
+    fn split_rows_of_another_dataset_is_refused() {
+        let data = iris_with_unlabelled_rows();
+        let p = train(&data, &TrainSpec::new("target"), lineage()).unwrap();
+        let (_, iris) = samples::sample("iris").unwrap();
+        let e = p.split_rows(&iris).unwrap_err().to_string();
+        assert!(
+            e.contains("112 training and 38 held-out rows, but the model was trained on 110 and scored on 37; pass its training dataset (iris@1)"),
+            "{e}"
+        );
+        let no_target = Dataset::new(vec![Column::new("a", Values::Float(vec![1.0, 2.0]))]);
+        let e = p.split_rows(&no_target.unwrap()).unwrap_err().to_string();
+        assert!(
+            e.contains("the dataset has no column \"target\", the target of this model"),
+            "{e}"
+        );
+    }
 }
