@@ -601,7 +601,7 @@ test("trains models in the worker: progress, a responsive page, metrics, identic
   await page.keyboard.type("typed while training");
   assert.equal(await page.inputValue("#train-name"), "typed while training");
   // The elapsed time keeps counting.
-  await page.waitForFunction(() => /training… ([1-9]\d*|0\.[3-9]) s/.test(document.getElementById("train-elapsed").textContent));
+  await page.waitForFunction(() => /training… ([1-9]\d*\.\d|0\.[3-9]) s/.test(document.getElementById("train-elapsed").textContent));
   assert.equal(await page.isVisible("#train-progress"), true, "training finished too fast to watch");
   assert.notEqual(await page.getAttribute("body", "data-busy"), "0");
   await shot(page, "12-train-progress");
