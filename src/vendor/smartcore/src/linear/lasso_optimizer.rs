@@ -277,8 +277,8 @@ impl<T: FloatNumber, X: Array2<T>> InteriorPointOptimizer<T, X> {
         let (n, _) = f.shape();
         let mut sum = T::zero();
         for i in 0..n {
-            sum += (-*f.get((i, 0))).ln();
-            sum += (-*f.get((i, 1))).ln();
+            sum += crate::numbers::portable::ln(-*f.get((i, 0)));
+            sum += crate::numbers::portable::ln(-*f.get((i, 1)));
         }
         sum
     }

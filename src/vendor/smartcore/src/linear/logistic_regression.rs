@@ -327,7 +327,7 @@ impl<T: Number + FloatNumber + RealNumber, X: Array2<T>> ObjectiveFunction<T, X>
                 *prob_j = MultiClassObjectiveFunction::partial_dot(w_bias, self.x, j * (p + 1), i);
             }
             prob.softmax_mut();
-            f -= prob[self.y[i]].ln();
+            f -= crate::numbers::portable::ln(prob[self.y[i]]);
         }
 
         if self.alpha > T::zero() {

@@ -38,7 +38,11 @@ impl FloatNumber for f64 {
     }
 
     fn ln_1pe(self) -> f64 {
-        if self > 15. { self } else { self.exp().ln_1p() }
+        if self > 15. {
+            self
+        } else {
+            libm::log1p(libm::exp(self))
+        }
     }
 
     fn sigmoid(self) -> f64 {
@@ -47,7 +51,7 @@ impl FloatNumber for f64 {
         } else if self > 40. {
             1.
         } else {
-            1. / (1. + f64::exp(-self))
+            1. / (1. + libm::exp(-self))
         }
     }
 

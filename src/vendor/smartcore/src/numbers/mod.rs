@@ -8,3 +8,6 @@ pub mod realnum;
 
 /// implementation for `FloatNumber`
 pub mod floatnum;
+
+// mlops-lite's patch: exp, ln, powf and hypot by the libm crate on every target.
+pub(crate) mod portable;

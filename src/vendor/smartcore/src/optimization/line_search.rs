@@ -1,3 +1,4 @@
+use crate::numbers::portable::powf;
 use crate::optimization::FunctionOrder;
 use num_traits::Float;
 
@@ -86,20 +87,20 @@ impl<T: Float> LineSearchMethod<T> for Backtracking<T> {
             let a_tmp;
 
             if self.order == FunctionOrder::SECOND || iteration == 0 {
-                a_tmp = -(df0 * a2.powf(two)) / (two * (fx1 - f0 - df0 * a2))
+                a_tmp = -(df0 * powf(a2, two)) / (two * (fx1 - f0 - df0 * a2))
             } else {
-                let div = T::one() / (a1.powf(two) * a2.powf(two) * (a2 - a1));
-                let a = (a1.powf(two) * (fx1 - f0 - df0 * a2)
-                    - a2.powf(two) * (fx0 - f0 - df0 * a1))
+                let div = T::one() / (powf(a1, two) * powf(a2, two) * (a2 - a1));
+                let a = (powf(a1, two) * (fx1 - f0 - df0 * a2)
+                    - powf(a2, two) * (fx0 - f0 - df0 * a1))
                     * div;
-                let b = (-a1.powf(three) * (fx1 - f0 - df0 * a2)
-                    + a2.powf(three) * (fx0 - f0 - df0 * a1))
+                let b = (-powf(a1, three) * (fx1 - f0 - df0 * a2)
+                    + powf(a2, three) * (fx0 - f0 - df0 * a1))
                     * div;
 
-                if (a - T::zero()).powf(two).sqrt() <= T::epsilon() {
+                if powf(a - T::zero(), two).sqrt() <= T::epsilon() {
                     a_tmp = df0 / (two * b);
                 } else {
-                    let d = T::max(b.powf(two) - three * a * df0, T::zero());
+                    let d = T::max(powf(b, two) - three * a * df0, T::zero());
                     a_tmp = (-b + d.sqrt()) / (three * a); //root of quadratic equation
                 }
             }

@@ -274,10 +274,10 @@ pub trait ArrayView1<T: Debug + Display + Copy + Sized>: Array<T, usize> {
             let mut norm = 0f64;
 
             for xi in self.iterator(0) {
-                norm += xi.to_f64().unwrap().abs().powf(p);
+                norm += libm::pow(xi.to_f64().unwrap().abs(), p);
             }
 
-            norm.powf(1f64 / p)
+            libm::pow(norm, 1f64 / p)
         }
     }
     /// return max differences in array
@@ -620,7 +620,8 @@ pub trait MutArrayView1<T: Debug + Display + Copy + Sized>:
     where
         T: RealNumber,
     {
-        self.iterator_mut(0).for_each(|v| *v = v.powf(p));
+        self.iterator_mut(0)
+            .for_each(|v| *v = crate::numbers::portable::powf(*v, p));
     }
     /// return vector of indices for sorted elements
     fn argsort_mut(&mut self) -> Vec<usize>
@@ -729,7 +730,7 @@ pub trait MutArrayView1<T: Debug + Display + Copy + Sized>:
         let max = self.max();
         let mut z = T::zero();
         self.iterator_mut(0).for_each(|v| {
-            *v = (*v - max).exp();
+            *v = crate::numbers::portable::exp(*v - max);
             z += *v;
         });
         self.iterator_mut(0).for_each(|v| *v /= z);

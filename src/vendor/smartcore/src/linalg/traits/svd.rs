@@ -36,6 +36,7 @@
 use crate::error::{Failed, FailedError};
 use crate::linalg::basic::arrays::Array2;
 use crate::numbers::basenum::Number;
+use crate::numbers::portable::hypot;
 use crate::numbers::realnum::RealNumber;
 use std::fmt::Debug;
 
@@ -276,7 +277,7 @@ pub trait SVDDecomposable<T: Number + RealNumber>: Array2<T> {
                             break;
                         }
                         g = w[i];
-                        let mut h = f.hypot(g);
+                        let mut h = hypot(f, g);
                         w[i] = h;
                         h = T::one() / h;
                         c = g * h;
@@ -311,7 +312,7 @@ pub trait SVDDecomposable<T: Number + RealNumber>: Array2<T> {
                 g = rv1[nm];
                 let mut h = rv1[k];
                 let mut f = ((y - z) * (y + z) + (g - h) * (g + h)) / (T::two() * h * y);
-                g = f.hypot(T::one());
+                g = hypot(f, T::one());
                 f = ((x - z) * (x + z) + h * ((y / (f + <T as RealNumber>::copysign(g, f))) - h))
                     / x;
                 let mut c = T::one();
@@ -323,7 +324,7 @@ pub trait SVDDecomposable<T: Number + RealNumber>: Array2<T> {
                     y = w[i];
                     h = s * g;
                     g = c * g;
-                    let mut z = f.hypot(h);
+                    let mut z = hypot(f, h);
                     rv1[j] = z;
                     c = f / z;
                     s = h / z;
@@ -339,7 +340,7 @@ pub trait SVDDecomposable<T: Number + RealNumber>: Array2<T> {
                         v.set((jj, i), z * c - x * s);
                     }
 
-                    z = f.hypot(h);
+                    z = hypot(f, h);
                     w[j] = z;
                     if z.abs() > T::epsilon() {
                         z = T::one() / z;
