@@ -14,7 +14,7 @@ use mlops_lite::{ErrorKind, Registry};
 
 use common::IRIS_MD5;
 /// The default iris model's artifact md5 (the README's demo shows it too).
-const MODEL_MD5: &str = "fdb60b2aa49a54a3f5fe84ead41156b0";
+const MODEL_MD5: &str = "933bb2a0affe8b7bc2099a9dbf313930";
 
 const TWO_RECORDS: &str = r#"[
   {"sepal length (cm)": 2, "petal length (cm)": 1, "petal width (cm)": 1, "sepal width (cm)": 1},

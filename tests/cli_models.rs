@@ -34,11 +34,11 @@ held-out accuracy=0.947368 log_loss=0.199539 macro_f1=0.948718 (38 of 150 rows),
 /// forest, as stored (JSON).
 fn iris_lr_metrics() -> Value {
     json!({"n_train": 112, "n_test": 38, "accuracy": 0.9473684210526315,
-           "log_loss": 0.1995391351719176, "macro_f1": 0.9487179487179488})
+           "log_loss": 0.19953913521552874, "macro_f1": 0.9487179487179488})
 }
 fn iris_lr_seed7_metrics() -> Value {
     json!({"n_train": 112, "n_test": 38, "accuracy": 0.9210526315789473,
-           "log_loss": 0.19791954010199908, "macro_f1": 0.9151103565365025})
+           "log_loss": 0.1979195391135221, "macro_f1": 0.9151103565365025})
 }
 fn iris_rf_metrics() -> Value {
     json!({"n_train": 112, "n_test": 38, "accuracy": 0.9473684210526315,
@@ -57,18 +57,18 @@ const PREDICTED_JSON: &str = r#"[
   {
     "reference_id": "a1",
     "results": {
-      "setosa": 0.9800131861883042,
-      "versicolor": 0.019986259255253547,
-      "virginica": 5.545564421906914e-7
+      "setosa": 0.9800131860773666,
+      "versicolor": 0.01998625936618994,
+      "virginica": 5.545564434604193e-7
     },
     "label": "setosa"
   },
   {
     "reference_id": "a2",
     "results": {
-      "setosa": 0.00007055248530505731,
-      "versicolor": 0.044423682492635286,
-      "virginica": 0.9555057650220599
+      "setosa": 0.00007055248593451688,
+      "versicolor": 0.04442368242640102,
+      "virginica": 0.9555057650876646
     },
     "label": "virginica"
   }
@@ -87,18 +87,18 @@ const PREDICTED_CSV: &str = r#"[
   {
     "reference_id": "c1",
     "results": {
-      "setosa": 0.03176680876963737,
-      "versicolor": 0.7902347236439315,
-      "virginica": 0.17799846758643117
+      "setosa": 0.03176680895204561,
+      "versicolor": 0.7902347235065146,
+      "virginica": 0.17799846754143978
     },
     "label": "versicolor"
   },
   {
     "reference_id": "c2",
     "results": {
-      "setosa": 0.9496661303497075,
-      "versicolor": 0.05033265291942424,
-      "virginica": 1.2167308681928121e-6
+      "setosa": 0.9496661301474096,
+      "versicolor": 0.050332653121721485,
+      "virginica": 1.2167308688045524e-6
     },
     "label": "setosa"
   }
@@ -1184,11 +1184,11 @@ fn predict_with_a_regressor() {
         r#"[
   {
     "reference_id": "p1",
-    "results": 204.64826128767498
+    "results": 204.64826128767504
   },
   {
     "reference_id": "p2",
-    "results": 68.15220703006874
+    "results": 68.15220703006871
   }
 ]
 "#
@@ -1476,13 +1476,13 @@ fn with_three_calls() -> Tmp {
 }
 
 const LOG_HEADER: &str = "\
-| call_id | position | created_at              | model     | reference_id | inputs            | outputs                                                          |
-|--------:|---------:|:------------------------|:----------|:-------------|:------------------|:-----------------------------------------------------------------|
+| call_id | position | created_at              | model     | reference_id | inputs            | outputs                                                         |
+|--------:|---------:|:------------------------|:----------|:-------------|:------------------|:----------------------------------------------------------------|
 ";
-const LOG_A1: &str = "|       1 |        0 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | a1           | [5.1,3.5,1.4,0.2] | [0.9800131861883042,0.019986259255253547,5.545564421906914e-7]   |\n";
-const LOG_A2: &str = "|       1 |        1 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | a2           | [6.7,3.0,5.2,2.3] | [0.00007055248530505731,0.044423682492635286,0.9555057650220599] |\n";
-const LOG_C1: &str = "|       2 |        0 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | c1           | [5.9,3.0,4.2,1.5] | [0.03176680876963737,0.7902347236439315,0.17799846758643117]     |\n";
-const LOG_C2: &str = "|       2 |        1 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | c2           | [4.9,3.1,1.5,0.1] | [0.9496661303497075,0.05033265291942424,1.2167308681928121e-6]   |\n";
+const LOG_A1: &str = "|       1 |        0 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | a1           | [5.1,3.5,1.4,0.2] | [0.9800131860773666,0.01998625936618994,5.545564434604193e-7]   |\n";
+const LOG_A2: &str = "|       1 |        1 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | a2           | [6.7,3.0,5.2,2.3] | [0.00007055248593451688,0.04442368242640102,0.9555057650876646] |\n";
+const LOG_C1: &str = "|       2 |        0 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | c1           | [5.9,3.0,4.2,1.5] | [0.03176680895204561,0.7902347235065146,0.17799846754143978]    |\n";
+const LOG_C2: &str = "|       2 |        1 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | c2           | [4.9,3.1,1.5,0.1] | [0.9496661301474096,0.050332653121721485,1.2167308688045524e-6] |\n";
 
 #[test]
 fn log_list_and_filters() {
@@ -1490,7 +1490,11 @@ fn log_list_and_filters() {
     let before = db_state(&t.db);
     let all = norm_ts(&t.ok(&["log", "list"]));
     let expected_start = format!("{LOG_HEADER}{LOG_A1}{LOG_A2}{LOG_C1}{LOG_C2}");
-    assert!(all.starts_with(&expected_start), "{all}");
+    // The same rows, the outputs column one wider: iris-lr@2's outputs below are longer.
+    let widened = expected_start
+        .replace(" |\n", "  |\n")
+        .replace("-|\n", "--|\n");
+    assert!(all.starts_with(&widened), "{all}");
     assert_eq!(all.lines().count(), 2 + 6, "{all}");
     // The last two rows are the call with iris-lr@2.
     let tail: Vec<&str> = all.lines().skip(6).collect();
@@ -1518,7 +1522,7 @@ fn log_list_and_filters() {
         "\
 | call_id | position | created_at              | model     | reference_id | inputs            | outputs                                                      |
 |--------:|---------:|:------------------------|:----------|:-------------|:------------------|:-------------------------------------------------------------|
-|       2 |        0 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | c1           | [5.9,3.0,4.2,1.5] | [0.03176680876963737,0.7902347236439315,0.17799846758643117] |
+|       2 |        0 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | c1           | [5.9,3.0,4.2,1.5] | [0.03176680895204561,0.7902347235065146,0.17799846754143978] |
 "
     );
     assert_eq!(
@@ -1539,10 +1543,10 @@ fn log_list_and_filters() {
     assert_eq!(
         newest,
         "\
-| call_id | position | created_at              | model     | reference_id | inputs            | outputs                                                        |
-|--------:|---------:|:------------------------|:----------|:-------------|:------------------|:---------------------------------------------------------------|
-|       2 |        0 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | c1           | [5.9,3.0,4.2,1.5] | [0.03176680876963737,0.7902347236439315,0.17799846758643117]   |
-|       2 |        1 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | c2           | [4.9,3.1,1.5,0.1] | [0.9496661303497075,0.05033265291942424,1.2167308681928121e-6] |
+| call_id | position | created_at              | model     | reference_id | inputs            | outputs                                                         |
+|--------:|---------:|:------------------------|:----------|:-------------|:------------------|:----------------------------------------------------------------|
+|       2 |        0 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | c1           | [5.9,3.0,4.2,1.5] | [0.03176680895204561,0.7902347235065146,0.17799846754143978]    |
+|       2 |        1 | YYYY-MM-DD HH:MM:SS.mmm | iris-lr@1 | c2           | [4.9,3.1,1.5,0.1] | [0.9496661301474096,0.050332653121721485,1.2167308688045524e-6] |
 "
     );
     // Nothing matches: the header only.
@@ -1628,10 +1632,10 @@ fn log_export_csv_and_json() {
         csv,
         "\
 call_id,position,created_at,model,model_version,reference_id,inputs,outputs
-1,0,YYYY-MM-DD HH:MM:SS.mmm,iris-lr,1,a1,\"[5.1,3.5,1.4,0.2]\",\"[0.9800131861883042,0.019986259255253547,5.545564421906914e-7]\"
-1,1,YYYY-MM-DD HH:MM:SS.mmm,iris-lr,1,a2,\"[6.7,3.0,5.2,2.3]\",\"[0.00007055248530505731,0.044423682492635286,0.9555057650220599]\"
-2,0,YYYY-MM-DD HH:MM:SS.mmm,iris-lr,1,c1,\"[5.9,3.0,4.2,1.5]\",\"[0.03176680876963737,0.7902347236439315,0.17799846758643117]\"
-2,1,YYYY-MM-DD HH:MM:SS.mmm,iris-lr,1,c2,\"[4.9,3.1,1.5,0.1]\",\"[0.9496661303497075,0.05033265291942424,1.2167308681928121e-6]\"
+1,0,YYYY-MM-DD HH:MM:SS.mmm,iris-lr,1,a1,\"[5.1,3.5,1.4,0.2]\",\"[0.9800131860773666,0.01998625936618994,5.545564434604193e-7]\"
+1,1,YYYY-MM-DD HH:MM:SS.mmm,iris-lr,1,a2,\"[6.7,3.0,5.2,2.3]\",\"[0.00007055248593451688,0.04442368242640102,0.9555057650876646]\"
+2,0,YYYY-MM-DD HH:MM:SS.mmm,iris-lr,1,c1,\"[5.9,3.0,4.2,1.5]\",\"[0.03176680895204561,0.7902347235065146,0.17799846754143978]\"
+2,1,YYYY-MM-DD HH:MM:SS.mmm,iris-lr,1,c2,\"[4.9,3.1,1.5,0.1]\",\"[0.9496661301474096,0.050332653121721485,1.2167308688045524e-6]\"
 "
     );
     // CSV is the default, on stdout; every record without a filter.
@@ -1708,7 +1712,7 @@ fn sqlite3_shell_reads_the_log() {
     );
     assert_eq!(
         shell,
-        "a2|[6.7,3.0,5.2,2.3]|[0.00007055248530505731,0.044423682492635286,0.9555057650220599]\n\
+        "a2|[6.7,3.0,5.2,2.3]|[0.00007055248593451688,0.04442368242640102,0.9555057650876646]\n\
          1|1|1|2\n2|1|1|2\n"
     );
 }
@@ -1886,10 +1890,10 @@ $ mlops-lite predict --model testmodel --log  (the Python README's two records)
 {DEMO_PREDICTED}
 
 $ mlops-lite log list --limit 2
-| call_id | position | created_at              | model       | reference_id     | inputs            | outputs                                                       |
-|--------:|---------:|:------------------------|:------------|:-----------------|:------------------|:--------------------------------------------------------------|
-|       {call} |        0 | YYYY-MM-DD HH:MM:SS.mmm | testmodel@1 |                  | [2.0,1.0,1.0,1.0] | [0.5961058966318262,0.4035380399995155,0.0003560633686583898] |
-|       {call} |        1 | YYYY-MM-DD HH:MM:SS.mmm | testmodel@1 | some_external_id | [1.0,1.0,2.0,1.0] | [0.7719843137006662,0.2274041208103021,0.000611565489031686]  |
+| call_id | position | created_at              | model       | reference_id     | inputs            | outputs                                                         |
+|--------:|---------:|:------------------------|:------------|:-----------------|:------------------|:----------------------------------------------------------------|
+|       {call} |        0 | YYYY-MM-DD HH:MM:SS.mmm | testmodel@1 |                  | [2.0,1.0,1.0,1.0] | [0.5961058971937931,0.40353803943839495,0.00035606336781195537] |
+|       {call} |        1 | YYYY-MM-DD HH:MM:SS.mmm | testmodel@1 | some_external_id | [1.0,1.0,2.0,1.0] | [0.7719843143846561,0.22740412012812958,0.0006115654872143008]  |
 
 The rows are plain SQL: sqlite3 <db> 'SELECT * FROM data_1 LIMIT 5'
 and the log too:        sqlite3 <db> 'SELECT reference_id, inputs, outputs FROM prediction_records'
@@ -1907,18 +1911,18 @@ const DEMO_PREDICTED: &str = r#"[
   {
     "reference_id": null,
     "results": {
-      "setosa": 0.5961058966318262,
-      "versicolor": 0.4035380399995155,
-      "virginica": 0.0003560633686583898
+      "setosa": 0.5961058971937931,
+      "versicolor": 0.40353803943839495,
+      "virginica": 0.00035606336781195537
     },
     "label": "setosa"
   },
   {
     "reference_id": "some_external_id",
     "results": {
-      "setosa": 0.7719843137006662,
-      "versicolor": 0.2274041208103021,
-      "virginica": 0.000611565489031686
+      "setosa": 0.7719843143846561,
+      "versicolor": 0.22740412012812958,
+      "virginica": 0.0006115654872143008
     },
     "label": "setosa"
   }

@@ -494,7 +494,7 @@ fn copy_from_the_cli_names_what_it_did() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("model m@1 (md5 fdb60b2aa49a54a3f5fe84ead41156b0): written"),
+        stdout.contains("model m@1 (md5 933bb2a0affe8b7bc2099a9dbf313930): written"),
         "{stdout}"
     );
     assert!(

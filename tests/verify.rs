@@ -537,7 +537,7 @@ fn an_incomplete_or_orphaned_log_is_named() {
         &["dataset_id: dataset 43 is not in the registry"],
     );
     // A logged number replaced by null (NaN) is a difference, never a match.
-    let r = forged("UPDATE prediction_records SET outputs = '[null,0.4035380399995155,0.0003560633686583898]' WHERE position = 0");
+    let r = forged("UPDATE prediction_records SET outputs = '[null,0.40353803943839495,0.00035606336781195537]' WHERE position = 0");
     assert_eq!(r.predictions_ok, 1, "{}", lines(&r));
     assert_problem(
         &r,
@@ -547,7 +547,7 @@ fn an_incomplete_or_orphaned_log_is_named() {
     );
     assert!(r.max_abs_diff.is_infinite());
     // The same with NaN as the log writes a non-finite output (ryu's form, not JSON).
-    let r = forged("UPDATE prediction_records SET outputs = '[NaN,0.4035380399995155,0.0003560633686583898]' WHERE position = 0");
+    let r = forged("UPDATE prediction_records SET outputs = '[NaN,0.40353803943839495,0.00035606336781195537]' WHERE position = 0");
     assert_eq!(r.predictions_ok, 1, "{}", lines(&r));
     assert_problem(
         &r,

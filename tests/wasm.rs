@@ -73,3 +73,13 @@ mod exp_bits;
 fn exp_gives_the_same_bits_as_natively() {
     exp_bits::check();
 }
+
+#[path = "common/training_bits.rs"]
+mod training_bits;
+
+/// Every estimator trains the artifacts committed in tests/data/training-md5.txt, as
+/// natively (tests/training_bits.rs): a model trained in the browser is the native one.
+#[wasm_bindgen_test]
+fn training_gives_the_same_artifacts_as_natively() {
+    training_bits::check();
+}

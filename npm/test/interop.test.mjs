@@ -265,17 +265,17 @@ describe("wasm -> native: a registry made by the package, used by the CLI", () =
     assert.equal(back.predict("cli-knn", [README_RECORDS[0]])[0].label, "setosa");
   });
 
-  // BUG: training is not reproducible across builds: the same dataset and spec give another
-  // artifact natively than in WebAssembly (e.g. the default LogisticRegression on iris:
-  // artifact_md5 fdb60b2aa49a54a3f5fe84ead41156b0 and log_loss 0.1995391351719176 from
-  // `mlops-lite model train --dataset iris --target target --name iris-lr`, but
-  // 933bb2a0affe8b7bc2099a9dbf313930 and 0.19953913521552874 from reg.trainModel({dataset:
-  // "iris", name: "iris-lr", target: "target"})), so the CLI re-training a model of a
-  // registry made in a browser binds a new version instead of "already holds this artifact".
-  // Only training differs: predictions with a given artifact are bit-identical (above).
-  test.todo("KNOWN, left open (issue 7: reproduction across builds): the CLI re-training the package's model recognises the artifact", () => {
+  // Training is the same natively and in WebAssembly (issue 14: src/vendor/README.md), so the
+  // CLI re-training the package's model finds the very artifact, and `reproduce` in the CLI
+  // gives the md5 of each model the package trained.
+  test("the CLI re-training the package's model recognises the artifact; reproduce gives its md5", () => {
     const out = cli(db, "model", "train", "--dataset", "fruit", "--target", "fruit", "--name", "fruit-clf");
     assert.match(out, /already holds this artifact/);
+    for (const name of ["fruit-clf", "fruit-rf", "flowers-lr", "petal-ridge"]) {
+      const r = cliJson(db, "reproduce", name);
+      assert.equal(r.reproduced_md5, reg.modelInfo(name).model.artifact_md5, name);
+      assert.ok(r.identical, `${name}: ${JSON.stringify(r.differences)}`);
+    }
   });
 });
 
@@ -320,25 +320,14 @@ describe("training natively and in wasm", () => {
     }
   });
 
-  // Trees and forests draw from rand's SmallRng, which is patched to be the same generator
-  // on every platform (src/vendor/README.md): they train the same artifact in both builds,
-  // as the estimators without draws do.
-  const PLATFORM_MATHS = ["logistic_regression", "linear_regression"];
-  test("every estimator but two trains the same artifact natively and in wasm", () => {
+  // Trees and forests draw from rand's SmallRng, patched to be the same generator on every
+  // platform; logistic and linear regression, lasso and elastic net fit with smartcore's exp,
+  // ln, ln_1p, powf and hypot, patched to come from the libm crate, not the platform's maths
+  // library (src/vendor/README.md): every estimator trains the same artifact in both builds.
+  test("every estimator trains the same artifact natively and in wasm", () => {
+    assert.equal(pairs.length, 12);
     for (const { estimator, native, wasm } of pairs) {
-      if (PLATFORM_MATHS.includes(estimator)) continue;
       assert.deepEqual(wasm.metrics, native.metrics, estimator);
-      assert.equal(wasm.model.artifact_md5, native.model.artifact_md5, estimator);
-    }
-  });
-
-  // BUG: logistic_regression and linear_regression still train other bits natively than
-  // in WebAssembly: smartcore's fitting calls the platform's maths (natively glibc's exp,
-  // ln, ln_1p, pow and hypot, FMA variants chosen by CPU; in wasm compiler-builtins' libm):
-  // iris log_loss 0.1995391351719176 natively, 0.19953913521552874 in wasm. Issue 14.
-  test.todo("KNOWN, left open (issue 14: platform maths in smartcore's fitting): logistic and linear regression train the same artifact natively and in wasm", () => {
-    for (const { estimator, native, wasm } of pairs) {
-      if (!PLATFORM_MATHS.includes(estimator)) continue;
       assert.equal(wasm.model.artifact_md5, native.model.artifact_md5, estimator);
     }
   });

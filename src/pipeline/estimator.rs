@@ -22,9 +22,11 @@
 //! Training is smartcore's, except for k-nearest neighbours (training is storing the points) and
 //! Gaussian naive Bayes (closed form, computed here: smartcore computes variances as
 //! `E[x²] − mean²`, which can come out negative, and has no variance smoothing). Training results
-//! are deterministic for the same data and seed on one platform; smartcore's random numbers
-//! and its `f64::exp`/`ln` may differ between platforms, so a forest trained in wasm32 may differ
-//! from one trained natively. Inference over a given [`Fitted`] is identical everywhere.
+//! are deterministic for the same data and seed, and the same natively and in wasm32: smartcore
+//! and rand are vendored with patches (`src/vendor/README.md`) so that smartcore's random draws
+//! are one generator on every platform and the `exp`, `ln`, `ln_1p`, `powf` and `hypot` of its
+//! fitting come from the `libm` crate, not the platform's maths library. Inference over a given
+//! [`Fitted`] is identical everywhere.
 //!
 //! Hyper-parameters follow scikit-learn's meaning where smartcore's differ: see
 //! [`EstimatorSpec`].
@@ -726,7 +728,7 @@ enum LeafCounts {
 }
 
 /// Trains `spec` on `x` and `y`. `seed` drives every random choice (forests), so the same data
-/// and seed give the same [`Fitted`] (on the same platform).
+/// and seed give the same [`Fitted`], natively and in wasm32 (see the module notes).
 pub fn fit(spec: &EstimatorSpec, x: Matrix<'_>, y: TargetData<'_>, seed: u64) -> Result<Fitted> {
     fit_inner(spec, x, y, seed).map(|(fitted, _)| fitted)
 }
