@@ -113,6 +113,7 @@ class Report:
         self.meta = read_meta(os.path.join(root, "meta.txt"))
         self.runs = []  # one dict of figures per run
         self.loads = {"before": [], "after": []}
+        self.busy = []  # % of the cores other processes used in the 2 s before a bench
         self.compare = None
         names = sorted(
             (d for d in os.listdir(root) if re.fullmatch(r"run-\d+", d)),
@@ -138,6 +139,8 @@ class Report:
                         parts = line.split()
                         if len(parts) >= 3 and parts[1] in self.loads:
                             self.loads[parts[1]].append(float(parts[2]))
+                        if "busy" in parts[:-1]:
+                            self.busy.append(float(parts[parts.index("busy") + 1]))
             self.runs.append(figures)
         if not self.runs:
             raise SystemExit(f"{root}: no run-K/ folder: not a report of scripts/bench-report.sh")
@@ -284,9 +287,15 @@ def block_conditions(r, c):
         v = r.loads[when]
         if v:
             loads.append(f"{min(v):.2f}-{max(v):.2f} {when} them")
-    load = ("load average (1 min) around the benches: " + ", ".join(loads)) if loads else "load not recorded"
+    load = ("load average (1 min, which counts the benches' own threads too) around the "
+            "benches: " + ", ".join(loads)) if loads else "load not recorded"
     if m.get("load_start"):
         load += f" ({m['load_start']} at the start)"
+    if r.busy:
+        quiet = sum(1 for b in r.busy if b < 10)
+        load += (f"; other processes used {min(r.busy):.0f}-{max(r.busy):.0f}% of the cores in the "
+                 f"2 s before each bench ({quiet} of {len(r.busy)} benches started on a quiet machine, "
+                 f"under 10%)")
     lines = [
         f"Measured by `{m.get('command', 'bash scripts/bench-report.sh')}` on {m.get('date', '?')} "
         f"at commit {m.get('commit', '?')}: {runs} run{'s' if runs != 1 else ''} of each bench, "

@@ -19,7 +19,8 @@
 # report.md. --write-readme also replaces those blocks in README.md (between its
 # <!-- bench-report:NAME --> markers). Builds before the first run, never between runs.
 # Takes about 4 minutes per run on 2 cores; run it on a quiet machine: the load average
-# before and after each bench is recorded and printed with the figures.
+# before and after each bench, and the CPU other processes used in the 2 s before each, are
+# recorded and printed with the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +56,16 @@ for b in "${wanted[@]}"; do
   esac
 done
 has() { [[ " ${benches[*]} " == *" $1 "* ]]; }
+
+# The CPU the rest of the machine used over 2 s (nothing of ours runs then), in % of all
+# cores: what the load average cannot tell (it also counts the benches' own threads).
+others_busy() {
+  local a b
+  a=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat)
+  sleep 2
+  b=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat)
+  echo "$a $b" | awk '{busy = $3 - $1; idle = $4 - $2; printf "%.0f", (busy + idle > 0) ? 100 * busy / (busy + idle) : 0}'
+}
 
 started=$(date +%s)
 out_dir="target/bench-data/report-$(date -u +%Y%m%d-%H%M%S)"
@@ -114,7 +125,7 @@ for run in $(seq 1 "$runs"); do
   mkdir -p "$dir"
   for b in "${benches[@]}"; do
     echo "== run $run of $runs: cargo bench --bench $b (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-    echo "$b before $(cut -d' ' -f1-3 /proc/loadavg)" >>"$dir/load.txt"
+    echo "$b before $(cut -d' ' -f1-3 /proc/loadavg) busy $(others_busy)" >>"$dir/load.txt"
     cargo bench --locked --bench "$b" -- --bench 2>"$dir/$b.stderr" | tee "$dir/$b.txt"
     if [ "$b" = predict ]; then
       echo "== run $run of $runs: onnxruntime and scikit-learn (scripts/bench-compare.py)"
