@@ -5,7 +5,8 @@
 //! file, a re-bind of the identical file, a re-bind of the same content from a reformatted
 //! file (full parse path), a pull, the file bytes per float cell, and peak memory (VmHWM)
 //! after the fresh bind. Set `BENCH_ROWS` to change the row count. Under `cargo test` it runs
-//! on 1,000 rows as a smoke test.
+//! on 1,000 rows as a smoke test. Each figure is also printed as a `FIGURE key value unit`
+//! line for `scripts/bench-report.sh`, which runs this several times.
 
 use std::path::Path;
 use std::time::Instant;
@@ -17,7 +18,7 @@ use mlops_lite::Registry;
 mod data;
 #[path = "support/rng.rs"]
 mod rng;
-use data::{generate, peak_rss_mb};
+use data::{figure, generate, peak_rss_mb};
 
 fn main() {
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a quick smoke
@@ -54,6 +55,9 @@ fn main() {
     println!(
         "fresh bind:              {fresh:.3} s  (peak RSS {rss:.0} MB; {rss_before:.0} MB before)"
     );
+    figure("bind.rows", rows as f64, "rows");
+    figure("bind.fresh", fresh, "s");
+    figure("bind.peak_rss", rss, "MB");
 
     let mut reg = Registry::open(&db).unwrap();
     let t = Instant::now();
@@ -66,6 +70,8 @@ fn main() {
         "re-bind, same file:      {rebind:.3} s  ({:.1}% of the fresh bind)",
         100.0 * rebind / fresh
     );
+    figure("bind.rebind_same", rebind, "s");
+    figure("bind.rebind_same_pct", 100.0 * rebind / fresh, "%");
 
     let t = Instant::now();
     let b = reg
@@ -83,15 +89,23 @@ fn main() {
         "re-bind, reformatted:    {rebind2:.3} s  ({:.1}% of the fresh bind; parses and hashes, writes nothing)",
         100.0 * rebind2 / fresh
     );
+    figure("bind.rebind_reformatted", rebind2, "s");
+    figure("bind.rebind_reformatted_pct", 100.0 * rebind2 / fresh, "%");
 
     let t = Instant::now();
     let (entry, data) = reg.pull_dataset("floats@1").unwrap();
     let pull = t.elapsed().as_secs_f64();
     assert_eq!(data.md5(), entry.md5);
     println!("pull (md5 verified):     {pull:.3} s");
+    figure("bind.pull", pull, "s");
     println!(
         "file size:               {:.1} MB, {:.2} bytes per float cell",
         file_bytes / 1e6,
         file_bytes / (rows as f64 * 10.0)
+    );
+    figure(
+        "bind.bytes_per_cell",
+        file_bytes / (rows as f64 * 10.0),
+        "B",
     );
 }

@@ -13,8 +13,14 @@
 //! - logged predictions of 10,000 iris records (one call, median of several), and the latency
 //!   of one logged single-record prediction.
 //!
-//! Set `BENCH_ROWS` to change the row count. Under `cargo test` it runs on 1,000 rows and 100
-//! records as a smoke test (it still needs the server).
+//! - `mlops-lite copy` of the bind bench's registry (`target/bench-data/bench_1000000.db`,
+//!   when it exists) into PostgreSQL and back to a new file, as whole processes (wall time,
+//!   and peak RSS through `/usr/bin/time` when it is installed).
+//!
+//! Each figure is also printed as a `FIGURE key value unit` line for
+//! `scripts/bench-report.sh`, which runs this several times. Set `BENCH_ROWS` to change the
+//! row count. Under `cargo test` it runs on 1,000 rows and 100 records as a smoke test (it
+//! still needs the server).
 
 use std::io::Write;
 use std::path::Path;
@@ -32,12 +38,12 @@ use postgres::{Client, NoTls};
 mod data;
 #[path = "support/rng.rs"]
 mod rng;
-use data::{generate, peak_rss_mb, records};
+use data::{figure, generate, peak_rss_mb, records, Times};
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
-/// The benchmark's schema: created by mlops-lite on open, dropped (CASCADE) when this goes
-/// out of scope, also after a panic.
+/// The benchmark's schema (and the one `copy` writes to, `<name>_copy`): created by
+/// mlops-lite on open, dropped (CASCADE) when this goes out of scope, also after a panic.
 struct Schema {
     admin: Client,
     name: String,
@@ -45,9 +51,11 @@ struct Schema {
 
 impl Drop for Schema {
     fn drop(&mut self) {
-        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name);
-        if let Err(e) = self.admin.batch_execute(&sql) {
-            eprintln!("could not drop schema {}: {e}", self.name);
+        for name in [self.name.clone(), format!("{}_copy", self.name)] {
+            let sql = format!("DROP SCHEMA IF EXISTS {name} CASCADE");
+            if let Err(e) = self.admin.batch_execute(&sql) {
+                eprintln!("could not drop schema {name}: {e}");
+            }
         }
     }
 }
@@ -147,6 +155,8 @@ fn main() {
         "bind from CSV file:      {fresh:>8.3} s  (target <= 5 s: {}; peak RSS {rss:.0} MB, {rss_before:.0} MB before)",
         verdict(smoke, fresh <= 5.0)
     );
+    figure("pg.bind", fresh, "s");
+    figure("pg.peak_rss", rss, "MB");
 
     let t = Instant::now();
     let again = reg
@@ -155,6 +165,7 @@ fn main() {
     let rebind = t.elapsed().as_secs_f64();
     assert!(!again.created);
     println!("  re-bind, same file:    {rebind:>8.3} s  (source hash found, nothing written)");
+    figure("pg.rebind_same", rebind, "s");
 
     let t = Instant::now();
     let data = import::read(Input::Path(&csv), Format::Csv, &mut |_, _| {}).unwrap();
@@ -165,12 +176,15 @@ fn main() {
     assert_eq!(md5, b.dataset.md5);
     println!("  CSV parse alone:       {parse:>8.3} s");
     println!("  md5 alone:             {md5_s:>8.3} s");
+    figure("pg.csv_parse", parse, "s");
+    figure("pg.md5", md5_s, "s");
 
     let t = Instant::now();
     let m = reg.bind_dataset(&data, "floats_mem", "").unwrap();
     let mem = t.elapsed().as_secs_f64();
     assert!(m.created);
     println!("bind in-memory Dataset:  {mem:>8.3} s  (same content, another name)");
+    figure("pg.bind_memory", mem, "s");
 
     let table_bytes = size_of(&mut guard.admin, &schema, &b.dataset.data_table) as f64;
     println!(
@@ -179,6 +193,7 @@ fn main() {
         table_bytes / 1e6,
         table_bytes / (rows as f64 * 10.0)
     );
+    figure("pg.bytes_per_cell", table_bytes / (rows as f64 * 10.0), "B");
 
     // Where the bind's COPY time goes: the same rows into scratch tables, each in one
     // transaction with its CREATE TABLE, like insert_dataset_version.
@@ -207,6 +222,8 @@ fn main() {
     println!(
         "  hand-encoded rows:     {hand:>8.3} s  (1 MB CopyInWriter writes; encoding alone {encode:.3} s)"
     );
+    figure("pg.copy_writer", writer, "s");
+    figure("pg.copy_hand", hand, "s");
     drop(data);
     drop(reg);
 
@@ -241,28 +258,25 @@ fn main() {
         assert_eq!(out.len(), n);
     }
     let log_after = size_of(&mut guard.admin, &schema, "prediction_records");
-    let (lo, hi) = (
-        logged.iter().copied().fold(f64::INFINITY, f64::min),
-        logged.iter().copied().fold(0.0, f64::max),
-    );
-    let med = median(&mut logged);
-    let rate = n as f64 / med;
+    let logged = Times::new(logged);
+    let (rate, best) = logged.rate_figures("pg.log_10k", n);
     println!(
         "predict + log:           {rate:>8.0} records/s median of {rounds} (target >= 100,000: {}; \
-         {:.0}..{:.0} records/s)",
+         {:.0}..{best:.0} records/s)",
         verdict(smoke, rate >= 100_000.0),
-        n as f64 / hi,
-        n as f64 / lo
+        n as f64 / logged.worst(),
     );
     println!(
         "  predict, no log:       {:>8.0} records/s median",
         n as f64 / nolog
     );
+    figure("pg.nolog_10k", n as f64 / nolog, "rec/s");
+    let per_record = (log_after - log_before) as f64 / (n * rounds) as f64;
     println!(
-        "  log size:              {:>8.1} bytes per record (prediction_records, {} records)",
-        (log_after - log_before) as f64 / (n * rounds) as f64,
+        "  log size:              {per_record:>8.1} bytes per record (prediction_records, {} records)",
         n * rounds
     );
+    figure("pg.log_bytes_per_record", per_record, "B");
 
     let one = br#"[{"reference_id":"one","sepal length (cm)":5.1,"sepal width (cm)":3.5,"petal length (cm)":1.4,"petal width (cm)":0.2}]"#;
     let mut times = Vec::with_capacity(singles);
@@ -271,11 +285,14 @@ fn main() {
         reg.predict("m", one, true).unwrap();
         times.push(t.elapsed().as_secs_f64() * 1e6);
     }
-    times.sort_by(f64::total_cmp);
+    let times = Times::new(times);
+    times.latency_figures("pg.log_1");
     println!(
-        "one record + log:        {:>8.0} us median, {:.0} us p99 ({singles} calls, one transaction each)",
-        times[singles / 2],
-        times[singles * 99 / 100]
+        "one record + log:        {:>8.0} us median, p5 {:.0}, p95 {:.0}, p99 {:.0} us ({singles} calls, one transaction each)",
+        times.median(),
+        times.quantile(0.05),
+        times.quantile(0.95),
+        times.quantile(0.99)
     );
     drop(reg);
 
@@ -301,8 +318,77 @@ fn main() {
         per(h_nofk),
         h_nofk * 1e3
     );
+    figure("pg.log_copy_fk_writer", per(w), "rec/s");
+    figure("pg.log_copy_fk_hand", per(h), "rec/s");
+    figure("pg.log_copy_nofk_hand", per(h_nofk), "rec/s");
     drop(c);
+    let big = dir.join(format!("bench_{rows}.db"));
+    if smoke {
+        println!("copy: not measured at smoke size");
+    } else if big.exists() {
+        copy_side(&big, &with_schema(&base, &format!("{schema}_copy")), &dir);
+    } else {
+        println!(
+            "copy: no {} (run cargo bench --bench bind first); skipped",
+            big.display()
+        );
+    }
     drop(guard);
+}
+
+/// `mlops-lite copy` of the bind bench's registry file into PostgreSQL, and back into a new
+/// file, each a whole process: wall time, and peak RSS where `/usr/bin/time` is installed.
+fn copy_side(file: &Path, url: &str, dir: &Path) {
+    let back = dir.join("copy_back.db");
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", back.display()));
+    }
+    let time = Path::new("/usr/bin/time");
+    for (key, from, to) in [
+        ("pg.copy_to_pg", file.display().to_string(), url.to_string()),
+        (
+            "pg.copy_from_pg",
+            url.to_string(),
+            back.display().to_string(),
+        ),
+    ] {
+        let mut cmd = if time.exists() {
+            let mut c = std::process::Command::new(time);
+            c.args(["-f", "MAXRSS_KB %M"])
+                .arg(env!("CARGO_BIN_EXE_mlops-lite"));
+            c
+        } else {
+            std::process::Command::new(env!("CARGO_BIN_EXE_mlops-lite"))
+        };
+        cmd.args(["copy", "--from", &from, "--to", &to]);
+        let t = Instant::now();
+        let out = cmd.output().unwrap();
+        let s = t.elapsed().as_secs_f64();
+        assert!(
+            out.status.success(),
+            "{key}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rss = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter_map(|l| l.strip_prefix("MAXRSS_KB "))
+            .next_back()
+            .and_then(|kb| kb.trim().parse::<f64>().ok())
+            .map(|kb| kb / 1024.0);
+        figure(key, s, "s");
+        if let Some(mb) = rss {
+            figure(&format!("{key}_rss"), mb, "MB");
+        }
+        println!(
+            "mlops-lite copy, {}: {s:.3} s{} (whole process)",
+            if key.ends_with("to_pg") {
+                "file to PostgreSQL"
+            } else {
+                "PostgreSQL to a new file"
+            },
+            rss.map_or(String::new(), |mb| format!(", peak RSS {mb:.0} MB"))
+        );
+    }
 }
 
 /// Re-logs the records of the last logged call of `n` records into scratch copies of

@@ -1,13 +1,12 @@
 #!/usr/bin/env python3
 """onnxruntime and scikit-learn on the README's iris pipeline, for the side-by-side table of
-`bash scripts/bench-predict.sh` (issue 13, item 3), which runs this in the same run as
-`cargo bench --bench predict` inside a virtualenv (target/bench-venv) with pinned versions.
+`bash scripts/bench-report.sh` (issues 13 and 14), which runs this in the same run as
+`cargo bench --bench predict` inside a virtualenv (target/bench-venv) with pinned versions,
+and makes the table with scripts/bench-report.py.
 
 Measure (prints one JSON object to stdout, progress on stderr):
     python scripts/bench-compare.py [--n 1000000] [--records-cache FILE.npy]
                                     [--check-records records.json] [--quick]
-Table (what the driver prints: every `cargo bench` line, then the comparison in markdown):
-    python scripts/bench-compare.py --table CARGO_BENCH_OUTPUT.txt COMPARE.json
 
 The pipeline is the one mlops-lite trains by default on data/iris.csv (src/pipeline/mod.rs
 `default_groups`, estimator defaults in src/pipeline/estimator.rs): a ColumnTransformer with
@@ -27,14 +26,13 @@ one decimal (half away from zero, as Rust's f64::round). The 1,000,000 x 4 matri
 here in numpy (the xorshift sequence by GF(2) jump-ahead, no Python loop) and, with
 --check-records, compared value for value with the JSON that `cargo bench` wrote, so both
 sides see the same numbers. Conversions (f64 -> float32 for onnxruntime, numpy -> DataFrame)
-are done before timing; batch figures are the best of several rounds, single records the
-median of many calls.
+are done before timing; batch figures are the median of several rounds (and, in
+`..._best`, the best round), single records the median of many calls.
 """
 import argparse
 import json
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -109,15 +107,21 @@ def check_records(x, path):
 # ---------------------------------------------------------------- timing
 
 
-def best_rate(fn, n, rounds):
-    """Records/s of the fastest of `rounds` calls of fn() on n records (one warm-up call)."""
+def rates(fn, n, rounds):
+    """Records/s of the median and of the fastest of `rounds` calls of fn() on n records
+    (after one warm-up call)."""
     fn()
-    best = float("inf")
+    times = []
     for _ in range(rounds):
         t = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - t)
-    return n / best
+        times.append(time.perf_counter() - t)
+    return n / statistics.median(times), n / min(times)
+
+
+def put_rates(out, key, fn, n, rounds):
+    """out[key] = the median round's records/s, out[key + "_best"] = the best round's."""
+    out[key], out[key + "_best"] = rates(fn, n, rounds)
 
 
 def median_time(fn, calls):
@@ -152,7 +156,7 @@ def measure(args):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     n = args.n
     small = min(10_000, n)
-    rounds_big, rounds_small, calls = (2, 3, 200) if args.quick else (5, 20, args.calls)
+    rounds_big, rounds_small, calls = (2, 3, 200) if args.quick else (7, 20, args.calls)
 
     t = time.perf_counter()
     if args.records_cache and os.path.exists(args.records_cache):
@@ -254,24 +258,22 @@ def measure(args):
         outputs = [s.get_outputs()[1].name] if proba_only else None
         big, small_feed, one_feed = feeds
         log(f"onnxruntime {label}")
-        ort_out[label] = {
-            "batch_1m_records_per_s": best_rate(lambda: s.run(outputs, big), n, rounds_big),
-            "batch_10k_records_per_s": best_rate(lambda: s.run(outputs, small_feed), small, rounds_small),
-            "one_record_us_median": 1e6 * median_time(lambda: s.run(outputs, one_feed), calls),
-        }
+        r = ort_out[label] = {}
+        put_rates(r, "batch_1m_records_per_s", lambda: s.run(outputs, big), n, rounds_big)
+        put_rates(r, "batch_10k_records_per_s", lambda: s.run(outputs, small_feed), small, rounds_small)
+        r["one_record_us_median"] = 1e6 * median_time(lambda: s.run(outputs, one_feed), calls)
     ort_out["default_threads_means"] = "intra_op_num_threads left at 0: onnxruntime chooses"
     out["onnxruntime"] = ort_out
 
     log("scikit-learn predict_proba")
     sk_calls = max(calls // 2, 200) if not args.quick else 100
-    out["sklearn"] = {
-        "numpy_1m_records_per_s": best_rate(lambda: by_pos.predict_proba(x), n, min(rounds_big, 3)),
-        "numpy_10k_records_per_s": best_rate(lambda: by_pos.predict_proba(x_small), small, rounds_small),
-        "dataframe_10k_records_per_s": best_rate(lambda: by_name.predict_proba(df_small), small, rounds_small),
-        "one_record_ms_median_numpy": 1e3 * median_time(lambda: by_pos.predict_proba(one), sk_calls),
-        "one_record_ms_median_dataframe": 1e3 * median_time(lambda: by_name.predict_proba(df_one), sk_calls),
-        "one_record_calls": sk_calls,
-    }
+    sk = out["sklearn"] = {}
+    put_rates(sk, "numpy_1m_records_per_s", lambda: by_pos.predict_proba(x), n, min(rounds_big, 3))
+    put_rates(sk, "numpy_10k_records_per_s", lambda: by_pos.predict_proba(x_small), small, rounds_small)
+    put_rates(sk, "dataframe_10k_records_per_s", lambda: by_name.predict_proba(df_small), small, rounds_small)
+    sk["one_record_ms_median_numpy"] = 1e3 * median_time(lambda: by_pos.predict_proba(one), sk_calls)
+    sk["one_record_ms_median_dataframe"] = 1e3 * median_time(lambda: by_name.predict_proba(df_one), sk_calls)
+    sk["one_record_calls"] = sk_calls
 
     # Same answers? onnxruntime computes in float32, scikit-learn in float64.
     s = session(tensor, 1)
@@ -287,103 +289,6 @@ def measure(args):
     print(json.dumps(out, indent=1))
 
 
-# ---------------------------------------------------------------- table
-
-# "label: 12345 unit rest", the label possibly holding colons ("wasm: open a 9 MB ...: 80 ms").
-LINE = re.compile(r"^(?P<label>\S.*?):\s+(?P<num>[0-9][0-9.]*)\s*(?P<rest>.*)$")
-
-
-def fmt_rate(v):
-    return f"{v / 1e6:.2f}M records/s"
-
-
-ORT_VARIANTS = [
-    ("1_thread", "tensor [N,4] float32, labels + probabilities, 1 thread"),
-    ("default_threads", "tensor [N,4] float32, labels + probabilities, default threads"),
-    ("proba_only_1_thread", "tensor [N,4] float32, probabilities only, 1 thread"),
-    ("named_inputs_1_thread", "4 named [N,1] inputs, labels + probabilities, 1 thread"),
-]
-
-
-def table(cargo_path, compare_path):
-    with open(cargo_path) as f:
-        cargo = f.read().splitlines()
-    with open(compare_path) as f:
-        c = json.load(f)
-    o, sk = c["onnxruntime"], c["sklearn"]
-    variants = [(k, what) for k, what in ORT_VARIANTS if k in o]
-    big = "1M" if c["records"] == 1_000_000 else f"{c['records']:,}"
-    same_rate = o["1_thread"]["batch_1m_records_per_s"]
-    same_one = o["1_thread"]["one_record_us_median"]
-    best_rate_, best_rate_what = max(
-        (o[k][f], f"{big if f.startswith('batch_1m') else '10k'} records, {what}")
-        for k, what in variants
-        for f in ("batch_1m_records_per_s", "batch_10k_records_per_s")
-    )
-    best_one, best_one_what = min((o[k]["one_record_us_median"], what) for k, what in variants)
-
-    def ratio(r):
-        return f"{r:.2f}x" if r >= 0.1 else f"{r:.2g}x"
-
-    def vs_ort(value, unit):
-        """(vs onnxruntime's 1M batch / one record on 1 thread, vs its best in this run)."""
-        if unit.startswith("records/s"):
-            return ratio(value / same_rate), ratio(value / best_rate_)
-        if unit.startswith("us median"):
-            return ratio(same_one / value), ratio(best_one / value)
-        return "", ""
-
-    rows = []
-    for line in cargo:
-        m = LINE.match(line.strip())
-        if not m:
-            continue
-        label, num, rest = m["label"], float(m["num"]), m["rest"]
-        side = "mlops-lite npm (Node)" if label.startswith(("wasm", "npm")) else "mlops-lite native"
-        unit = rest.split(" (")[0].split(",")[0].strip()
-        if unit.startswith("records/s"):
-            figure = fmt_rate(num) + rest[len("records/s"):]
-        else:
-            figure = f"{num:g} {rest}"
-        rows.append((side, label, figure, *vs_ort(num, unit)))
-
-    for key, what in variants:
-        r = o[key]
-        rows.append(("onnxruntime", f"{big} records, {what}", fmt_rate(r["batch_1m_records_per_s"]),
-                     *vs_ort(r["batch_1m_records_per_s"], "records/s")))
-        rows.append(("onnxruntime", f"10k records, {what}", fmt_rate(r["batch_10k_records_per_s"]),
-                     *vs_ort(r["batch_10k_records_per_s"], "records/s")))
-        rows.append(("onnxruntime", f"one record, {what}", f"{r['one_record_us_median']:.1f} us median",
-                     *vs_ort(r["one_record_us_median"], "us median")))
-    for what, key in [(f"{big} rows, numpy", "numpy_1m_records_per_s"),
-                      ("10k rows, numpy", "numpy_10k_records_per_s"),
-                      ("10k rows, DataFrame", "dataframe_10k_records_per_s")]:
-        rows.append(("scikit-learn", f"predict_proba, {what}", fmt_rate(sk[key]), *vs_ort(sk[key], "records/s")))
-    for what, key in [("numpy", "one_record_ms_median_numpy"), ("DataFrame", "one_record_ms_median_dataframe")]:
-        rows.append(("scikit-learn", f"predict_proba, one record, {what}", f"{sk[key]:.3f} ms median",
-                     *vs_ort(1e3 * sk[key], "us median")))
-
-    v = c["versions"]
-    print()
-    print("Same run, iris pipeline; above 1x is faster than onnxruntime. 'vs onnxruntime 1M': a rate over")
-    print(f"onnxruntime's {big}-record batch on 1 thread ({fmt_rate(same_rate)}), or its one-record time on")
-    print(f"1 thread ({same_one:.1f} us) over a one-record time. 'vs its best': over the fastest onnxruntime")
-    print(f"batch of this run ({fmt_rate(best_rate_)}: {best_rate_what}) or one record")
-    print(f"({best_one:.1f} us: {best_one_what}).")
-    print()
-    print("| who | what | figure | vs onnxruntime 1M | vs its best |")
-    print("|---|---|---|---:|---:|")
-    for side, label, figure, same, best in rows:
-        print(f"| {side} | {label} | {figure.replace('|', '/')} | {same} | {best} |")
-    print()
-    print(f"Versions: Python {v['python']}, numpy {v['numpy']}, pandas {v['pandas']}, "
-          f"scikit-learn {v['scikit-learn']}, onnxruntime {v['onnxruntime']}, "
-          f"skl2onnx {v['skl2onnx']}, onnx {v['onnx']}; {c['cpus']} CPUs.")
-    a = c["agreement_10k"]
-    print(f"onnxruntime (float32) vs scikit-learn (float64) on 10k records: max |proba diff| "
-          f"{a['max_abs_proba_diff_onnxruntime_vs_sklearn']:.1e}, {a['labels_differ']} labels differ.")
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--n", type=int, default=1_000_000, help="records in the large batch")
@@ -392,13 +297,7 @@ def main():
     p.add_argument("--check-records", help="JSON records written by cargo bench to compare with")
     p.add_argument("--opset", type=int, default=None, help="ONNX opset (default: skl2onnx's)")
     p.add_argument("--quick", action="store_true", help="few rounds (a smoke run)")
-    p.add_argument("--table", nargs=2, metavar=("CARGO_OUTPUT", "COMPARE_JSON"),
-                   help="print the markdown comparison instead of measuring")
-    args = p.parse_args()
-    if args.table:
-        table(*args.table)
-    else:
-        measure(args)
+    measure(p.parse_args())
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ command -v sqlite3 >/dev/null || apt_install sqlite3
 command -v python3 >/dev/null || apt_install python3
 # psql: the browser test drops its PostgreSQL schema with it.
 command -v psql >/dev/null || apt_install postgresql-client
-# scikit-learn, pinned (the version the README names; scripts/bench-predict.sh pins the
+# scikit-learn, pinned (the version the README names; scripts/bench-report.sh pins the
 # same): the README's comparison with it is re-checked on every run, in its own virtualenv.
 python_venv target/sklearn-venv numpy==2.4.6 scipy==1.17.1 scikit-learn==1.9.1
 for component in rustfmt clippy; do
@@ -42,6 +42,8 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --lib -- -D warnings
+echo "== the Performance tables' script: its self-test (a fixture of raw bench outputs)"
+python3 scripts/bench-report.py --self-test
 echo "== cargo test (unit, integration, doc, README examples)"
 cargo test --workspace --all-targets --locked
 cargo test --doc --locked

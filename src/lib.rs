@@ -63,5 +63,7 @@ pub use log::LogQuery;
 #[cfg(not(target_arch = "wasm32"))]
 pub use registry::ModelSplit;
 pub use registry::{Bound, BoundModel, ModelInfo, Registry};
+#[cfg(not(target_arch = "wasm32"))]
+pub use store::Durability;
 pub use store::{DatasetEntry, ModelEntry};
 pub use train::{SpecInput, TrainRequest};

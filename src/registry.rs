@@ -22,6 +22,8 @@ use crate::pipeline::batch::BatchOut;
 use crate::pipeline::{self, Lineage, Pipeline, TrainSpec};
 use crate::predict::{self, Predictions};
 use crate::records::{Batch, Records};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::store::Durability;
 use crate::store::{
     self, DatasetEntry, Db, LogFilter, LogRecord, ModelEntry, NewDataset, NewModel, Tx,
 };
@@ -175,6 +177,29 @@ impl Registry {
     /// Opens the registry file (or PostgreSQL URL) at `path`, which must exist.
     pub fn open_existing(path: impl AsRef<Path>) -> Result<Registry> {
         Registry::open_with(path.as_ref(), false)
+    }
+
+    /// Opens (and creates) the registry at `path` like [`Registry::open`], with every commit
+    /// as durable as `durability` says: [`Durability::Normal`] is what [`Registry::open`]
+    /// does (WAL, `synchronous=NORMAL`: survives an application crash, a power loss can
+    /// lose the last commits); [`Durability::Full`] makes each commit wait for the disk
+    /// (`synchronous=FULL`; on PostgreSQL `synchronous_commit=on`), so it survives a power
+    /// loss. Native builds.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn open_with_durability(
+        path: impl AsRef<Path>,
+        durability: Durability,
+    ) -> Result<Registry> {
+        let mut reg = Registry::open(path)?;
+        reg.db.set_durability(durability)?;
+        Ok(reg)
+    }
+
+    /// The durability in effect, read back from the database (see [`Durability`]); `None`
+    /// for a registry in memory or opened from bytes, which no commit takes to a disk.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn durability(&self) -> Result<Option<Durability>> {
+        self.db.durability()
     }
 
     /// Opens the registry file (or PostgreSQL URL) at `path` for reading only. SQLite opens

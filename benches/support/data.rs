@@ -71,3 +71,71 @@ pub fn peak_rss_mb() -> f64 {
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
+
+/// Prints a machine-readable figure, `FIGURE <key> <value> <unit>`, next to the human lines:
+/// what `scripts/bench-report.py` aggregates over runs (keys and units: its `FIGURES`).
+pub fn figure(key: &str, value: f64, unit: &str) {
+    println!("FIGURE {key} {value} {unit}");
+}
+
+/// Times over the rounds or calls of one measurement, sorted.
+pub struct Times(Vec<f64>);
+
+impl Times {
+    pub fn new(mut v: Vec<f64>) -> Times {
+        assert!(!v.is_empty(), "no times");
+        v.sort_by(f64::total_cmp);
+        Times(v)
+    }
+
+    /// The `q` quantile (0 to 1), nearest rank.
+    pub fn quantile(&self, q: f64) -> f64 {
+        self.0[((self.0.len() - 1) as f64 * q).round() as usize]
+    }
+
+    pub fn median(&self) -> f64 {
+        self.quantile(0.5)
+    }
+
+    pub fn best(&self) -> f64 {
+        self.0[0]
+    }
+
+    pub fn worst(&self) -> f64 {
+        self.0[self.0.len() - 1]
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Records/s for `n` records per round: the median round, and the best round (its
+    /// `.best`), printed as figures `key` and `key.best`.
+    pub fn rate_figures(&self, key: &str, n: usize) -> (f64, f64) {
+        let (median, best) = (n as f64 / self.median(), n as f64 / self.best());
+        figure(key, median, "rec/s");
+        figure(&format!("{key}.best"), best, "rec/s");
+        (median, best)
+    }
+
+    /// Microseconds of one call: median, p5, p95, p99, printed as `key.median` and so on
+    /// (the times are in microseconds already).
+    pub fn latency_figures(&self, key: &str) {
+        for (name, q) in [("median", 0.5), ("p5", 0.05), ("p95", 0.95), ("p99", 0.99)] {
+            figure(&format!("{key}.{name}"), self.quantile(q), "us");
+        }
+    }
+}
+
+/// Runs `f` `rounds` times, returning the seconds of each round.
+pub fn time_rounds(rounds: usize, mut f: impl FnMut()) -> Times {
+    Times::new(
+        (0..rounds)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}

@@ -43,6 +43,65 @@ pub use types::{
 /// The newest registry format this build reads and writes (on both backends).
 pub const SCHEMA_VERSION: i64 = 4;
 
+/// What a commit survives on a registry file (and on PostgreSQL), chosen when the registry is
+/// opened ([`crate::Registry::open_with_durability`]; `--durability normal|full` where a
+/// command offers it). Native builds only: a registry in memory reaches no disk.
+///
+/// - [`Durability::Normal`], the default: SQLite in WAL with `synchronous=NORMAL`. A commit
+///   is appended to the WAL without waiting for the disk. A crash of the application (or
+///   `kill -9`) loses nothing committed; a power loss or an operating-system crash can lose
+///   the last transactions committed before it (the file stays consistent: they are rolled
+///   back whole). On PostgreSQL, the server's `synchronous_commit` decides (`on` by
+///   default: every commit waits for the server's WAL flush).
+/// - [`Durability::Full`]: SQLite in WAL with `synchronous=FULL`, every commit waits until
+///   the WAL is on the disk (fsync), so a committed transaction survives a power loss; on
+///   PostgreSQL, `synchronous_commit=on` for the session, whatever the server's default.
+///   Each commit costs a disk flush (the README's Performance section gives both).
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// A commit survives an application crash, not a power loss (WAL, `synchronous=NORMAL`).
+    #[default]
+    Normal,
+    /// A commit survives a power loss: each one waits for the disk (`synchronous=FULL`).
+    Full,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Durability {
+    /// Its name: `normal` or `full` (what `--durability` takes).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Durability::Normal => "normal",
+            Durability::Full => "full",
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl std::fmt::Display for Durability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl std::str::FromStr for Durability {
+    type Err = Error;
+
+    /// `normal` or `full`, in any case.
+    fn from_str(s: &str) -> Result<Durability> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "normal" => Ok(Durability::Normal),
+            "full" => Ok(Durability::Full),
+            _ => Err(Error::InvalidArgument(format!(
+                "unknown durability {s:?}: use normal (a commit survives an application crash) \
+                 or full (a commit survives a power loss; each one waits for the disk)"
+            ))),
+        }
+    }
+}
+
 /// An open registry database.
 pub enum Db {
     /// A SQLite database: a file, or in memory.
@@ -96,6 +155,28 @@ impl Db {
     /// Whether this is a PostgreSQL registry.
     pub fn is_postgres(&self) -> bool {
         !matches!(self, Db::Sqlite(_))
+    }
+
+    /// Makes every later commit of this connection as durable as `durability` says (see
+    /// [`Durability`]): SQLite's `synchronous`, PostgreSQL's `synchronous_commit` (`Normal`
+    /// leaves the server's own setting).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn set_durability(&mut self, durability: Durability) -> Result<()> {
+        match self {
+            Db::Sqlite(c) => sqlite::set_durability(c, durability),
+            Db::Postgres(p) => pg::set_durability(&mut p.conn.borrow_mut(), durability),
+        }
+    }
+
+    /// The durability in effect on this connection, read back from the database (SQLite's
+    /// `PRAGMA synchronous`, PostgreSQL's `SHOW synchronous_commit`); `None` for a registry
+    /// in memory, which no commit takes to a disk.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn durability(&self) -> Result<Option<Durability>> {
+        match self {
+            Db::Sqlite(c) => sqlite::durability(c),
+            Db::Postgres(p) => pg::durability(&mut p.conn.borrow_mut()).map(Some),
+        }
     }
 
     /// The SQLite connection, if this is SQLite.

@@ -220,6 +220,28 @@ pub fn open(url: &str, create: bool) -> Result<PgStore> {
     })
 }
 
+/// `Full`: `synchronous_commit=on` for this session (every commit waits for the server's WAL
+/// flush), whatever the server's default; `Normal`: the server's default again.
+pub fn set_durability(c: &mut Conn, durability: super::Durability) -> Result<()> {
+    c.batch_execute(match durability {
+        super::Durability::Normal => "SET synchronous_commit TO DEFAULT",
+        super::Durability::Full => "SET synchronous_commit TO on",
+    })?;
+    Ok(())
+}
+
+/// The durability in effect on this session: `synchronous_commit` `off` is normal (a server
+/// crash can lose the last commits), any other value (`local`, `on`, `remote_write`,
+/// `remote_apply`) waits at least for the local WAL flush: full.
+pub fn durability(c: &mut Conn) -> Result<super::Durability> {
+    let value: String = c.query_one("SHOW synchronous_commit", &[])?.get(0);
+    Ok(if value.eq_ignore_ascii_case("off") {
+        super::Durability::Normal
+    } else {
+        super::Durability::Full
+    })
+}
+
 /// Connects to the existing registry at `url` for reading only: every transaction of the
 /// session is `READ ONLY`, so the server refuses any write.
 pub fn open_read_only(url: &str) -> Result<PgStore> {

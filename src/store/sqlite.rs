@@ -189,6 +189,38 @@ pub fn open_file(path: &Path, create: bool) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Sets `synchronous` for `durability` (see [`super::Durability`]): `NORMAL` (what
+/// [`open_file`] sets with WAL) or `FULL` (each commit waits until the WAL is on the disk).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn set_durability(conn: &Connection, durability: super::Durability) -> Result<()> {
+    let level = match durability {
+        super::Durability::Normal => "NORMAL",
+        super::Durability::Full => "FULL",
+    };
+    conn.pragma_update(None, "synchronous", level)?;
+    Ok(())
+}
+
+/// The durability in effect on `conn`, from `PRAGMA synchronous` (`FULL` or `EXTRA`: full,
+/// `NORMAL`: normal); `None` in memory. `OFF` (never set by mlops-lite: a commit would
+/// survive no crash of the system) is an error.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn durability(conn: &Connection) -> Result<Option<super::Durability>> {
+    if conn.path().is_none_or(str::is_empty) {
+        return Ok(None);
+    }
+    let level: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+    match level {
+        1 => Ok(Some(super::Durability::Normal)),
+        2 | 3 => Ok(Some(super::Durability::Full)),
+        other => Err(Error::InvalidArgument(format!(
+            "{}: PRAGMA synchronous is {other} (OFF), which mlops-lite never sets; open the \
+             registry again",
+            conn.path().unwrap_or_default()
+        ))),
+    }
+}
+
 /// Opens the registry file at `path` for reading only: the connection is `query_only`, so no
 /// statement can change the file, and nothing else is done to it (no migration, no switch of
 /// its journal mode). A file of an older format is refused with [`Error::OlderFormat`].
