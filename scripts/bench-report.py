@@ -4,6 +4,8 @@
 
     python3 scripts/bench-report.py REPORT_DIR [--write-readme README.md]
     python3 scripts/bench-report.py --self-test     (scripts/test.sh runs it; < 1 s)
+    python3 scripts/bench-report.py --check OLD_REPORT_DIR NEW_REPORT_DIR
+        (which figures of a fresh report fall outside the ranges an earlier one states)
 
 REPORT_DIR (target/bench-data/report-DATE/) holds meta.txt (key=value: command, date,
 commit, machine), and per run run-K/: bind.txt, predict.txt, postgres.txt (each bench's
@@ -313,6 +315,11 @@ def block_conditions(r, c):
         f"The whole report took {int(m.get('seconds', 0)) // 60} min {int(m.get('seconds', 0)) % 60} s. "
         f"Raw outputs: `{os.path.join('target/bench-data', os.path.basename(r.root.rstrip('/')))}/`.",
     ]
+    if r.busy and sum(1 for b in r.busy if b < 10) < len(r.busy) / 2:
+        lines += ["", f"**The machine was busy during this report**: other processes used "
+                  f"{statistics.median(r.busy):.0f}% of the cores (median) just before the benches "
+                  f"started, so these figures are lower and more spread than a quiet machine gives; "
+                  f"compare them with the targets only after a run on a quiet machine."]
     if m.get("npm_dist", "").startswith("NOT"):
         lines += ["", "**The npm package was not built from these sources**: its figures are of another build."]
     return "\n".join(lines)
@@ -586,9 +593,36 @@ def self_test(regen=False):
     return 0
 
 
+def check(old_root, new_root):
+    """Whether each figure of a fresh report (its median) falls within the range an earlier
+    report states for it: the issue's "a fresh run matches within the stated spread"."""
+    old, new = Report(old_root), Report(new_root)
+    keys = sorted(k for k in set().union(*old.runs) if not k.endswith(".best"))
+    inside, near, outside = 0, 0, []
+    for k in keys:
+        a, b = old.values(k), new.values(k)
+        if not a or not b:
+            continue
+        m, lo, hi = statistics.median(b), min(a), max(a)
+        if lo <= m <= hi:
+            inside += 1
+            continue
+        off = (m - hi) / hi if m > hi else (m - lo) / lo
+        near += abs(off) <= 0.10
+        outside.append(f"{k}: {m:.4g} outside {lo:.4g}-{hi:.4g} ({100 * off:+.0f}%)")
+    total = inside + len(outside)
+    print(f"{inside} of {total} figures of {new_root} (their medians) fall within the ranges of "
+          f"{old_root}; {near} more within 10% of a bound")
+    for line in outside:
+        print("  " + line)
+    return 0
+
+
 def main(argv):
     if argv[:1] == ["--self-test"]:
         return self_test(regen="--regen" in argv)
+    if argv[:1] == ["--check"] and len(argv) == 3:
+        return check(argv[1], argv[2])
     if not argv or argv[0].startswith("-"):
         print(__doc__, file=sys.stderr)
         return 2
