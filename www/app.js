@@ -250,6 +250,7 @@ const state = {
   resultsTotal: 0, // results since the model was chosen (only the latest MAX_RESULTS are kept)
   trainDataset: null, // the train form's dataset id
   trainColumnsFor: null, // the dataset id whose columns fill the target select
+  reproduced: null, // the model id whose reproduce result is shown
   logOffset: 0,
 };
 
@@ -300,9 +301,12 @@ async function opened(source, { store = true } = {}) {
   state.resultsTotal = 0;
   state.trainDataset = null;
   state.trainColumnsFor = null;
+  state.reproduced = null;
   state.logOffset = 0;
   $("log-reference").value = "";
-  for (const id of ["bind-result", "bind-error", "train-result", "train-error", "batch-result", "batch-error"]) $(id).textContent = "";
+  for (const id of ["bind-result", "bind-error", "train-result", "train-error", "reproduce-result", "reproduce-error", "batch-result", "batch-error"]) {
+    $(id).textContent = "";
+  }
   setSource(source);
   await refresh();
   if (store) await persist();
@@ -619,6 +623,38 @@ async function renderModelDetail() {
     info.versions,
   );
   $("model-spec").textContent = JSON.stringify(info.spec, null, 2);
+  if (state.reproduced !== m.id) {
+    $("reproduce-result").textContent = "";
+    $("reproduce-error").textContent = "";
+  }
+}
+
+/**
+ * Trains the shown model again in the worker (the core's `reproduce`: stored rows, spec and
+ * seed) and says whether the new artifact is the stored one, byte for byte. Writes nothing.
+ */
+async function reproduce() {
+  const id = state.model;
+  if (id === null) return;
+  const result = $("reproduce-result");
+  const error = $("reproduce-error");
+  const button = $("model-reproduce");
+  result.textContent = "";
+  error.textContent = "";
+  state.reproduced = id;
+  $("reproduce-progress").hidden = false;
+  button.disabled = true;
+  try {
+    const r = await call("reproduce", String(id));
+    result.textContent = r.identical
+      ? `identical: retrained ${r.model} gives artifact md5 ${r.reproduced_md5}, the stored one (${metricsText(r.reproduced_metrics)})`
+      : `DIFFERENT: stored artifact md5 ${r.stored_md5}, retrained ${r.reproduced_md5}; fields that differ: ${r.differences.join(", ")}; retrained metrics ${metricsText(r.reproduced_metrics)}`;
+  } catch (e) {
+    error.textContent = e instanceof Error ? e.message : String(e);
+  } finally {
+    $("reproduce-progress").hidden = true;
+    button.disabled = false;
+  }
 }
 
 // ---- Training ------------------------------------------------------------------------------
@@ -1058,6 +1094,7 @@ function wire() {
     }),
   );
   $("train-form").addEventListener("submit", (e) => act(() => train(e)));
+  $("model-reproduce").addEventListener("click", () => act(reproduce));
 
   $("predict-model").addEventListener("change", (e) => act(() => buildFields(Number(e.target.value))));
   $("predict-form").addEventListener("submit", (e) => act(() => predict(e)));

@@ -218,6 +218,7 @@ const methods = {
   listModels: () => current().listModels(),
   modelInfo: (ref) => current().modelInfo(ref),
   trainModel: (options) => current().trainModel(options),
+  reproduce: (ref) => current().reproduce(ref),
   // Records go as JSON text: for an array with a string feature, predict builds its JSON
   // replacer with the Function constructor, which a Content-Security-Policy without
   // 'unsafe-eval' refuses; the text path needs no eval.

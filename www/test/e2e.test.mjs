@@ -524,7 +524,7 @@ test("trains models in the worker: progress, a responsive page, metrics, identic
   assert.equal(await page.inputValue("#train-target"), "target");
   assert.deepEqual(await page.$$eval("#train-estimator option", (os) => os.map((o) => o.value)), [
     "logistic_regression", "decision_tree_classifier", "random_forest_classifier", "knn_classifier", "gaussian_nb",
-    "linear_regression", "ridge", "lasso", "decision_tree_regressor", "random_forest_regressor", "knn_regressor",
+    "linear_regression", "ridge", "lasso", "elastic_net", "decision_tree_regressor", "random_forest_regressor", "knn_regressor",
   ]);
 
   // The demo's spec again: the identical artifact, nothing written.
