@@ -39,9 +39,11 @@ export MLOPS_LITE_TEST_PG="$pg_url"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+cargo fmt --manifest-path python/Cargo.toml -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --lib -- -D warnings
+cargo clippy --manifest-path python/Cargo.toml --locked -- -D warnings
 echo "== the Performance tables' script: its self-test (a fixture of raw bench outputs)"
 python3 scripts/bench-report.py --self-test
 echo "== cargo test (unit, integration, doc, README examples)"
@@ -49,6 +51,8 @@ cargo test --workspace --all-targets --locked
 cargo test --doc --locked
 echo "== scikit-learn comparison (README: every estimator, same rows, bounded differences)"
 target/sklearn-venv/bin/python scripts/sklearn_compare.py target/debug/mlops-lite
+echo "== the Python package (python/): built with maturin, pytest against the CLI and PostgreSQL"
+bash scripts/test-python.sh
 echo "== wasm: wasm-bindgen-test in Node, then in headless Chromium"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked --target wasm32-unknown-unknown --test wasm

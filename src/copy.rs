@@ -120,6 +120,23 @@ fn check_call(call: &LoggedCall) -> Result<()> {
     Ok(())
 }
 
+/// Copies `selection` from `from` into the registry at `to` (a file, created when missing,
+/// or a `postgres://` URL). A file created here is removed again when the copy fails: a
+/// failed copy leaves no half-made registry behind.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn copy_to(
+    from: &mut Registry,
+    to: &std::path::Path,
+    selection: &Selection,
+) -> Result<CopyReport> {
+    let existed = to.exists();
+    let report = Registry::open(to).and_then(|mut target| copy(from, &mut target, selection));
+    if report.is_err() && !existed {
+        crate::store::remove_db_files(to);
+    }
+    report
+}
+
 /// Copies `selection` from `from` into `to`; see the module docs.
 pub fn copy(from: &mut Registry, to: &mut Registry, selection: &Selection) -> Result<CopyReport> {
     // What to copy, by source id (so versions go in in their order).

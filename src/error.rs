@@ -41,6 +41,43 @@ pub enum ErrorKind {
     Busy,
 }
 
+impl ErrorKind {
+    /// The kind as a snake_case word (`input`, `not_found`, ...): what the Python package's
+    /// exception carries in `kind`, so callers branch on a stable name, not on the message.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Input => "input",
+            ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::NotARegistry => "not_a_registry",
+            ErrorKind::NewerFormat => "newer_format",
+            ErrorKind::Corrupt => "corrupt",
+            ErrorKind::Database => "database",
+            ErrorKind::Io => "io",
+            ErrorKind::Connection => "connection",
+            ErrorKind::Altered => "altered",
+            ErrorKind::OlderFormat => "older_format",
+            ErrorKind::Busy => "busy",
+        }
+    }
+
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 12] = [
+        ErrorKind::Input,
+        ErrorKind::InvalidArgument,
+        ErrorKind::NotFound,
+        ErrorKind::NotARegistry,
+        ErrorKind::NewerFormat,
+        ErrorKind::Corrupt,
+        ErrorKind::Database,
+        ErrorKind::Io,
+        ErrorKind::Connection,
+        ErrorKind::Altered,
+        ErrorKind::OlderFormat,
+        ErrorKind::Busy,
+    ];
+}
+
 /// Where in an input file a problem is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Location {
@@ -377,5 +414,26 @@ impl From<rusqlite::Error> for Error {
 impl From<postgres::Error> for Error {
     fn from(e: postgres::Error) -> Self {
         Error::Postgres(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorKind;
+
+    #[test]
+    fn every_kind_has_its_own_snake_case_name() {
+        let names: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.name()).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        for n in names {
+            assert!(
+                n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{n}"
+            );
+        }
+        assert_eq!(ErrorKind::NotFound.name(), "not_found");
     }
 }

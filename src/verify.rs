@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::pipeline::batch::BatchOut;
 use crate::pipeline::{self, Lineage, Pipeline};
 use crate::registry::{md5_hex, Registry};
@@ -418,6 +418,11 @@ impl Registry {
     /// only its own machine's seals of the same bytes, name and md5
     /// ([`crate::dataset::fingerprint`]), so they are not checked here.
     pub fn verify(&mut self, tolerance: f64) -> Result<VerifyReport> {
+        if tolerance.is_nan() || tolerance < 0.0 {
+            return Err(Error::InvalidArgument(format!(
+                "the tolerance must be a number, 0 or more, not {tolerance}"
+            )));
+        }
         let mut report = VerifyReport {
             tolerance,
             ..Default::default()

@@ -388,9 +388,6 @@ impl JsRegistry {
     #[wasm_bindgen(unchecked_return_type = "VerifyReport")]
     pub fn verify(&mut self, tolerance: Option<f64>) -> Result<JsValue, JsError> {
         let t = tolerance.unwrap_or(crate::verify::DEFAULT_TOLERANCE);
-        if t.is_nan() || t < 0.0 {
-            return Err(invalid("the tolerance must be a number, 0 or more"));
-        }
         to_js(&self.inner.verify(t).map_err(js_error)?)
     }
 

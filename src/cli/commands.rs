@@ -17,8 +17,9 @@ use mlops_lite::records::Records;
 use mlops_lite::{Bound, Error, LogQuery, Registry, SpecInput, TrainRequest};
 
 use super::args::{AddArgs, FormatArg, LogArgs, PredictArgs, TrainArgs};
-use super::files::{import_into_new_file, remove_db_files};
+use super::files::import_into_new_file;
 use super::render::{self, print_json, show, write_data, write_out};
+use mlops_lite::store::remove_db_files;
 
 /// What every command gets: the registry (`--db`), `--json`, and standard output.
 pub struct Ctx<'a> {
@@ -414,13 +415,8 @@ pub fn copy(
         )));
     }
     let mut source = Registry::open_source(from)?;
-    let existed = to.exists();
-    let report = Registry::open(to)
-        .and_then(|mut target| mlops_lite::copy::copy(&mut source, &mut target, selection));
-    if report.is_err() && !existed {
-        remove_db_files(to);
-    }
-    show(cx.out, cx.json, &report?, render::copy_report_text)
+    let report = mlops_lite::copy::copy_to(&mut source, to, selection)?;
+    show(cx.out, cx.json, &report, render::copy_report_text)
 }
 
 pub fn import_legacy(

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use mlops_lite::store::remove_db_files;
 use mlops_lite::{Error, Registry};
 
 /// Imports into a registry file that does not exist yet: into `NAME.import-legacy-PID.tmp`
@@ -107,18 +108,5 @@ fn remove_stale_imports(dir: &std::path::Path, prefix: &str) {
         if gone {
             remove_db_files(&entry.path());
         }
-    }
-}
-
-/// Removes a registry file and its WAL companions (after a failed first bind); nothing for a
-/// PostgreSQL URL.
-pub fn remove_db_files(db: &std::path::Path) {
-    if db.to_str().is_some_and(mlops_lite::store::pg::is_url) {
-        return;
-    }
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut p = db.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(p);
     }
 }

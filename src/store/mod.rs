@@ -603,6 +603,21 @@ impl Drop for PgTx<'_> {
     }
 }
 
+/// Removes a registry file and its `-wal`, `-shm` and `-journal` companions (a
+/// `postgres://` URL is left alone): for a file a command created and whose first write
+/// failed, so that the failed command leaves nothing behind.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn remove_db_files(db: &std::path::Path) {
+    if db.to_str().is_some_and(pg::is_url) {
+        return;
+    }
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 /// An error for what only a SQLite registry can do.
 pub fn sqlite_only(label: &str, what: &str) -> Error {
     Error::InvalidArgument(format!(
