@@ -286,6 +286,42 @@ class MlopsLite:
         return json.loads(self._reg.copy_to(os.fspath(to), list(datasets), list(models), with_log))
 
 
+    # ---- the Python tool's files ----------------------------------------------------------
+
+    def import_legacy(
+        self,
+        old_db: PathLike,
+        rename: Mapping[str, str] = {},
+        skip: Iterable[str] = (),
+        unpickle_trusted: bool = False,
+    ) -> Dict[str, Any]:
+        """Imports a registry file of the Python mlops-lite into this registry, in one
+        transaction, as ``mlops-lite import-legacy`` does: its datasets (values bit for bit)
+        and its prediction log. ``old_db`` is opened read-only and never changed. Its models
+        are Python pickles: they are never unpickled, only listed (``list_legacy_models()``)
+        as not runnable. ``rename`` maps names the Python tool allowed and this one refuses
+        to new names; ``skip`` leaves out ``NAME`` or ``NAME@VERSION``.
+
+        ``unpickle_trusted=True`` (converting the pickles of a file you trust into runnable
+        models) is not available yet: it needs ``bind_model`` for scikit-learn pipelines, and
+        is refused rather than ignored.
+        """
+        if unpickle_trusted:
+            raise _error(
+                "invalid_argument",
+                "import_legacy(unpickle_trusted=True) is not available yet: converting pickled "
+                "scikit-learn pipelines needs bind_model, which this version does not have; "
+                "import without it (datasets and log; the pickles stay listed, never loaded)",
+            )
+        pairs = [f"{old}={new}" for old, new in dict(rename).items()]
+        return json.loads(self._reg.import_legacy(os.fspath(old_db), pairs, list(skip)))
+
+    def list_legacy_models(self) -> pd.DataFrame:
+        """Models of the Python tool listed by ``import_legacy``: metadata and the pickle's
+        length and md5; never runnable."""
+        return _frame(json.loads(self._reg.list_legacy_models()))
+
+
 def _predictions(result: Tuple[Any, Any, Any, List[str]], output: str) -> Union[List[Dict[str, Any]], pd.DataFrame]:
     ids, values, labels, classes = result
     n = len(values)

@@ -70,6 +70,12 @@ class Registry:
         """The offline check's report (JSON)."""
     def reproduce(self, model: str) -> str:
         """Retrains a model and compares artifacts (JSON)."""
+    def import_legacy(
+        self, old: Union[str, PathLike[str]], rename: List[str], skip: List[str]
+    ) -> str:
+        """Imports a Python mlops-lite file: datasets and log (JSON report)."""
+    def list_legacy_models(self) -> str:
+        """The Python tool's models listed by an import (JSON)."""
     def copy_to(
         self, to: Union[str, PathLike[str]], datasets: List[str], models: List[str], with_log: bool
     ) -> str:

@@ -537,6 +537,29 @@ impl PyRegistry {
         )
     }
 
+    /// Imports a registry file of the Python mlops-lite (opened read-only) in one
+    /// transaction, as `mlops-lite import-legacy` does: datasets and the log; its pickles are
+    /// listed as legacy models, never loaded. JSON report.
+    fn import_legacy(
+        &mut self,
+        py: Python<'_>,
+        old: PathBuf,
+        rename: Vec<String>,
+        skip: Vec<String>,
+    ) -> PyResult<String> {
+        let options = mlops_lite::legacy::LegacyOptions { rename, skip };
+        let report = mlops_lite::legacy::import_legacy_with(&old, &mut self.inner, &options)
+            .map_err(|e| core_err(py, e))?;
+        json(py, &report)
+    }
+
+    /// The Python tool's models listed by `import_legacy` (JSON): never runnable.
+    fn list_legacy_models(&self, py: Python<'_>) -> PyResult<String> {
+        let models =
+            mlops_lite::legacy::list_legacy_models(&self.inner).map_err(|e| core_err(py, e))?;
+        json(py, &models)
+    }
+
     /// Copies datasets and models (all when both lists are empty) into the registry at
     /// `to` (a file, created when missing, or a postgres:// URL); JSON report.
     fn copy_to(

@@ -308,9 +308,41 @@ def test_postgres_registry() -> None:
         assert len(out) == 5 and len(client.log()) == 5
         pulled = client.pull_dataset("iris")
         pd.testing.assert_frame_equal(pulled, iris_frame(), check_dtype=False)
+        legacy = REPO / "tests" / "data" / "legacy-python-a5c890b.db"  # opened read-only
+        with pytest.raises(MlopsLiteError, match="import-legacy writes into a registry file") as err:
+            client.import_legacy(legacy)
+        assert err.value.kind == "invalid_argument"
     finally:
         subprocess.run(
             ["psql", base.split("?")[0], "-q", "-c", f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'],
             check=False,
             capture_output=True,
         )
+
+
+# ---- the Python tool's files ------------------------------------------------------------
+
+
+def test_import_legacy_brings_datasets_and_log_never_the_pickles(client: MlopsLite, tmp_path: Path) -> None:
+    old = tmp_path / "python-tool.db"
+    old.write_bytes((REPO / "tests" / "data" / "legacy-python-a5c890b.db").read_bytes())
+    before = old.read_bytes()
+    report = client.import_legacy(old)
+    assert [d["name"] for d in client.list_datasets().to_dict("records")] == ["iris"]
+    assert client.list_datasets()["md5"].tolist() == ["1691b6054247506429b07bc1fa364ee3"]
+    legacy = client.list_legacy_models()
+    assert legacy["name"].tolist() == ["testmodel"]
+    assert client.list_models().empty  # a pickle is never a runnable model
+    assert old.read_bytes() == before
+    assert (report["calls_imported"], report["records_imported"]) == (1, 2)
+    assert len(client.log()) == 0  # the Python log goes to legacy_prediction_* tables
+    again = client.import_legacy(old)  # importing again writes nothing new
+    assert (again["calls_imported"], again["calls_already_there"]) == (0, 1)
+    assert again["before"] == again["after"]
+    assert len(client.list_datasets()) == 1
+    with pytest.raises(MlopsLiteError, match="unpickle_trusted=True.*not available yet") as err:
+        client.import_legacy(old, unpickle_trusted=True)
+    assert err.value.kind == "invalid_argument"
+    with pytest.raises(MlopsLiteError) as err:
+        client.import_legacy(tmp_path / "missing.db")
+    assert err.value.kind in ("not_found", "io", "not_a_registry")
