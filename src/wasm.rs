@@ -84,10 +84,15 @@ export interface PredictColumns {
 }
 /** Options asking for the predictions as columns. */
 export interface PredictColumnsOptions { log?: boolean; format?: "json" | "csv"; label?: string; output: "columns"; }
-/** Predictions as columns: per class a Float64Array of probabilities, and the labels. */
+/**
+ * Predictions as columns: per class a Float64Array of probabilities, each record's class index
+ * (`label_index`, as the native `Predictions` hold it) and the labels. `label` and
+ * `reference_id` are made on first read.
+ */
 export interface PredictionColumns {
   reference_id: (string | null)[];
   results: Record<string, Float64Array> | Float64Array;
+  label_index?: Uint32Array;
   label?: string[];
 }
 export interface Registry {

@@ -89,30 +89,60 @@ export function stringifyRecords(records) {
     typeof v === "number" && !Number.isFinite(v) ? "\u0000" + String(v) : v);
 }
 
+// Defines `obj[key]` as an enumerable property computed by `make` on first read, then kept
+// (a plain value from then on: assignable, and read like any other property).
+function lazy(obj, key, make) {
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = make();
+      Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true });
+      return value;
+    },
+    set(value) {
+      Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true });
+    },
+  });
+}
+
 // The predictions of `n` records as JS values, from flat arrays (one crossing per batch):
 // `refText` their reference ids joined by U+001F (or an array of them), `refNull` 1 where a
 // record has none; both absent (undefined, empty) when no record has one. As records
 // (`[{ reference_id, results, label }]`, `values` by record) or, with `asColumns`, as
-// columns: `{ reference_id: [...], results: { class: Float64Array }, label: [...] }` for a
-// classifier (values class by class, each class a view of one array), `{ reference_id,
+// columns: `{ reference_id: [...], results: { class: Float64Array }, label_index: Uint32Array,
+// label: [...] }` for a classifier (values class by class, each class a view of one array), `{ reference_id,
 // results: Float64Array }` for a regressor.
 export function buildPredictions(n, refText, refNull, classes, values, labels, asColumns) {
   const k = classes.length;
-  let refs;
+  let refs = null; // null: no record has a reference id
   if (refText === undefined) {
-    refs = new Array(n).fill(null);
+    if (!asColumns) refs = new Array(n).fill(null);
   } else {
     const parts = typeof refText === "string" ? (n > 0 ? refText.split("\u001f") : []) : refText;
     refs = new Array(n);
     for (let i = 0; i < n; i++) refs[i] = refNull[i] ? null : parts[i];
   }
   if (asColumns) {
-    if (k === 0) return { reference_id: refs, results: values };
+    // Columns stay numbers, as the native Predictions are: `label_index` (the class index of
+    // each record); the `label` strings and the `reference_id` array are made on first read
+    // (an array of a million entries costs about 10 ms each), then kept.
+    const out = {};
+    lazy(out, "reference_id", () => refs ?? new Array(n).fill(null));
+    if (k === 0) {
+      out.results = values;
+      return out;
+    }
     const results = {};
     for (let j = 0; j < k; j++) results[classes[j]] = values.subarray(j * n, (j + 1) * n);
-    const label = new Array(n);
-    for (let i = 0; i < n; i++) label[i] = classes[labels[i]];
-    return { reference_id: refs, results, label };
+    out.results = results;
+    out.label_index = labels;
+    lazy(out, "label", () => {
+      const label = new Array(n);
+      for (let i = 0; i < n; i++) label[i] = classes[labels[i]];
+      return label;
+    });
+    return out;
   }
   const out = new Array(n);
   if (k === 0) {

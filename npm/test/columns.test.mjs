@@ -53,10 +53,17 @@ test("output: columns gives a Float64Array per class and the labels, the same nu
     values.forEach((v, i) => assert.ok(Object.is(v, rows[i].results[k]), `${k}[${i}]`));
   }
   assert.deepEqual(cols.label, rows.map((r) => r.label));
+  assert.ok(cols.label_index instanceof Uint32Array);
+  assert.deepEqual([...cols.label_index].map((i) => Object.keys(cols.results)[i]), cols.label);
+  assert.equal(cols.label, cols.label, "label is made once, then kept");
   assert.deepEqual(cols.reference_id, rows.map(() => null));
+  assert.deepEqual(Object.keys(cols), ["reference_id", "results", "label_index", "label"]);
+  assert.deepEqual(JSON.parse(JSON.stringify(cols)).label, cols.label);
   // Objects in, columns out, too.
   const fromObjects = reg.predict("iris-lr", records, { output: "columns" });
   assert.deepEqual(fromObjects.label, cols.label);
+  fromObjects.label = "replaced"; // still a plain, writable property
+  assert.equal(fromObjects.label, "replaced");
 });
 
 test("a regressor's columns are one Float64Array", () => {
