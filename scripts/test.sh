@@ -44,6 +44,8 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --lib -- -D warnings
 cargo clippy --manifest-path python/Cargo.toml --locked -- -D warnings
+echo "== cargo doc (the API documentation builds without broken or private links)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked
 echo "== the Performance tables' script: its self-test (a fixture of raw bench outputs)"
 python3 scripts/bench-report.py --self-test
 echo "== cargo test (unit, integration, doc, README examples)"

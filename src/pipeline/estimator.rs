@@ -110,7 +110,7 @@ pub enum KnnWeights {
 /// - forests choose `floor(sqrt(n_features))` candidate features at each split (smartcore's
 ///   default, for regressors too).
 ///
-/// Read by hand ([`FromFields`]) rather than by serde's derive: see `pipeline/fields.rs`.
+/// Read by hand (`FromFields`) rather than by serde's derive: see `pipeline/fields.rs`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "estimator", rename_all = "snake_case")]
 pub enum EstimatorSpec {

@@ -29,7 +29,7 @@ pub enum ImputeStrategy {
 
 /// A preprocessing step as written in a training spec.
 ///
-/// Read by hand ([`FromFields`]) rather than by serde's derive: see `pipeline/fields.rs`.
+/// Read by hand (`FromFields`) rather than by serde's derive: see `pipeline/fields.rs`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum StepSpec {

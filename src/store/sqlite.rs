@@ -911,11 +911,11 @@ const LOG_LARGE_CALL: usize = 8_192;
 
 /// Logs one prediction call and its `n` records inside `tx`; returns the call id.
 /// `record(i, inputs, outputs)` writes record `i`'s inputs and outputs JSON into the two
-/// (reused) buffers and returns its reference id. Records go in chunks of [`LOG_CHUNK`]
+/// (reused) buffers and returns its reference id. Records go in chunks of `LOG_CHUNK`
 /// rows per statement, the rest one row per statement.
 ///
 /// A large call raises the connection's page cache while it inserts, to
-/// [`LOG_CACHE_PER_RECORD`] bytes a record (at most 160 MB, for the largest batch of
+/// `LOG_CACHE_PER_RECORD` bytes a record (at most 160 MB, for the largest batch of
 /// 1,000,000 records): the call's new pages then stay in memory until its commit writes
 /// each once to the WAL, instead of being spilled to the WAL mid-transaction, read back and
 /// rewritten when a b-tree balance touches them again. The setting is put back before this
