@@ -236,17 +236,17 @@ class MlopsLite:
                 ids = [None if v is None else str(v) for v in _text_values(records["reference_id"])]
                 frame = records.drop(columns=["reference_id"])
             columns = _frame_columns(frame, True)
-            result = self._reg.predict_columns(model_ref, columns, ids, log)
+            result = self._reg.predict_columns(model_ref, columns, ids, log, output == "records")
         elif isinstance(records, (list, tuple, dict)):
             batch = [records] if isinstance(records, dict) else list(records)
             text = json.dumps(batch, allow_nan=True).encode()
-            result = self._reg.predict_text(model_ref, text, "json", None, log)
+            result = self._reg.predict_json(model_ref, text, log, output == "records")
         else:
             raise _error(
                 "invalid_argument",
                 f"predict takes a DataFrame or a list of records (dicts), not {type(records).__name__}",
             )
-        return _predictions(result, output)
+        return result if output == "records" else _frame_out(result)
 
     def log(
         self,
@@ -322,23 +322,14 @@ class MlopsLite:
         return _frame(json.loads(self._reg.list_legacy_models()))
 
 
-def _predictions(result: Tuple[Any, Any, Any, List[str]], output: str) -> Union[List[Dict[str, Any]], pd.DataFrame]:
+def _frame_out(result: Tuple[Any, Any, Any, List[str]]) -> pd.DataFrame:
     ids, values, labels, classes = result
     n = len(values)
-    if output == "frame":
-        data: Dict[str, Any] = {"reference_id": ids if ids is not None else [None] * n}
-        if labels is None:
-            data["value"] = values
-        else:
-            for k, c in enumerate(classes):
-                data[c] = values[:, k]
-            data["label"] = np.asarray(classes, dtype=object)[labels] if n else np.array([], dtype=object)
-        return pd.DataFrame(data)
-    rid = ids if ids is not None else [None] * n
+    data: Dict[str, Any] = {"reference_id": ids if ids is not None else [None] * n}
     if labels is None:
-        return [{"reference_id": r, "results": v} for r, v in zip(rid, values.tolist())]
-    names = [classes[i] for i in labels.tolist()]
-    return [
-        {"reference_id": r, "results": dict(zip(classes, p)), "label": label}
-        for r, p, label in zip(rid, values.tolist(), names)
-    ]
+        data["value"] = values
+    else:
+        for k, c in enumerate(classes):
+            data[c] = values[:, k]
+        data["label"] = np.asarray(classes, dtype=object)[labels] if n else np.array([], dtype=object)
+    return pd.DataFrame(data)

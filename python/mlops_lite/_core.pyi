@@ -1,7 +1,7 @@
 # Type stubs of the native module (python/src/lib.rs). Reports and listings cross as JSON
 # text, data as numpy arrays; mlops_lite/__init__.py is the public API over these.
 from os import PathLike
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -52,11 +52,18 @@ class Registry:
     def train_model(self, options: str) -> str:
         """Trains and binds a model from the JSON object `options`; the bind as JSON."""
     def predict_columns(
-        self, model: str, columns: Sequence[_Column], reference_ids: Optional[Sequence[Optional[str]]], log: bool
-    ) -> _Predictions:
-        """Predicts columns (numbers as float64)."""
-    def predict_text(self, model: str, text: bytes, format: str, label: Optional[str], log: bool) -> _Predictions:
-        """Predicts JSON records or CSV text (JSON without a label: made from dicts)."""
+        self,
+        model: str,
+        columns: Sequence[_Column],
+        reference_ids: Optional[Sequence[Optional[str]]],
+        log: bool,
+        records: bool,
+    ) -> Union[_Predictions, List[Dict[str, Any]]]:
+        """Predicts columns (numbers as float64): one dict per record (`records`), or arrays."""
+    def predict_json(
+        self, model: str, text: bytes, log: bool, records: bool
+    ) -> Union[_Predictions, List[Dict[str, Any]]]:
+        """Predicts JSON records made from dicts (errors name record and field)."""
     def log(
         self,
         model: Optional[str] = None,

@@ -20,8 +20,9 @@ use mlops_lite::{Error, ErrorKind, LogQuery, Registry, SpecInput, TrainRequest};
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyFloat, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple};
 use serde::Serialize;
 
 create_exception!(
@@ -212,6 +213,60 @@ fn predictions<'py>(
             let values = v.into_pyarray(py).into_any();
             PyTuple::new(py, [ids, values, py.None().into_bound(py), classes])
         }
+    }
+}
+
+/// Predictions in the Python tool's shape, one dict per record: `{"reference_id": ...,
+/// "results": {class: probability, ...}, "label": class}`, or `"results": value` for a
+/// regressor. Built here rather than in Python: about twice as fast for 10,000 records.
+fn prediction_records<'py>(
+    py: Python<'py>,
+    p: &mlops_lite::predict::Predictions,
+    classes: &[String],
+) -> PyResult<Bound<'py, PyAny>> {
+    let keys: Vec<Bound<'py, PyString>> = classes.iter().map(|c| PyString::new(py, c)).collect();
+    let (k_ref, k_results, k_label) = (
+        intern!(py, "reference_id"),
+        intern!(py, "results"),
+        intern!(py, "label"),
+    );
+    let n = p.len();
+    let mut records = Vec::with_capacity(n);
+    for i in 0..n {
+        let d = PyDict::new(py);
+        d.set_item(k_ref, p.reference_id(i))?;
+        match &p.outputs {
+            BatchOut::Classes {
+                n_classes,
+                proba,
+                labels,
+            } => {
+                let results = PyDict::new(py);
+                for (key, v) in keys.iter().zip(&proba[i * n_classes..(i + 1) * n_classes]) {
+                    results.set_item(key, *v)?;
+                }
+                d.set_item(k_results, results)?;
+                d.set_item(k_label, &keys[labels[i] as usize])?;
+            }
+            BatchOut::Values(v) => d.set_item(k_results, v[i])?,
+        }
+        records.push(d);
+    }
+    Ok(PyList::new(py, records)?.into_any())
+}
+
+/// The answer of a predict call: records (see [`prediction_records`]) or arrays (see
+/// [`predictions`]).
+fn answer<'py>(
+    py: Python<'py>,
+    p: mlops_lite::predict::Predictions,
+    classes: &[String],
+    records: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    if records {
+        prediction_records(py, &p, classes)
+    } else {
+        Ok(predictions(py, p, classes)?.into_any())
     }
 }
 
@@ -422,8 +477,9 @@ impl PyRegistry {
     }
 
     /// Predicts columns: `columns` as for `bind_columns` but `int` columns come as float64
-    /// (`float`), and `reference_ids` one per record or None. See [`predictions`].
-    #[pyo3(signature = (model, columns, reference_ids, log))]
+    /// (`float`), and `reference_ids` one per record or None. Answers records (`records`)
+    /// or arrays: see [`answer`].
+    #[pyo3(signature = (model, columns, reference_ids, log, records))]
     fn predict_columns<'py>(
         &mut self,
         py: Python<'py>,
@@ -431,7 +487,8 @@ impl PyRegistry {
         columns: Vec<PyColumn<'py>>,
         reference_ids: Option<Bound<'py, PyAny>>,
         log: bool,
-    ) -> PyResult<Bound<'py, PyTuple>> {
+        records: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut arrays = Vec::with_capacity(columns.len());
         for (name, kind, values, _) in &columns {
             if kind == "float" {
@@ -467,32 +524,29 @@ impl PyRegistry {
             .inner
             .predict(model, Records::Columns(cols), log)
             .map_err(|e| core_err(py, e))?;
-        predictions(py, p, &pipeline.classes)
+        answer(py, p, &pipeline.classes, records)
     }
 
-    /// Predicts JSON records (an array of objects) or CSV text (`format` "json" or "csv"),
-    /// labelled `label` in errors. JSON without a label is text the Python layer made from
-    /// dicts: its errors name the record and field, not a line and column of that text.
-    /// See [`predictions`].
-    #[pyo3(signature = (model, text, format, label, log))]
-    fn predict_text<'py>(
+    /// Predicts JSON records (an array of objects) that the Python layer made from dicts:
+    /// errors name the record and field, not a line and column of that text. Answers
+    /// records or arrays: see [`answer`].
+    fn predict_json<'py>(
         &mut self,
         py: Python<'py>,
         model: &str,
         text: &[u8],
-        format: &str,
-        label: Option<&str>,
         log: bool,
-    ) -> PyResult<Bound<'py, PyTuple>> {
-        let records = match (Format::parse(format).map_err(|e| core_err(py, e))?, label) {
-            (Format::Csv, label) => Records::csv(text, label.unwrap_or("<csv>")),
-            (_, label) => Records::Json { bytes: text, label },
+        records: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let input = Records::Json {
+            bytes: text,
+            label: None,
         };
         let (_, pipeline, p) = self
             .inner
-            .predict(model, records, log)
+            .predict(model, input, log)
             .map_err(|e| core_err(py, e))?;
-        predictions(py, p, &pipeline.classes)
+        answer(py, p, &pipeline.classes, records)
     }
 
     /// Logged prediction records (JSON), filtered as `mlops-lite log list` filters.
