@@ -24,3 +24,25 @@ VIRTUAL_ENV=$PWD/$venv PATH="$PWD/$venv/bin:$PATH" \
   "$venv/bin/maturin" develop --release --locked --manifest-path python/Cargo.toml --quiet
 echo "== python: pytest"
 "$venv/bin/python" -m pytest -q python/tests "$@"
+
+# The README's install command, as a user runs it: `pip install ./python` into a fresh
+# virtualenv (pip fetches maturin itself, in an isolated build), then a smoke test.
+echo "== python: pip install ./python into a fresh virtualenv"
+pip_venv=target/python-pip-venv
+rm -rf "$pip_venv"
+python3 -m venv "$pip_venv"
+"$pip_venv/bin/pip" install --quiet --disable-pip-version-check ./python
+(cd "$pip_venv" && bin/python -c '
+import os, tempfile
+import pandas as pd
+from mlops_lite import MlopsLite, MlopsLiteError
+db = os.path.join(tempfile.mkdtemp(), "smoke.db")
+bound = MlopsLite(db).bind_dataset(pd.DataFrame({"a": [1, 2], "b": ["x", None]}), "smoke")
+assert bound["created"] and bound["dataset"]["size_rows"] == 2, bound
+try:
+    MlopsLite(db).pull_dataset("nosuch")
+    raise SystemExit("pull_dataset of a missing dataset did not fail")
+except MlopsLiteError as e:
+    assert e.kind == "not_found", e.kind
+print("pip install ./python: imports, binds, raises MlopsLiteError")
+')
