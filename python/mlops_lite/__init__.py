@@ -223,9 +223,10 @@ class MlopsLite:
 
         ``output="records"`` returns the Python tool's shape, one dict per record:
         ``{"reference_id": ..., "results": {class: probability, ...}, "label": class}``
-        (a regressor: ``"results": value``). ``output="frame"`` returns a DataFrame
-        (``reference_id``, one column per class or ``value``, ``label``), without a Python
-        object per record.
+        (a regressor: ``"results": value``). ``output="frame"`` returns a DataFrame with the
+        columns of ``mlops-lite predict --output csv`` (``reference_id``, ``label``,
+        ``proba_<class>`` per class; a regressor: ``reference_id``, ``value``), without a
+        Python object per record.
         """
         if output not in ("records", "frame"):
             raise _error("invalid_argument", f'output must be "records" or "frame", not {output!r}')
@@ -323,13 +324,15 @@ class MlopsLite:
 
 
 def _frame_out(result: Tuple[Any, Any, Any, List[str]]) -> pd.DataFrame:
+    # The columns of `mlops-lite predict --output csv`: reference_id, label, proba_<class>
+    # (a regressor: reference_id, value), so no class name can collide with another column.
     ids, values, labels, classes = result
     n = len(values)
     data: Dict[str, Any] = {"reference_id": ids if ids is not None else [None] * n}
     if labels is None:
         data["value"] = values
     else:
-        for k, c in enumerate(classes):
-            data[c] = values[:, k]
         data["label"] = np.asarray(classes, dtype=object)[labels] if n else np.array([], dtype=object)
+        for k, c in enumerate(classes):
+            data[f"proba_{c}"] = values[:, k]
     return pd.DataFrame(data)

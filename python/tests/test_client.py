@@ -228,9 +228,10 @@ def test_predict_from_a_dataframe_equals_predict_from_records(trained: MlopsLite
     from_records = trained.predict("iris-lr", records)
     assert from_frame == from_records
     frame = trained.predict("iris-lr", df, output="frame")
-    assert list(frame.columns) == ["reference_id", "setosa", "versicolor", "virginica", "label"]
+    assert list(frame.columns) == ["reference_id", "label", "proba_setosa", "proba_versicolor", "proba_virginica"]
     assert frame["label"].tolist() == [r["label"] for r in from_records]
-    np.testing.assert_array_equal(frame["virginica"].to_numpy(), [r["results"]["virginica"] for r in from_records])
+    assert frame["reference_id"].tolist() == df["reference_id"].tolist()
+    np.testing.assert_array_equal(frame["proba_virginica"].to_numpy(), [r["results"]["virginica"] for r in from_records])
 
 
 def test_logged_predictions_are_read_back_by_python_and_the_cli(trained: MlopsLite, db: Path) -> None:
@@ -273,6 +274,9 @@ def test_a_regressor_answers_values(client: MlopsLite) -> None:
     assert info["spec"]["estimator"]["alpha"] == 0.5
     out = client.predict("petal", [{"sepal length (cm)": 5.0, "sepal width (cm)": 3.0, "petal length (cm)": 1.5}])
     assert isinstance(out[0]["results"], float) and "label" not in out[0]
+    frame = client.predict("petal", pd.DataFrame({"sepal length (cm)": [5.0], "sepal width (cm)": [3.0], "petal length (cm)": [1.5], "target": [None]}), output="frame")
+    assert list(frame.columns) == ["reference_id", "value"]
+    assert frame["value"].tolist() == [out[0]["results"]]
     with pytest.raises(MlopsLiteError, match="nosuch") as err:
         client.train_model("iris", "x", target="target", estimator="nosuch")
     assert err.value.kind in ("invalid_argument", "input")
