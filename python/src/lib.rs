@@ -284,6 +284,24 @@ fn split_nulls<'py, T: numpy::Element + Copy>(
     )
 }
 
+impl PyRegistry {
+    /// Binds CSV or JSON from a file or bytes; the bind as JSON.
+    fn bind_input(
+        &mut self,
+        py: Python<'_>,
+        input: Input<'_>,
+        format: Format,
+        name: &str,
+        description: &str,
+    ) -> PyResult<String> {
+        let bound = self
+            .inner
+            .bind_dataset_from(input, format, name, description, &mut |_, _| {})
+            .map_err(|e| core_err(py, e))?;
+        json(py, &bound)
+    }
+}
+
 #[pymethods]
 impl PyRegistry {
     /// Opens (or creates) the registry at `db`: a file path or a `postgres://` URL.
@@ -341,17 +359,7 @@ impl PyRegistry {
                 )
             })?,
         };
-        let bound = self
-            .inner
-            .bind_dataset_from(
-                Input::Path(&path),
-                format,
-                name,
-                description,
-                &mut |_, _| {},
-            )
-            .map_err(|e| core_err(py, e))?;
-        json(py, &bound)
+        self.bind_input(py, Input::Path(&path), format, name, description)
     }
 
     /// Binds JSON or CSV text (records made by the Python layer) labelled `label` in errors.
@@ -365,17 +373,8 @@ impl PyRegistry {
         description: &str,
     ) -> PyResult<String> {
         let format = Format::parse(format).map_err(|e| core_err(py, e))?;
-        let bound = self
-            .inner
-            .bind_dataset_from(
-                Input::Bytes { bytes: data, label },
-                format,
-                name,
-                description,
-                &mut |_, _| {},
-            )
-            .map_err(|e| core_err(py, e))?;
-        json(py, &bound)
+        let input = Input::Bytes { bytes: data, label };
+        self.bind_input(py, input, format, name, description)
     }
 
     /// A dataset's entry (JSON) and columns: `(name, dtype, values, mask)` with dtype
