@@ -87,6 +87,15 @@ def _frame_columns(df: pd.DataFrame, numbers_as_float: bool) -> List[Tuple[str, 
     return [_column(name, df[name], numbers_as_float) for name in df.columns]
 
 
+def _with_index(df: pd.DataFrame) -> pd.DataFrame:
+    """The DataFrame with a named index (``df.set_index("id")``) turned back into columns,
+    as ``df.reset_index()`` does: a named index is data. An unnamed one (0, 1, 2, ... or the
+    row labels left by filtering or slicing) is row positions and is left out."""
+    if any(name is not None for name in df.index.names):
+        return df.reset_index()
+    return df
+
+
 def _frame(rows: List[Dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
 
@@ -125,13 +134,14 @@ class MlopsLite:
         """Binds ``data`` as a version of dataset ``name``.
 
         ``data`` is a DataFrame (int, float, bool and text columns, numpy's or pandas'
-        nullable dtypes; any other dtype is refused, naming the column), the path of a CSV or
-        JSON file, or a list of records (dicts). Identical content already bound under
+        nullable dtypes; any other dtype is refused, naming the column; a named index, as
+        ``df.set_index("id")`` makes, is kept as columns first, an unnamed one is row positions
+        and left out), the path of a CSV or JSON file, or a list of records (dicts). Identical content already bound under
         ``name`` returns that version and writes nothing; other content is the next version.
         Returns ``{"dataset": {...}, "created": bool}``.
         """
         if isinstance(data, pd.DataFrame):
-            out = self._reg.bind_columns(name, description, _frame_columns(data, False))
+            out = self._reg.bind_columns(name, description, _frame_columns(_with_index(data), False))
         elif isinstance(data, (str, os.PathLike)):
             out = self._reg.bind_file(os.fspath(data), name, description)
         elif isinstance(data, (list, tuple)):
@@ -217,7 +227,7 @@ class MlopsLite:
         """Predicts ``records`` with model ``model_ref`` (``name``, ``name@version`` or id).
 
         ``records`` is a DataFrame (one column per feature, numbers as float64; an optional
-        ``reference_id`` column) or a list of dicts (the CLI's JSON records). With ``log``,
+        ``reference_id`` column or index; any other index is ignored) or a list of dicts (the CLI's JSON records). With ``log``,
         the call and every record are written to the prediction log in one transaction. A bad
         record fails the whole batch, naming it, and logs nothing.
 
@@ -233,9 +243,11 @@ class MlopsLite:
         if isinstance(records, pd.DataFrame):
             ids = None
             frame = records
-            if "reference_id" in records.columns:
-                ids = [None if v is None else str(v) for v in _text_values(records["reference_id"])]
-                frame = records.drop(columns=["reference_id"])
+            if records.index.names == ["reference_id"]:  # df.set_index("reference_id")
+                frame = records.reset_index()
+            if "reference_id" in frame.columns:
+                ids = [None if v is None else str(v) for v in _text_values(frame["reference_id"])]
+                frame = frame.drop(columns=["reference_id"])
             columns = _frame_columns(frame, True)
             result = self._reg.predict_columns(model_ref, columns, ids, log, output == "records")
         elif isinstance(records, (list, tuple, dict)):

@@ -227,6 +227,7 @@ def test_predict_from_a_dataframe_equals_predict_from_records(trained: MlopsLite
     from_frame = trained.predict("iris-lr", df)
     from_records = trained.predict("iris-lr", records)
     assert from_frame == from_records
+    assert trained.predict("iris-lr", df.set_index("reference_id")) == from_records
     frame = trained.predict("iris-lr", df, output="frame")
     assert list(frame.columns) == ["reference_id", "label", "proba_setosa", "proba_versicolor", "proba_virginica"]
     assert frame["label"].tolist() == [r["label"] for r in from_records]
@@ -350,3 +351,16 @@ def test_import_legacy_brings_datasets_and_log_never_the_pickles(client: MlopsLi
     with pytest.raises(MlopsLiteError) as err:
         client.import_legacy(tmp_path / "missing.db")
     assert err.value.kind in ("not_found", "io", "not_a_registry")
+
+
+def test_a_named_index_is_kept_as_columns_an_unnamed_one_is_left_out(client: MlopsLite) -> None:
+    df = pd.DataFrame({"id": [10, 20, 30], "x": [1.5, 2.5, 3.5]}).set_index("id")
+    client.bind_dataset(df, "indexed")
+    assert client.pull_dataset("indexed").to_dict("list") == {"id": [10, 20, 30], "x": [1.5, 2.5, 3.5]}
+    two = pd.DataFrame({"a": ["p", "q"], "b": [1, 2], "x": [0.5, 0.25]}).set_index(["a", "b"])
+    client.bind_dataset(two, "two-levels")
+    assert list(client.pull_dataset("two-levels").columns) == ["a", "b", "x"]
+    # Row labels left by filtering are positions, not data: a model must not learn from them.
+    filtered = pd.DataFrame({"x": [1.0, -2.0, 3.0, 4.0]}).query("x > 0")
+    client.bind_dataset(filtered, "filtered")
+    assert client.pull_dataset("filtered").to_dict("list") == {"x": [1.0, 3.0, 4.0]}
