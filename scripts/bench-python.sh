@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
-venv=target/python-venv
-python_venv "$venv" maturin==1.16.0 pytest==9.2.0 numpy==2.4.6 pandas==3.1.1 scipy==1.17.1 scikit-learn==1.9.1
+venv=$PYTHON_PACKAGE_VENV
+python_venv "$venv" "${PYTHON_PACKAGE_PINS[@]}"
 VIRTUAL_ENV=$PWD/$venv PATH="$PWD/$venv/bin:$PATH" \
   "$venv/bin/maturin" develop --release --locked --manifest-path python/Cargo.toml --quiet
 "$venv/bin/python" python/bench/bench.py "$@"

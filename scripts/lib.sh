@@ -21,3 +21,9 @@ python_venv() {
     echo "$*" >"$venv/.pins"
   fi
 }
+
+# The Python package's virtualenv (scripts/test-python.sh, scripts/bench-python.sh): checked
+# to install together on Python 3.11 (2026-11-28); numpy, scipy and scikit-learn as
+# scripts/sklearn_compare.py pins them, pandas as scripts/bench-report.sh does.
+PYTHON_PACKAGE_VENV=target/python-venv
+PYTHON_PACKAGE_PINS=(maturin==1.16.0 pytest==9.2.0 mypy==1.19.0 numpy==2.4.6 pandas==3.1.1 scipy==1.17.1 scikit-learn==1.9.1)

@@ -10,10 +10,8 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-venv=target/python-venv
-# Checked to install together on Python 3.11 (2026-11-28); numpy, scipy and scikit-learn as
-# scripts/sklearn_compare.py pins them, pandas as scripts/bench-report.sh does.
-python_venv "$venv" maturin==1.16.0 pytest==9.2.0 numpy==2.4.6 pandas==3.1.1 scipy==1.17.1 scikit-learn==1.9.1
+venv=$PYTHON_PACKAGE_VENV
+python_venv "$venv" "${PYTHON_PACKAGE_PINS[@]}"
 export MLOPS_LITE_TEST_PG=${MLOPS_LITE_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
 command -v psql >/dev/null || apt_install postgresql-client
 [ -x target/debug/mlops-lite ] || cargo build --locked --bin mlops-lite
@@ -22,6 +20,9 @@ export MLOPS_LITE_BIN=${MLOPS_LITE_BIN:-$PWD/target/debug/mlops-lite}
 echo "== python: maturin develop --release (python/, into $venv)"
 VIRTUAL_ENV=$PWD/$venv PATH="$PWD/$venv/bin:$PATH" \
   "$venv/bin/maturin" develop --release --locked --manifest-path python/Cargo.toml --quiet
+echo "== python: mypy (the package against its stubs, strict; the tests and the bench as callers)"
+(cd python && "../$venv/bin/python" -m mypy --strict --ignore-missing-imports mlops_lite \
+  && "../$venv/bin/python" -m mypy --ignore-missing-imports tests bench)
 echo "== python: pytest"
 "$venv/bin/python" -m pytest -q python/tests "$@"
 

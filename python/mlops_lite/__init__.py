@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Union, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -36,13 +36,13 @@ Records = Union[pd.DataFrame, Sequence[Mapping[str, Any]], Mapping[str, Any]]
 
 def _error(kind: str, message: str) -> MlopsLiteError:
     err = MlopsLiteError(message)
-    err.kind = kind  # type: ignore[attr-defined]
+    err.kind = kind
     return err
 
 
 def _text_values(series: pd.Series) -> List[Any]:
     # Every null pandas knows (None, NaN, pd.NA) becomes None; the core checks the rest is str.
-    return series.to_numpy(dtype=object, na_value=None).tolist()
+    return cast(List[Any], series.to_numpy(dtype=object, na_value=None).tolist())
 
 
 def _column(name: Any, series: pd.Series, numbers_as_float: bool) -> Tuple[str, str, Any, Any]:
@@ -94,6 +94,11 @@ def _with_index(df: pd.DataFrame) -> pd.DataFrame:
     if any(name is not None for name in df.index.names):
         return df.reset_index()
     return df
+
+
+def _object(text: str) -> Dict[str, Any]:
+    """A report or entry the core sent as JSON text."""
+    return cast(Dict[str, Any], json.loads(text))
 
 
 def _frame(rows: List[Dict[str, Any]]) -> pd.DataFrame:
@@ -152,7 +157,7 @@ class MlopsLite:
                 "invalid_argument",
                 f"bind_dataset takes a DataFrame, a file path or a list of records, not {type(data).__name__}",
             )
-        return json.loads(out)
+        return _object(out)
 
     def list_datasets(self) -> pd.DataFrame:
         """Every dataset version, one row each (id, name, version, md5, size, ...)."""
@@ -205,7 +210,7 @@ class MlopsLite:
             options["test_size"] = test_size
         if seed is not None:
             options["seed"] = seed
-        return json.loads(self._reg.train_model(json.dumps(options)))
+        return _object(self._reg.train_model(json.dumps(options)))
 
     def list_models(self) -> pd.DataFrame:
         """Every model version, one row each (id, name, version, estimator, metrics, ...)."""
@@ -213,9 +218,20 @@ class MlopsLite:
 
     def model_info(self, ref: str) -> Dict[str, Any]:
         """Model ``ref``'s signature, classes, metrics, lineage, spec and versions."""
-        return json.loads(self._reg.model_info(ref))
+        return _object(self._reg.model_info(ref))
 
     # ---- predictions ----------------------------------------------------------------------
+
+    @overload
+    def predict(
+        self, model_ref: str, records: Records, log: bool = ..., output: Literal["records"] = ...
+    ) -> List[Dict[str, Any]]: ...
+
+    @overload
+    def predict(self, model_ref: str, records: Records, log: bool = ..., *, output: Literal["frame"]) -> pd.DataFrame: ...
+
+    @overload
+    def predict(self, model_ref: str, records: Records, log: bool, output: Literal["frame"]) -> pd.DataFrame: ...
 
     def predict(
         self,
@@ -259,7 +275,9 @@ class MlopsLite:
                 "invalid_argument",
                 f"predict takes a DataFrame or a list of records (dicts), not {type(records).__name__}",
             )
-        return result if output == "records" else _frame_out(result)
+        if output == "records":
+            return cast(List[Dict[str, Any]], result)
+        return _frame_out(cast(Tuple[Any, Any, Any, List[str]], result))
 
     def log(
         self,
@@ -279,12 +297,12 @@ class MlopsLite:
     def verify(self, tolerance: Optional[float] = None) -> Dict[str, Any]:
         """Checks the registry offline (datasets re-hashed, models loaded, every logged
         prediction replayed); problems are listed in the report's ``problems``."""
-        return json.loads(self._reg.verify(tolerance))
+        return _object(self._reg.verify(tolerance))
 
     def reproduce(self, model_ref: str) -> Dict[str, Any]:
         """Retrains model ``model_ref`` from its stored dataset and spec (seed included) and
         compares the new artifact with the stored one (``identical``, both md5s)."""
-        return json.loads(self._reg.reproduce(model_ref))
+        return _object(self._reg.reproduce(model_ref))
 
     def copy(
         self,
@@ -296,7 +314,7 @@ class MlopsLite:
         """Copies datasets and models (everything when both are empty; a model brings its
         dataset) into the registry ``to`` (a file, created when missing, or a
         ``postgres://`` URL), with their prediction log when ``with_log``."""
-        return json.loads(self._reg.copy_to(os.fspath(to), list(datasets), list(models), with_log))
+        return _object(self._reg.copy_to(os.fspath(to), list(datasets), list(models), with_log))
 
 
     # ---- the Python tool's files ----------------------------------------------------------
@@ -327,7 +345,7 @@ class MlopsLite:
                 "import without it (datasets and log; the pickles stay listed, never loaded)",
             )
         pairs = [f"{old}={new}" for old, new in dict(rename).items()]
-        return json.loads(self._reg.import_legacy(os.fspath(old_db), pairs, list(skip)))
+        return _object(self._reg.import_legacy(os.fspath(old_db), pairs, list(skip)))
 
     def list_legacy_models(self) -> pd.DataFrame:
         """Models of the Python tool listed by ``import_legacy``: metadata and the pickle's

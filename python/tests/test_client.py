@@ -263,7 +263,7 @@ def test_a_bad_record_fails_the_batch_names_it_and_logs_nothing(trained: MlopsLi
         trained.predict("iris-lr", frame, log=True)
     assert err.value.kind == "input"
     with pytest.raises(MlopsLiteError, match="output must be"):
-        trained.predict("iris-lr", [good], output="nope")
+        trained.predict("iris-lr", [good], output="nope")  # type: ignore[call-overload]
     assert trained.log().empty
     assert snapshot(db) == before
 
