@@ -27,7 +27,8 @@
 //! - [`dataset`]: typed columns, the canonical md5, column statistics;
 //!   [`dataset::import`] (CSV, JSON), [`dataset::export`], [`dataset::samples`].
 //! - [`pipeline`]: training specs, preprocessing, estimators, metrics, the artifact format;
-//!   [`predict`]: records in, predictions and log rows out.
+//!   [`predict`]: records in, predictions and log rows out; [`fitted`]: pipelines fitted by
+//!   scikit-learn (read out by the Python package), checked against a dataset.
 //! - [`verify`]: offline checks (`verify`) and retraining (`reproduce`) of a registry;
 //!   [`legacy`]: importing a registry file of the Python mlops-lite.
 //! - [`registry`]: [`Registry`], the API the CLI (`src/cli/`) and the wasm layer
@@ -40,6 +41,7 @@
 pub mod copy;
 pub mod dataset;
 pub mod error;
+pub mod fitted;
 mod hash;
 pub mod legacy;
 pub mod log;

@@ -50,8 +50,12 @@ pub struct ModelInfo {
     pub classes: Vec<String>,
     /// Held-out metrics.
     pub metrics: pipeline::metrics::Metrics,
-    /// The resolved training spec.
-    pub spec: TrainSpec,
+    /// The resolved training spec (absent for a pipeline fitted by another library).
+    pub spec: Option<TrainSpec>,
+    /// The library that fitted it, when mlops-lite did not.
+    pub fitted_by: Option<pipeline::FittedBy>,
+    /// The fitted column groups: name, input features and step names, in order.
+    pub transformers: Vec<TransformerInfo>,
     /// The training dataset.
     pub dataset: DatasetEntry,
     /// Artifact format version.
@@ -62,6 +66,17 @@ pub struct ModelInfo {
     pub smartcore_version: String,
     /// Every version of this model name.
     pub versions: Vec<ModelEntry>,
+}
+
+/// One fitted column group of a model, as [`ModelInfo`] shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TransformerInfo {
+    /// The group's name.
+    pub name: String,
+    /// Its input features.
+    pub columns: Vec<String>,
+    /// Its steps, as named in training specs (`standard_scaler`, ...).
+    pub steps: Vec<&'static str>,
 }
 
 /// The rows of its training dataset a model version was fitted on and held out: what
@@ -507,6 +522,28 @@ impl Registry {
         })
     }
 
+    /// Binds a pipeline fitted outside mlops-lite ([`crate::fitted`]) as `name`, on the
+    /// dataset `dataset_ref` names (pulled and md5-checked): checked against that dataset
+    /// before anything is written, then bound as [`Registry::bind_model`] binds.
+    pub fn bind_fitted(
+        &mut self,
+        fitted: crate::fitted::FittedElsewhere,
+        dataset_ref: &str,
+        name: &str,
+        description: &str,
+    ) -> Result<(BoundModel, Pipeline)> {
+        check_name(name)?;
+        let (entry, data) = self.pull_dataset(dataset_ref)?;
+        let lineage = Lineage {
+            name: entry.name,
+            version: entry.version,
+            md5: entry.md5,
+        };
+        let pipeline = crate::fitted::pipeline_for(fitted, &data, lineage)?;
+        let bound = self.bind_model(&pipeline, name, description)?;
+        Ok((bound, pipeline))
+    }
+
     /// Trains and binds what a door asked for: the request's spec ([`TrainRequest::spec`]),
     /// the model name checked before a possibly long fit, then [`Registry::train_model`] and
     /// [`Registry::bind_model`]. Returns the bound model and the fitted pipeline.
@@ -576,6 +613,20 @@ impl Registry {
             classes: p.classes.clone(),
             metrics: p.metrics.clone(),
             spec: p.spec.clone(),
+            fitted_by: p.fitted_by.clone(),
+            transformers: p
+                .transformers
+                .iter()
+                .map(|g| TransformerInfo {
+                    name: g.name.clone(),
+                    columns: g
+                        .columns
+                        .iter()
+                        .map(|&c| p.signature[c].name.clone())
+                        .collect(),
+                    steps: g.steps.iter().map(|s| s.spec_name()).collect(),
+                })
+                .collect(),
             dataset,
             artifact_format: p.artifact_format,
             mlops_lite_version: p.mlops_lite_version.clone(),
@@ -595,8 +646,8 @@ impl Registry {
         Ok(ModelSplit {
             model,
             dataset,
-            test_size: p.spec.test_size,
-            seed: p.spec.seed,
+            test_size: p.trained_spec()?.test_size,
+            seed: p.trained_spec()?.seed,
             rows,
         })
     }

@@ -1180,7 +1180,7 @@ impl Registry {
         let (_, data) = self.pull_dataset(&dataset.id.to_string())?;
         let again = pipeline::train(
             &data,
-            &stored.spec,
+            stored.trained_spec()?,
             Lineage {
                 name: stored.dataset.name.clone(),
                 version: stored.dataset.version,

@@ -66,7 +66,9 @@ export interface TrainOptions {
 }
 export interface ModelInfo {
   model: ModelEntry; signature: Feature[]; target: string; classes: string[]; metrics: Metrics;
-  spec: object; dataset: DatasetEntry; artifact_format: number; mlops_lite_version: string;
+  spec: object | null; fitted_by: { library: string; version: string } | null;
+  transformers: { name: string; columns: string[]; steps: string[] }[];
+  dataset: DatasetEntry; artifact_format: number; mlops_lite_version: string;
   smartcore_version: string; versions: ModelEntry[];
 }
 /** A record to predict: feature values by name, and an optional reference id. */

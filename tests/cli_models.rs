@@ -561,6 +561,8 @@ fn model_json_outputs() {
             "classes",
             "metrics",
             "spec",
+            "fitted_by",
+            "transformers",
             "dataset",
             "artifact_format",
             "mlops_lite_version",

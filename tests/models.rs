@@ -241,7 +241,7 @@ fn tampered_truncated_and_newer_artifacts_are_refused() {
     // A newer artifact format is refused with both versions named.
     let text = String::from_utf8(artifact.clone()).unwrap();
     let newer = text
-        .replacen("\"artifact_format\":1", "\"artifact_format\":2", 1)
+        .replacen("\"artifact_format\":1", "\"artifact_format\":3", 1)
         .into_bytes();
     let md5 = mlops_lite::registry::md5_hex(&newer);
     reg.connection()
@@ -254,10 +254,10 @@ fn tampered_truncated_and_newer_artifacts_are_refused() {
     let mut fresh = Registry::from_bytes(&reg.to_bytes().unwrap()).unwrap();
     let e = fresh.pull_model("m").unwrap_err();
     assert!(
-        e.to_string().contains("with artifact format 2; this build"),
+        e.to_string().contains("with artifact format 3; this build"),
         "{e}"
     );
-    assert!(e.to_string().contains("reads formats 1-1"), "{e}");
+    assert!(e.to_string().contains("reads formats 1-2"), "{e}");
 }
 
 #[test]
@@ -377,7 +377,13 @@ fn imputer_strategies_and_encoders_train_on_mixed_data(t: &Target) {
         .train_model("mixed", &TrainSpec::new("label").test_size(0.0))
         .unwrap();
     assert_eq!(
-        p.spec.transformers.as_ref().unwrap().len(),
+        p.spec
+            .as_ref()
+            .unwrap()
+            .transformers
+            .as_ref()
+            .unwrap()
+            .len(),
         2,
         "num and cat groups by default"
     );

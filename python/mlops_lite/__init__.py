@@ -212,6 +212,33 @@ class MlopsLite:
             options["seed"] = seed
         return _object(self._reg.train_model(json.dumps(options)))
 
+    def bind_model(
+        self,
+        pipeline: Any,
+        dataset: str,
+        name: str,
+        description: str = "",
+        target: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """Binds a fitted scikit-learn pipeline or estimator as a version of model ``name``,
+        on dataset ``dataset`` (the rows it was fitted on came from it).
+
+        The fitted numbers are read out of the scikit-learn objects into mlops-lite's artifact
+        format (data, never a pickle: see ``mlops_lite.sklearn.SUPPORTED`` for what is read),
+        so the model predicts with mlops-lite's code everywhere, equal to scikit-learn's
+        ``predict_proba`` / ``predict``. Fit it on a DataFrame of the dataset's columns: its
+        feature names must be columns of the dataset, and ``target`` (by default the one
+        column of the dataset that is not a feature) holds its classes. The model records that
+        scikit-learn (and which version) fitted it; it has no held-out metrics and
+        ``reproduce`` cannot retrain it. Anything unsupported or inconsistent raises
+        ``MlopsLiteError`` before anything is written. An identical artifact already bound
+        writes nothing. Returns ``{"model": {...}, "created": bool}``.
+        """
+        from .sklearn import fitted_pipeline
+
+        fitted = fitted_pipeline(pipeline, target)
+        return _object(self._reg.bind_fitted(fitted, dataset, name, description))
+
     def list_models(self) -> pd.DataFrame:
         """Every model version, one row each (id, name, version, estimator, metrics, ...)."""
         return _frame(json.loads(self._reg.list_models()))

@@ -51,6 +51,8 @@ class Registry:
         """A model's signature, classes, metrics, lineage and versions (JSON)."""
     def train_model(self, options: str) -> str:
         """Trains and binds a model from the JSON object `options`; the bind as JSON."""
+    def bind_fitted(self, fitted: str, dataset: str, name: str, description: str) -> str:
+        """Binds a pipeline fitted elsewhere (`mlops_lite.sklearn`'s JSON); the bind as JSON."""
     def predict_columns(
         self,
         model: str,

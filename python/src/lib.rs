@@ -475,6 +475,25 @@ impl PyRegistry {
         json(py, &bound)
     }
 
+    /// Binds a pipeline fitted by another library (`fitted`: the JSON `mlops_lite.sklearn`
+    /// writes, read by the core's `fitted` module) on `dataset`; returns the bind's JSON.
+    fn bind_fitted(
+        &mut self,
+        py: Python<'_>,
+        fitted: &str,
+        dataset: &str,
+        name: &str,
+        description: &str,
+    ) -> PyResult<String> {
+        let fitted =
+            mlops_lite::fitted::FittedElsewhere::from_json(fitted).map_err(|e| core_err(py, e))?;
+        let (bound, _) = self
+            .inner
+            .bind_fitted(fitted, dataset, name, description)
+            .map_err(|e| core_err(py, e))?;
+        json(py, &bound)
+    }
+
     /// Predicts columns: `columns` as for `bind_columns` but `int` columns come as float64
     /// (`float`), and `reference_ids` one per record or None. Answers records (`records`)
     /// or arrays: see [`answer`].

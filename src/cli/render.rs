@@ -212,43 +212,57 @@ pub fn model_info_text(info: &ModelInfo) -> String {
             format!(", classes {}", info.classes.join(", "))
         }
     );
-    s += &format!(
-        "trained on dataset {}@{} (id {}, md5 {}), {} rows, {} held out (test_size {}, seed {})\n",
-        dataset.name,
-        dataset.version,
-        dataset.id,
-        dataset.md5,
-        info.metrics.n_train + info.metrics.n_test,
-        info.metrics.n_test,
-        info.spec.test_size,
-        info.spec.seed
-    );
-    s += &format!("metrics: {}\n", metrics_text(&entry.metrics));
-    s += &format!(
-        "artifact: md5 {}, format {}, written by mlops-lite {} with smartcore {}\n\nsignature:\n",
-        entry.artifact_md5, info.artifact_format, info.mlops_lite_version, info.smartcore_version
-    );
+    match (&info.spec, &info.fitted_by) {
+        (Some(spec), _) => {
+            s += &format!(
+                "trained on dataset {}@{} (id {}, md5 {}), {} rows, {} held out (test_size {}, seed {})\n",
+                dataset.name,
+                dataset.version,
+                dataset.id,
+                dataset.md5,
+                info.metrics.n_train + info.metrics.n_test,
+                info.metrics.n_test,
+                spec.test_size,
+                spec.seed
+            );
+            s += &format!("metrics: {}\n", metrics_text(&entry.metrics));
+            s += &format!(
+                "artifact: md5 {}, format {}, written by mlops-lite {} with smartcore {}\n\nsignature:\n",
+                entry.artifact_md5,
+                info.artifact_format,
+                info.mlops_lite_version,
+                info.smartcore_version
+            );
+        }
+        (None, by) => {
+            let by = by.as_ref().map_or("another library".to_string(), |b| {
+                format!("{} {}", b.library, b.version)
+            });
+            s += &format!(
+                "fitted by {by} outside mlops-lite on dataset {}@{} (id {}, md5 {}); its split is \
+                 not known, so it has no held-out metrics and cannot be reproduced\n",
+                dataset.name, dataset.version, dataset.id, dataset.md5
+            );
+            s += &format!(
+                "artifact: md5 {}, format {}, written by mlops-lite {}\n\nsignature:\n",
+                entry.artifact_md5, info.artifact_format, info.mlops_lite_version
+            );
+        }
+    }
     let mut t = table::Table::new(&[
         ("feature", false),
         ("dtype", false),
         ("transformer", false),
         ("steps", false),
     ]);
-    let groups = info.spec.transformers.clone().unwrap_or_default();
+    let groups = &info.transformers;
     for f in &info.signature {
         let g = groups.iter().find(|g| g.columns.contains(&f.name));
         t.row(vec![
             f.name.clone(),
             f.dtype.clone(),
             g.map(|g| g.name.clone()).unwrap_or_default(),
-            g.map(|g| {
-                g.steps
-                    .iter()
-                    .map(|s| s.name())
-                    .collect::<Vec<_>>()
-                    .join(" -> ")
-            })
-            .unwrap_or_default(),
+            g.map(|g| g.steps.join(" -> ")).unwrap_or_default(),
         ]);
     }
     s += &t.render();

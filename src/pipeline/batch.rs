@@ -14,7 +14,7 @@
 //! operations in the same order, never reassociated), on every target.
 
 use super::estimator::Task;
-use super::preprocess::{RowInput, Scratch};
+use super::preprocess::{Refusal, RowInput, Scratch};
 use super::{Output, Pipeline, RowError};
 
 /// Records per chunk: enough for the loops over records to run at full speed, few enough
@@ -244,8 +244,10 @@ impl Pipeline {
             x.clear();
             x.resize(width * m, 0.0);
         }
-        // The first failing record of the chunk, and its feature.
-        let mut failed: Option<(usize, usize)> = None;
+        // The first failing record of the chunk, and why. An estimator that routes NaN
+        // (scikit-learn's trees) takes nulls as they are.
+        let allow_missing = self.estimator.accepts_missing();
+        let mut failed: Option<(usize, Refusal)> = None;
         let mut offset = 0;
         for g in &self.transformers {
             let w = g.width_out();
@@ -257,25 +259,25 @@ impl Pipeline {
                 }
                 g.transform_columns(block, m);
                 // (An OR over the block, which vectorises, then the search where it found one.)
-                if mlops_lite_kernels::any_nan(block) {
+                if !allow_missing && mlops_lite_kernels::any_nan(block) {
                     // The first record with a NaN, and its first column.
                     let cols: Vec<&[f64]> = block.chunks_exact(m).collect();
                     if let Some((i, j)) =
                         (0..m).find_map(|i| cols.iter().position(|c| c[i].is_nan()).map(|j| (i, j)))
                     {
-                        if failed.is_none_or(|(r, _)| i < r) {
-                            failed = Some((i, g.columns[j]));
+                        if failed.as_ref().is_none_or(|(r, _)| i < *r) {
+                            failed = Some((i, Refusal::Missing(g.columns[j])));
                         }
                     }
                 }
                 continue;
             }
             for i in 0..m {
-                if failed.is_some_and(|(r, _)| r <= i) {
+                if failed.as_ref().is_some_and(|(r, _)| *r <= i) {
                     break;
                 }
                 let result = match source {
-                    Source::Row(row) => g.transform_record(row, scratch),
+                    Source::Row(row) => g.transform_record(row, scratch, allow_missing),
                     Source::Columns(cols) => {
                         for &f in &g.columns {
                             match cols[f] {
@@ -287,7 +289,7 @@ impl Pipeline {
                             numbers: &record.numbers,
                             strings: &record.strings,
                         };
-                        g.transform_record(&row, scratch)
+                        g.transform_record(&row, scratch, allow_missing)
                     }
                 };
                 match result {
@@ -296,15 +298,15 @@ impl Pipeline {
                             col[i] = *v;
                         }
                     }
-                    Err(feature) => failed = Some((i, feature)),
+                    Err(why) => failed = Some((i, why)),
                 }
             }
         }
-        if let Some((i, feature)) = failed {
+        if let Some((i, why)) = failed {
             return Err(RowError {
                 record: start + i,
-                feature,
-                message: "is missing (null), and the pipeline has no imputer for it".into(),
+                feature: why.feature(),
+                message: why.message(),
             });
         }
         match out {

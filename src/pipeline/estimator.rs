@@ -63,6 +63,7 @@ use smartcore::tree::decision_tree_regressor::{
     DecisionTreeRegressor, DecisionTreeRegressorParameters,
 };
 
+pub use super::boosting::Boosted;
 use super::fields::{FieldError, Fields, FromFields};
 use super::{math, metrics};
 use crate::error::{Error, Result};
@@ -618,6 +619,18 @@ pub enum Fitted {
     KnnRegressor(KnnModel),
     /// Gaussian naive Bayes.
     GaussianNb(GaussianNbModel),
+    /// Extremely randomized classification trees (bound from scikit-learn).
+    ExtraTreesClassifier(TreeEnsemble),
+    /// Extremely randomized regression trees (bound from scikit-learn).
+    ExtraTreesRegressor(TreeEnsemble),
+    /// Gradient-boosted trees, classifier (bound from scikit-learn).
+    GradientBoostingClassifier(Boosted),
+    /// Gradient-boosted trees, regressor (bound from scikit-learn).
+    GradientBoostingRegressor(Boosted),
+    /// Histogram gradient-boosted trees, classifier (bound from scikit-learn).
+    HistGradientBoostingClassifier(Boosted),
+    /// Histogram gradient-boosted trees, regressor (bound from scikit-learn).
+    HistGradientBoostingRegressor(Boosted),
 }
 
 /// Logistic regression parameters.
@@ -656,19 +669,101 @@ pub struct TreeEnsemble {
     pub n_classes: usize,
     /// The trees.
     pub trees: Vec<Tree>,
+    /// Whether a value is rounded to f32 before it is compared with a threshold, as
+    /// scikit-learn's trees do (they predict on `X.astype(float32)`); false for ours.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub f32_inputs: bool,
+}
+
+/// A list of f64 in JSON where an infinity is written `"inf"` or `"-inf"` (JSON has no
+/// infinities; serde_json would write null). Finite lists are written as plain numbers, so
+/// artifacts without infinities keep their bytes. NaN is not representable (refused).
+mod floats_or_infinities {
+    use serde::de::{self, SeqAccess, Visitor};
+    use serde::ser::SerializeSeq;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(v.len()))?;
+        for x in v {
+            match *x {
+                f64::INFINITY => seq.serialize_element("inf")?,
+                f64::NEG_INFINITY => seq.serialize_element("-inf")?,
+                x => seq.serialize_element(&x)?,
+            }
+        }
+        seq.end()
+    }
+
+    struct Element(f64);
+
+    impl<'de> serde::Deserialize<'de> for Element {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = Element;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a number, \"inf\" or \"-inf\"")
+                }
+                fn visit_f64<E: de::Error>(self, x: f64) -> Result<Element, E> {
+                    Ok(Element(x))
+                }
+                fn visit_i64<E: de::Error>(self, x: i64) -> Result<Element, E> {
+                    Ok(Element(x as f64))
+                }
+                fn visit_u64<E: de::Error>(self, x: u64) -> Result<Element, E> {
+                    Ok(Element(x as f64))
+                }
+                fn visit_str<E: de::Error>(self, x: &str) -> Result<Element, E> {
+                    match x {
+                        "inf" => Ok(Element(f64::INFINITY)),
+                        "-inf" => Ok(Element(f64::NEG_INFINITY)),
+                        _ => Err(E::invalid_value(de::Unexpected::Str(x), &self)),
+                    }
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        struct Seq;
+        impl<'de> Visitor<'de> for Seq {
+            type Value = Vec<f64>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of numbers")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Vec<f64>, A::Error> {
+                // Never pre-sized from the input (see the module note on allocation).
+                let mut v = Vec::new();
+                while let Some(Element(x)) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(v)
+            }
+        }
+        d.deserialize_seq(Seq)
+    }
+}
+
+pub(super) fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A binary tree as parallel arrays over its nodes; node 0 is the root.
 ///
-/// At an inner node, a row goes to `left` when `row[feature] <= threshold` (a NaN goes right),
-/// else to `right`. Children always have larger indices than their parent, so 0 in `left` and
+/// At an inner node, a row goes to `left` when `row[feature] <= threshold`, else to `right`; a
+/// NaN goes to `left` where `missing_left` says so (scikit-learn's `missing_go_to_left`),
+/// else right. Children always have larger indices than their parent, so 0 in `left` and
 /// `right` marks a leaf (whose `feature` and `threshold` are 0).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tree {
     /// Split feature per node.
     pub feature: Vec<usize>,
-    /// Split threshold per node.
+    /// Split threshold per node; `"inf"` / `"-inf"` in JSON for infinities (scikit-learn
+    /// puts +inf where a split only separates missing values).
+    #[serde(with = "floats_or_infinities")]
     pub threshold: Vec<f64>,
     /// Child for `row[feature] <= threshold`, 0 for leaves.
     pub left: Vec<usize>,
@@ -677,6 +772,10 @@ pub struct Tree {
     /// Per node, row-major: the class fractions of the training samples in the node
     /// (classifiers), or the mean target (regressors).
     pub value: Vec<f64>,
+    /// Per node, whether a NaN goes left (empty: NaN goes right everywhere, as in the
+    /// trees mlops-lite trains).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_left: Vec<bool>,
 }
 
 /// k-nearest neighbours: the training points.
@@ -1351,6 +1450,7 @@ fn tree_structure(
         left: Vec::with_capacity(n),
         right: Vec::with_capacity(n),
         value: vec![0.0; n * n_outputs],
+        missing_left: Vec::new(),
     };
     for (i, (feature, split_value, true_child, false_child)) in nodes.enumerate() {
         match (true_child, false_child, split_value) {
@@ -1372,6 +1472,32 @@ fn tree_structure(
         }
     }
     Ok(tree)
+}
+
+/// The leaf `row` reaches; `f32_inputs` rounds each value to f32 before comparing it (see
+/// [`TreeEnsemble::f32_inputs`]).
+pub(super) fn tree_leaf_with(tree: &Tree, row: &[f64], f32_inputs: bool) -> usize {
+    if tree.missing_left.is_empty() && !f32_inputs {
+        return tree_leaf(tree, row);
+    }
+    let mut i = 0;
+    loop {
+        let left = tree.left[i];
+        if left == 0 {
+            return i;
+        }
+        let mut x = row[tree.feature[i]];
+        if f32_inputs {
+            x = x as f32 as f64;
+        }
+        i = if x <= tree.threshold[i]
+            || (x.is_nan() && <[bool]>::get(&tree.missing_left, i) == Some(&true))
+        {
+            left
+        } else {
+            tree.right[i]
+        };
+    }
 }
 
 fn tree_leaf(tree: &Tree, row: &[f64]) -> usize {
@@ -1498,6 +1624,7 @@ fn fit_tree_classifier(
         n_features: x.cols,
         n_classes,
         trees: vec![tree],
+        f32_inputs: false,
     }))
 }
 
@@ -1581,6 +1708,7 @@ fn fit_forest_classifier(
         n_features: x.cols,
         n_classes,
         trees,
+        f32_inputs: false,
     });
     let counts = if reproduced {
         LeafCounts::Bootstrap
@@ -1630,6 +1758,7 @@ fn fit_tree_regressor(
         n_features: x.cols,
         n_classes: 0,
         trees: vec![regressor_tree(name, &sc_tree, x.cols)?],
+        f32_inputs: false,
     }))
 }
 
@@ -1665,6 +1794,7 @@ fn fit_forest_regressor(
         n_features: x.cols,
         n_classes: 0,
         trees,
+        f32_inputs: false,
     }))
 }
 
@@ -1764,7 +1894,7 @@ impl LogisticModel {
 /// The two probabilities of a binary logistic model with logit `z`, from one exponential,
 /// each accurate in its own tail. No branch on `z` (a select), so a loop of it vectorises.
 #[inline(always)]
-fn binary_proba(z: f64) -> (f64, f64) {
+pub(super) fn binary_proba(z: f64) -> (f64, f64) {
     binary_from_exp(z, math::exp(binary_exp_arg(z)))
 }
 
@@ -1802,7 +1932,7 @@ impl TreeEnsemble {
         let k = self.n_classes;
         out.fill(0.0);
         for tree in &self.trees {
-            let leaf = tree_leaf(tree, row);
+            let leaf = tree_leaf_with(tree, row, self.f32_inputs);
             for (o, v) in out.iter_mut().zip(&tree.value[leaf * k..(leaf + 1) * k]) {
                 *o += v;
             }
@@ -1818,7 +1948,7 @@ impl TreeEnsemble {
     fn value(&self, row: &[f64]) -> f64 {
         let mut sum = 0.0;
         for tree in &self.trees {
-            sum += tree.value[tree_leaf(tree, row)];
+            sum += tree.value[tree_leaf_with(tree, row, self.f32_inputs)];
         }
         sum / self.trees.len() as f64
     }
@@ -1976,7 +2106,10 @@ impl Fitted {
             | Fitted::DecisionTreeClassifier(_)
             | Fitted::RandomForestClassifier(_)
             | Fitted::KnnClassifier(_)
-            | Fitted::GaussianNb(_) => Task::Classification,
+            | Fitted::GaussianNb(_)
+            | Fitted::ExtraTreesClassifier(_)
+            | Fitted::GradientBoostingClassifier(_)
+            | Fitted::HistGradientBoostingClassifier(_) => Task::Classification,
             _ => Task::Regression,
         }
     }
@@ -1996,6 +2129,12 @@ impl Fitted {
             Fitted::KnnClassifier(_) => "KNeighborsClassifier",
             Fitted::KnnRegressor(_) => "KNeighborsRegressor",
             Fitted::GaussianNb(_) => "GaussianNB",
+            Fitted::ExtraTreesClassifier(_) => "ExtraTreesClassifier",
+            Fitted::ExtraTreesRegressor(_) => "ExtraTreesRegressor",
+            Fitted::GradientBoostingClassifier(_) => "GradientBoostingClassifier",
+            Fitted::GradientBoostingRegressor(_) => "GradientBoostingRegressor",
+            Fitted::HistGradientBoostingClassifier(_) => "HistGradientBoostingClassifier",
+            Fitted::HistGradientBoostingRegressor(_) => "HistGradientBoostingRegressor",
         }
     }
 
@@ -2010,9 +2149,15 @@ impl Fitted {
             Fitted::DecisionTreeClassifier(m)
             | Fitted::DecisionTreeRegressor(m)
             | Fitted::RandomForestClassifier(m)
-            | Fitted::RandomForestRegressor(m) => m.n_features,
+            | Fitted::RandomForestRegressor(m)
+            | Fitted::ExtraTreesClassifier(m)
+            | Fitted::ExtraTreesRegressor(m) => m.n_features,
             Fitted::KnnClassifier(m) | Fitted::KnnRegressor(m) => m.n_features,
             Fitted::GaussianNb(m) => m.n_features,
+            Fitted::GradientBoostingClassifier(m)
+            | Fitted::GradientBoostingRegressor(m)
+            | Fitted::HistGradientBoostingClassifier(m)
+            | Fitted::HistGradientBoostingRegressor(m) => m.n_features,
         }
     }
 
@@ -2020,10 +2165,31 @@ impl Fitted {
     pub fn n_classes(&self) -> usize {
         match self {
             Fitted::LogisticRegression(m) => m.n_classes,
-            Fitted::DecisionTreeClassifier(m) | Fitted::RandomForestClassifier(m) => m.n_classes,
+            Fitted::DecisionTreeClassifier(m)
+            | Fitted::RandomForestClassifier(m)
+            | Fitted::ExtraTreesClassifier(m) => m.n_classes,
             Fitted::KnnClassifier(m) => m.n_classes,
             Fitted::GaussianNb(m) => m.priors.len(),
+            Fitted::GradientBoostingClassifier(m) | Fitted::HistGradientBoostingClassifier(m) => {
+                m.n_classes
+            }
             _ => 0,
+        }
+    }
+
+    /// Whether a NaN may reach it (scikit-learn's trees that route missing values, and
+    /// histogram gradient boosting); the others need every value imputed.
+    pub fn accepts_missing(&self) -> bool {
+        match self {
+            Fitted::DecisionTreeClassifier(m)
+            | Fitted::DecisionTreeRegressor(m)
+            | Fitted::RandomForestClassifier(m)
+            | Fitted::RandomForestRegressor(m)
+            | Fitted::ExtraTreesClassifier(m)
+            | Fitted::ExtraTreesRegressor(m) => m.trees.iter().all(|t| !t.missing_left.is_empty()),
+            Fitted::HistGradientBoostingClassifier(_)
+            | Fitted::HistGradientBoostingRegressor(_) => true,
+            _ => false,
         }
     }
 
@@ -2040,11 +2206,14 @@ impl Fitted {
         assert_eq!(out.len(), self.n_classes(), "out length != n_classes");
         match self {
             Fitted::LogisticRegression(m) => m.proba_into(row, out),
-            Fitted::DecisionTreeClassifier(m) | Fitted::RandomForestClassifier(m) => {
-                m.proba_into(row, out)
-            }
+            Fitted::DecisionTreeClassifier(m)
+            | Fitted::RandomForestClassifier(m)
+            | Fitted::ExtraTreesClassifier(m) => m.proba_into(row, out),
             Fitted::KnnClassifier(m) => m.proba_into(row, out),
             Fitted::GaussianNb(m) => m.proba_into(row, out),
+            Fitted::GradientBoostingClassifier(m) | Fitted::HistGradientBoostingClassifier(m) => {
+                m.proba_into(row, out)
+            }
             _ => {}
         }
     }
@@ -2060,8 +2229,13 @@ impl Fitted {
             | Fitted::Ridge(m)
             | Fitted::Lasso(m)
             | Fitted::ElasticNet(m) => m.value(row),
-            Fitted::DecisionTreeRegressor(m) | Fitted::RandomForestRegressor(m) => m.value(row),
+            Fitted::DecisionTreeRegressor(m)
+            | Fitted::RandomForestRegressor(m)
+            | Fitted::ExtraTreesRegressor(m) => m.value(row),
             Fitted::KnnRegressor(m) => m.value(row),
+            Fitted::GradientBoostingRegressor(m) | Fitted::HistGradientBoostingRegressor(m) => {
+                m.value(row)
+            }
             _ => f64::NAN,
         }
     }
@@ -2189,7 +2363,9 @@ impl Fitted {
             Fitted::DecisionTreeClassifier(m)
             | Fitted::DecisionTreeRegressor(m)
             | Fitted::RandomForestClassifier(m)
-            | Fitted::RandomForestRegressor(m) => {
+            | Fitted::RandomForestRegressor(m)
+            | Fitted::ExtraTreesClassifier(m)
+            | Fitted::ExtraTreesRegressor(m) => {
                 let classifier = self.task() == Task::Classification;
                 let single = matches!(
                     self,
@@ -2277,6 +2453,12 @@ impl Fitted {
                 }
                 Ok(())
             }
+            Fitted::GradientBoostingClassifier(m)
+            | Fitted::GradientBoostingRegressor(m)
+            | Fitted::HistGradientBoostingClassifier(m)
+            | Fitted::HistGradientBoostingRegressor(m) => {
+                m.validate(self.task() == Task::Classification).or_else(bad)
+            }
         }
     }
 }
@@ -2288,7 +2470,7 @@ fn finite(bad: &impl Fn(String) -> Result<()>, what: &str, values: &[f64]) -> Re
     }
 }
 
-fn validate_tree(
+pub(super) fn validate_tree(
     tree: &Tree,
     n_features: usize,
     outputs: usize,
@@ -2305,6 +2487,12 @@ fn validate_tree(
             tree.right.len(),
             tree.feature.len(),
             tree.threshold.len()
+        ));
+    }
+    if !tree.missing_left.is_empty() && tree.missing_left.len() != n {
+        return Err(format!(
+            "{} missing_left values for {n} nodes",
+            tree.missing_left.len()
         ));
     }
     if n.checked_mul(outputs) != Some(tree.value.len()) {
@@ -2343,7 +2531,7 @@ fn validate_tree(
                 tree.feature[i]
             ));
         }
-        if !tree.threshold[i].is_finite() {
+        if tree.threshold[i].is_nan() {
             return Err(format!("node {i} has threshold {}", tree.threshold[i]));
         }
     }
@@ -3550,11 +3738,13 @@ mod tests {
             left: vec![1, 0, 0],
             right: vec![2, 0, 0],
             value: vec![0.0, 1.0, 1.0, 0.0, 0.0, 1.0],
+            missing_left: Vec::new(),
         };
         let ok = Fitted::DecisionTreeClassifier(TreeEnsemble {
             n_features: 1,
             n_classes: 2,
             trees: vec![tree.clone()],
+            f32_inputs: false,
         });
         ok.validate().unwrap();
         assert_eq!(proba_of(&ok, &[0.0]), vec![1.0, 0.0]);
@@ -3568,6 +3758,7 @@ mod tests {
             n_features: 1,
             n_classes: 2,
             trees: vec![cyclic],
+            f32_inputs: false,
         });
         assert_invalid(&bad, "node 1 has children 1 and 2");
     }

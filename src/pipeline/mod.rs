@@ -31,6 +31,7 @@
 //! keeps the k nearest in a heap (O(n log k)) and sorts those (O(k log k), k <= n).
 
 pub mod batch;
+pub mod boosting;
 pub mod estimator;
 mod fields;
 pub mod math;
@@ -47,8 +48,15 @@ use preprocess::{
     fit_group, Block, FittedGroup, GroupSpec, ImputeStrategy, RowInput, Scratch, StepSpec,
 };
 
-/// The artifact format this build writes and the newest it reads.
-pub const ARTIFACT_FORMAT: u32 = 1;
+/// The newest artifact format this build reads. Format 2 adds what a pipeline fitted by
+/// scikit-learn needs (`fitted_by`, no `spec`, the boosted and extra-trees estimators,
+/// trees that compare in f32 and route NaN, encoders that refuse unseen categories, the
+/// `multiply_add` step); such pipelines are written as format 2. A pipeline mlops-lite trains
+/// uses none of it and is written as format 1, byte for byte as before.
+pub const ARTIFACT_FORMAT: u32 = 2;
+
+/// The format of the pipelines mlops-lite trains.
+pub const ARTIFACT_FORMAT_TRAINED: u32 = 1;
 
 /// The smartcore version this build trains with (checked against Cargo.lock by a test).
 pub const SMARTCORE_VERSION: &str = "0.7.0";
@@ -191,6 +199,16 @@ impl Feature {
     }
 }
 
+/// The library that fitted a pipeline mlops-lite did not train.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FittedBy {
+    /// Its name, e.g. `scikit-learn`.
+    pub library: String,
+    /// Its version, e.g. `1.9.1`.
+    pub version: String,
+}
+
 /// The dataset a model was trained on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -211,8 +229,12 @@ pub struct Pipeline {
     pub artifact_format: u32,
     /// The mlops-lite version that wrote it.
     pub mlops_lite_version: String,
-    /// The smartcore version it was trained with.
+    /// The smartcore version it was trained with (empty when `fitted_by` says another
+    /// library fitted it).
     pub smartcore_version: String,
+    /// The library that fitted it, when mlops-lite did not (artifact format 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fitted_by: Option<FittedBy>,
     /// Estimator class, e.g. `LogisticRegression`.
     pub estimator_class: String,
     /// `classifier` or `regressor`.
@@ -225,8 +247,10 @@ pub struct Pipeline {
     pub target_dtype: String,
     /// Class labels, sorted (classifiers; empty for regressors).
     pub classes: Vec<String>,
-    /// The resolved training spec (every default filled in).
-    pub spec: TrainSpec,
+    /// The resolved training spec (every default filled in); absent for a pipeline fitted
+    /// by another library (it cannot be retrained from the file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<TrainSpec>,
     /// The training dataset.
     pub dataset: Lineage,
     /// Held-out metrics.
@@ -266,6 +290,24 @@ impl Pipeline {
     /// The task.
     pub fn task(&self) -> Task {
         self.estimator.task()
+    }
+
+    /// The training spec of a pipeline mlops-lite trained; for one fitted by another library,
+    /// an error saying it cannot be retrained from the file.
+    pub fn trained_spec(&self) -> Result<&TrainSpec> {
+        match (&self.spec, &self.fitted_by) {
+            (Some(spec), _) => Ok(spec),
+            (None, by) => Err(Error::InvalidArgument(format!(
+                "this model was fitted by {} outside mlops-lite, so it cannot be retrained from \
+                 the file (its training spec and split are not in it); `verify` still replays \
+                 its logged predictions",
+                by.as_ref()
+                    .map_or("another library".to_string(), |b| format!(
+                        "{} {}",
+                        b.library, b.version
+                    ))
+            ))),
+        }
     }
 
     /// The deterministic artifact bytes (compact JSON, fields in declaration order, floats
@@ -483,6 +525,17 @@ impl Pipeline {
     /// and in their ranges; a k-NN model stores one point per training row.
     fn validate_metrics(&self) -> std::result::Result<(), String> {
         let m = &self.metrics;
+        if self.fitted_by.is_some() {
+            // Fitted elsewhere: the rows it was fitted on are not known, so no metrics.
+            if *m != Metrics::default() {
+                return Err(
+                    "metrics are given for a pipeline fitted outside mlops-lite (its split is \
+                     not known)"
+                        .into(),
+                );
+            }
+            return Ok(());
+        }
         if m.n_train == 0 {
             return Err("metrics.n_train is 0 (a model is fitted on at least one row)".into());
         }
@@ -542,7 +595,25 @@ impl Pipeline {
     /// The resolved training spec agrees with what was fitted (it is what `reproduce`
     /// retrains from and what listings show).
     fn validate_spec(&self) -> std::result::Result<(), String> {
-        let spec = &self.spec;
+        let spec = match (&self.spec, &self.fitted_by, self.artifact_format) {
+            (Some(spec), None, _) => spec,
+            (None, Some(by), 2..) => {
+                if by.library.is_empty() || by.version.is_empty() {
+                    return Err("fitted_by names no library or no version".into());
+                }
+                return Ok(());
+            }
+            (None, Some(_), _) => {
+                return Err("fitted_by is set in an artifact of format 1 (it needs 2)".into())
+            }
+            (Some(_), Some(by), _) => {
+                return Err(format!(
+                    "a pipeline fitted by {} has a training spec",
+                    by.library
+                ))
+            }
+            (None, None, _) => return Err("spec is missing and no fitted_by says why".into()),
+        };
         if spec.target != self.target {
             return Err(format!(
                 "spec.target {:?} is not the target {:?}",
@@ -1001,9 +1072,10 @@ pub fn train(data: &Dataset, spec: &TrainSpec, lineage: Lineage) -> Result<Pipel
         seed: spec.seed,
     };
     let mut pipeline = Pipeline {
-        artifact_format: ARTIFACT_FORMAT,
+        artifact_format: ARTIFACT_FORMAT_TRAINED,
         mlops_lite_version: env!("CARGO_PKG_VERSION").to_string(),
         smartcore_version: SMARTCORE_VERSION.to_string(),
+        fitted_by: None,
         estimator_class: estimator_spec.class_name().to_string(),
         estimator_type: match task {
             Task::Classification => "classifier",
@@ -1014,7 +1086,7 @@ pub fn train(data: &Dataset, spec: &TrainSpec, lineage: Lineage) -> Result<Pipel
         target_dtype: target_dtype.name().to_string(),
         classes,
         signature,
-        spec: resolved,
+        spec: Some(resolved),
         dataset: lineage,
         metrics: Metrics {
             n_train: n_rows as u64,
@@ -1136,7 +1208,7 @@ fn number(v: &Values, i: usize) -> f64 {
 }
 
 /// The class label of row `i` as text.
-fn label_text(v: &Values, i: usize) -> String {
+pub(crate) fn label_text(v: &Values, i: usize) -> String {
     match v {
         Values::Integer(v) => v[i].map(|x| x.to_string()).unwrap_or_default(),
         Values::Float(v) => v[i].to_string(),
@@ -1176,8 +1248,9 @@ impl Pipeline {
                 self.target, self.dataset.name, self.dataset.version
             ))
         })?;
+        let spec = self.trained_spec()?;
         let labelled = labelled_rows(&target.values, data.rows());
-        let (train, test) = split(labelled.len(), self.spec.test_size, self.spec.seed);
+        let (train, test) = split(labelled.len(), spec.test_size, spec.seed);
         let rows = SplitRows {
             train: train.iter().map(|&i| labelled[i]).collect(),
             test: test.iter().map(|&i| labelled[i]).collect(),

@@ -128,12 +128,75 @@ pub enum FittedStep {
     OneHotEncoder {
         /// Categories per column.
         categories: Vec<Vec<String>>,
+        /// Whether an unseen category (or a null) is an error (scikit-learn's
+        /// `handle_unknown="error"`); else it encodes as all zeros.
+        #[serde(skip_serializing_if = "super::estimator::is_false")]
+        error_on_unknown: bool,
     },
     /// Ordinal encoding: sorted categories per column.
     OrdinalEncoder {
         /// Categories per column.
         categories: Vec<Vec<String>>,
+        /// What an unseen category (or a null) becomes: absent for -1 (mlops-lite's
+        /// encoder), else scikit-learn's `handle_unknown`/`unknown_value`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unknown: Option<OrdinalUnknown>,
     },
+    /// `x * scale + offset`, two roundings (scikit-learn's fitted `MinMaxScaler`:
+    /// `X *= scale_; X += min_`).
+    MultiplyAdd {
+        /// Per column.
+        scale: Vec<f64>,
+        /// Per column.
+        offset: Vec<f64>,
+    },
+}
+
+/// What scikit-learn's `OrdinalEncoder` does with a category it did not see in training.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum OrdinalUnknown {
+    /// `handle_unknown="error"`: the record is refused.
+    Error,
+    /// `unknown_value=np.nan`.
+    Nan,
+    /// `unknown_value=N`.
+    Value(f64),
+}
+
+/// Why a record could not be transformed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// A null reached the estimator, which needs a value (signature index of the feature).
+    Missing(usize),
+    /// An encoder that refuses unseen categories met one (feature, the category; None for
+    /// a null).
+    Unknown(usize, Option<String>),
+}
+
+impl Refusal {
+    /// The feature's signature index.
+    pub fn feature(&self) -> usize {
+        match self {
+            Refusal::Missing(f) | Refusal::Unknown(f, _) => *f,
+        }
+    }
+
+    /// What is wrong, after the feature's name.
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::Missing(_) => {
+                "is missing (null), and the pipeline has no imputer for it".into()
+            }
+            Refusal::Unknown(_, Some(c)) => format!(
+                "has category {c:?}, which its encoder did not see in training and refuses \
+                 (handle_unknown=\"error\")"
+            ),
+            Refusal::Unknown(_, None) => "is missing (null), which its encoder did not see in \
+                 training and refuses (handle_unknown=\"error\")"
+                .into(),
+        }
+    }
 }
 
 const FITTED_STEPS: &[&str] = &[
@@ -143,6 +206,7 @@ const FITTED_STEPS: &[&str] = &[
     "min_max_scaler",
     "one_hot_encoder",
     "ordinal_encoder",
+    "multiply_add",
 ];
 
 impl<'de> Deserialize<'de> for FittedStep {
@@ -185,8 +249,23 @@ impl<'de> Deserialize<'de> for FittedStep {
                 }
                 #[derive(Deserialize)]
                 #[serde(deny_unknown_fields)]
-                struct Categories {
+                struct OneHot {
                     categories: Vec<Vec<String>>,
+                    #[serde(default)]
+                    error_on_unknown: bool,
+                }
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Ordinal {
+                    categories: Vec<Vec<String>>,
+                    #[serde(default)]
+                    unknown: Option<OrdinalUnknown>,
+                }
+                #[derive(Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct MulAdd {
+                    scale: Vec<f64>,
+                    offset: Vec<f64>,
                 }
                 Ok(match tag.as_str() {
                     "impute_numbers" => FittedStep::ImputeNumbers {
@@ -203,12 +282,30 @@ impl<'de> Deserialize<'de> for FittedStep {
                         let MinMax { min, scale } = MinMax::deserialize(body)?;
                         FittedStep::MinMaxScaler { min, scale }
                     }
-                    "one_hot_encoder" => FittedStep::OneHotEncoder {
-                        categories: Categories::deserialize(body)?.categories,
-                    },
-                    "ordinal_encoder" => FittedStep::OrdinalEncoder {
-                        categories: Categories::deserialize(body)?.categories,
-                    },
+                    "one_hot_encoder" => {
+                        let OneHot {
+                            categories,
+                            error_on_unknown,
+                        } = OneHot::deserialize(body)?;
+                        FittedStep::OneHotEncoder {
+                            categories,
+                            error_on_unknown,
+                        }
+                    }
+                    "ordinal_encoder" => {
+                        let Ordinal {
+                            categories,
+                            unknown,
+                        } = Ordinal::deserialize(body)?;
+                        FittedStep::OrdinalEncoder {
+                            categories,
+                            unknown,
+                        }
+                    }
+                    "multiply_add" => {
+                        let MulAdd { scale, offset } = MulAdd::deserialize(body)?;
+                        FittedStep::MultiplyAdd { scale, offset }
+                    }
                     other => return Err(de::Error::unknown_variant(other, FITTED_STEPS)),
                 })
             }
@@ -416,9 +513,11 @@ pub fn fit_step(step: &StepSpec, block: Block, names: &[String]) -> Result<(Fitt
         }
         (StepSpec::OneHotEncoder {}, Block::Strings(cols)) => FittedStep::OneHotEncoder {
             categories: cols.iter().map(|c| categories(c)).collect(),
+            error_on_unknown: false,
         },
         (StepSpec::OrdinalEncoder {}, Block::Strings(cols)) => FittedStep::OrdinalEncoder {
             categories: cols.iter().map(|c| categories(c)).collect(),
+            unknown: None,
         },
         (StepSpec::StandardScaler {} | StepSpec::MinMaxScaler {}, Block::Strings(_)) => {
             return Err(wrong("string"))
@@ -449,15 +548,16 @@ impl FittedStep {
             FittedStep::ImputeStrings { fill } => fill.len(),
             FittedStep::StandardScaler { mean, .. } => mean.len(),
             FittedStep::MinMaxScaler { min, .. } => min.len(),
-            FittedStep::OneHotEncoder { categories }
-            | FittedStep::OrdinalEncoder { categories } => categories.len(),
+            FittedStep::OneHotEncoder { categories, .. }
+            | FittedStep::OrdinalEncoder { categories, .. } => categories.len(),
+            FittedStep::MultiplyAdd { scale, .. } => scale.len(),
         }
     }
 
     /// The number of columns it gives.
     pub fn width_out(&self) -> usize {
         match self {
-            FittedStep::OneHotEncoder { categories } => categories.iter().map(Vec::len).sum(),
+            FittedStep::OneHotEncoder { categories, .. } => categories.iter().map(Vec::len).sum(),
             other => other.width_in(),
         }
     }
@@ -475,7 +575,7 @@ impl FittedStep {
         match self {
             FittedStep::ImputeNumbers { .. } | FittedStep::ImputeStrings { .. } => "simple_imputer",
             FittedStep::StandardScaler { .. } => "standard_scaler",
-            FittedStep::MinMaxScaler { .. } => "min_max_scaler",
+            FittedStep::MinMaxScaler { .. } | FittedStep::MultiplyAdd { .. } => "min_max_scaler",
             FittedStep::OneHotEncoder { .. } => "one_hot_encoder",
             FittedStep::OrdinalEncoder { .. } => "ordinal_encoder",
         }
@@ -519,8 +619,30 @@ impl FittedStep {
                     None => Ok(()),
                 }
             }
-            FittedStep::OneHotEncoder { categories }
-            | FittedStep::OrdinalEncoder { categories } => {
+            FittedStep::MultiplyAdd { scale, offset } => {
+                if scale.len() != offset.len() {
+                    return bad(format!(
+                        "has {} scale values but {} offset values (one each per column)",
+                        scale.len(),
+                        offset.len()
+                    ));
+                }
+                match non_finite("scale", scale).or_else(|| non_finite("offset", offset)) {
+                    Some(m) => bad(m),
+                    None => Ok(()),
+                }
+            }
+            FittedStep::OneHotEncoder { categories, .. }
+            | FittedStep::OrdinalEncoder { categories, .. } => {
+                if let FittedStep::OrdinalEncoder {
+                    unknown: Some(OrdinalUnknown::Value(v)),
+                    ..
+                } = self
+                {
+                    if !v.is_finite() {
+                        return bad(format!("unknown value {v} (must be finite)"));
+                    }
+                }
                 for (c, cats) in categories.iter().enumerate() {
                     if let Some(i) = cats.windows(2).position(|w| w[0] >= w[1]) {
                         let what = if cats[i] == cats[i + 1] {
@@ -565,7 +687,7 @@ impl FittedStep {
                 }
                 Block::Numbers(cols)
             }
-            (FittedStep::OneHotEncoder { categories }, Block::Strings(cols)) => {
+            (FittedStep::OneHotEncoder { categories, .. }, Block::Strings(cols)) => {
                 let mut out = Vec::new();
                 for (c, cats) in cols.iter().zip(categories) {
                     for cat in cats {
@@ -578,12 +700,14 @@ impl FittedStep {
                 }
                 Block::Numbers(out)
             }
-            (FittedStep::OrdinalEncoder { categories }, Block::Strings(cols)) => Block::Numbers(
-                cols.iter()
-                    .zip(categories)
-                    .map(|(c, cats)| c.iter().map(|v| ordinal(cats, v.as_deref())).collect())
-                    .collect(),
-            ),
+            (FittedStep::OrdinalEncoder { categories, .. }, Block::Strings(cols)) => {
+                Block::Numbers(
+                    cols.iter()
+                        .zip(categories)
+                        .map(|(c, cats)| c.iter().map(|v| ordinal(cats, v.as_deref())).collect())
+                        .collect(),
+                )
+            }
             (_, block) => block,
         }
     }
@@ -711,18 +835,20 @@ impl FittedGroup {
         row: &RowInput<'_>,
         scratch: &mut Scratch,
         out: &mut Vec<f64>,
-    ) -> std::result::Result<(), usize> {
-        self.transform_record(row, scratch)?;
+    ) -> std::result::Result<(), Refusal> {
+        self.transform_record(row, scratch, false)?;
         out.extend_from_slice(&scratch.nums);
         Ok(())
     }
 
-    /// [`FittedGroup::transform_row`], leaving the outputs in `scratch.nums`.
+    /// [`FittedGroup::transform_row`], leaving the outputs in `scratch.nums`; with
+    /// `allow_missing` (an estimator that routes NaN), a null may reach the end.
     pub(super) fn transform_record(
         &self,
         row: &RowInput<'_>,
         scratch: &mut Scratch,
-    ) -> std::result::Result<(), usize> {
+        allow_missing: bool,
+    ) -> std::result::Result<(), Refusal> {
         scratch.nums.clear();
         // String groups borrow from both the row and the fitted fill values.
         let mut strs: Vec<Option<&str>> = Vec::new();
@@ -754,35 +880,67 @@ impl FittedGroup {
                         *x = (*x - m) / s;
                     }
                 }
-                FittedStep::OneHotEncoder { categories } => {
+                FittedStep::MultiplyAdd { scale, offset } => {
+                    for ((x, s), o) in scratch.nums.iter_mut().zip(scale).zip(offset) {
+                        *x = *x * s + o;
+                    }
+                }
+                FittedStep::OneHotEncoder {
+                    categories,
+                    error_on_unknown,
+                } => {
                     scratch.next.clear();
-                    for (v, cats) in strs.iter().zip(categories) {
+                    for (j, (v, cats)) in strs.iter().zip(categories).enumerate() {
                         let hit = v.and_then(|v| cats.binary_search_by(|c| c.as_str().cmp(v)).ok());
+                        if hit.is_none() && *error_on_unknown {
+                            return Err(self.unknown(j, *v));
+                        }
                         for i in 0..cats.len() {
                             scratch.next.push((hit == Some(i)) as u8 as f64);
                         }
                     }
                     std::mem::swap(&mut scratch.nums, &mut scratch.next);
                 }
-                FittedStep::OrdinalEncoder { categories } => {
+                FittedStep::OrdinalEncoder {
+                    categories,
+                    unknown,
+                } => {
                     scratch.nums.clear();
-                    for (v, cats) in strs.iter().zip(categories) {
-                        scratch.nums.push(ordinal(cats, *v));
+                    for (j, (v, cats)) in strs.iter().zip(categories).enumerate() {
+                        let hit = v.and_then(|v| cats.binary_search_by(|c| c.as_str().cmp(v)).ok());
+                        scratch.nums.push(match (hit, unknown) {
+                            (Some(i), _) => i as f64,
+                            (None, None) => -1.0,
+                            (None, Some(OrdinalUnknown::Nan)) => f64::NAN,
+                            (None, Some(OrdinalUnknown::Value(x))) => *x,
+                            (None, Some(OrdinalUnknown::Error)) => return Err(self.unknown(j, *v)),
+                        });
                     }
                 }
             }
         }
+        if allow_missing {
+            return Ok(());
+        }
         if let Some(i) = scratch.nums.iter().position(|x| x.is_nan()) {
             // Only a pass-through or scaled numeric input can still be NaN here, and those
-            // keep one output per input column.
-            return Err(self
-                .columns
-                .get(i)
-                .or(self.columns.first())
-                .copied()
-                .unwrap_or(0));
+            // keep one output per input column (an ordinal encoder keeps one too).
+            return Err(Refusal::Missing(
+                self.columns
+                    .get(i)
+                    .or(self.columns.first())
+                    .copied()
+                    .unwrap_or(0),
+            ));
         }
         Ok(())
+    }
+
+    fn unknown(&self, j: usize, v: Option<&str>) -> Refusal {
+        Refusal::Unknown(
+            self.columns.get(j).copied().unwrap_or(0),
+            v.map(String::from),
+        )
     }
 
     /// Whether [`FittedGroup::transform_columns`] can run this group: numeric inputs and
@@ -795,6 +953,7 @@ impl FittedGroup {
                     FittedStep::ImputeNumbers { .. }
                         | FittedStep::StandardScaler { .. }
                         | FittedStep::MinMaxScaler { .. }
+                        | FittedStep::MultiplyAdd { .. }
                 )
             })
     }
@@ -820,6 +979,13 @@ impl FittedGroup {
                         mlops_lite_kernels::center_scale(col, *mu, *s);
                     }
                 }
+                FittedStep::MultiplyAdd { scale, offset } => {
+                    for ((col, s), o) in x.chunks_exact_mut(m).zip(scale).zip(offset) {
+                        for x in col {
+                            *x = *x * s + o;
+                        }
+                    }
+                }
                 // Not numeric: `is_numeric` keeps such groups on the record path.
                 _ => {}
             }
@@ -840,7 +1006,7 @@ pub fn fit_group(
     for s in &spec.steps {
         let (fitted, out) = fit_step(s, block, &names)
             .map_err(|e| Error::InvalidArgument(format!("transformer {:?}: {e}", spec.name)))?;
-        if let FittedStep::OneHotEncoder { categories } = &fitted {
+        if let FittedStep::OneHotEncoder { categories, .. } = &fitted {
             names = names
                 .iter()
                 .zip(categories)
@@ -987,7 +1153,8 @@ mod tests {
         assert_eq!(
             f,
             FittedStep::OneHotEncoder {
-                categories: vec![vec!["blue".into(), "red".into()]]
+                categories: vec![vec!["blue".into(), "red".into()]],
+                error_on_unknown: false,
             }
         );
         let Block::Numbers(c) = out else { panic!() };
@@ -1082,7 +1249,7 @@ mod tests {
             &mut scratch,
             &mut out,
         );
-        assert_eq!(e, Err(1));
+        assert_eq!(e, Err(Refusal::Missing(1)));
         let broken = FittedGroup {
             steps: vec![FittedStep::StandardScaler {
                 mean: vec![0.0],
