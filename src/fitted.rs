@@ -159,3 +159,181 @@ pub fn pipeline_for(fitted: FittedElsewhere, data: &Dataset, lineage: Lineage) -
     pipeline.validate()?;
     Ok(pipeline)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::samples;
+    use serde_json::json;
+
+    const FEATURES: [&str; 4] = [
+        "sepal length (cm)",
+        "sepal width (cm)",
+        "petal length (cm)",
+        "petal width (cm)",
+    ];
+
+    fn lineage() -> Lineage {
+        Lineage {
+            name: "iris".into(),
+            version: 1,
+            md5: "0".repeat(32),
+        }
+    }
+
+    /// A scikit-learn-like iris pipeline: scaler, then a one-vs-rest-free logistic model.
+    fn iris_fitted() -> serde_json::Value {
+        json!({
+            "fitted_by": {"library": "scikit-learn", "version": "1.9.1"},
+            "features": FEATURES,
+            "classes": ["setosa", "versicolor", "virginica"],
+            "transformers": [{"name": "all", "columns": [0, 1, 2, 3], "input": "numbers",
+                "steps": [{"step": "standard_scaler", "mean": [5.8, 3.0, 3.7, 1.2],
+                           "scale": [0.8, 0.4, 1.7, 0.7]}]}],
+            "estimator": {"logistic_regression": {"n_features": 4, "n_classes": 3,
+                "coef": [-1.0, 1.0, -2.0, -2.0, 0.5, -0.3, -0.2, -0.7, 0.5, -0.7, 2.2, 2.7],
+                "intercept": [-0.2, 2.0, -1.8]}}
+        })
+    }
+
+    fn bind(v: &serde_json::Value) -> Result<Pipeline> {
+        let (_, data) = samples::sample("iris").unwrap();
+        pipeline_for(
+            FittedElsewhere::from_json(&v.to_string())?,
+            &data,
+            lineage(),
+        )
+    }
+
+    fn message(v: &serde_json::Value) -> String {
+        bind(v).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_consistent_pipeline_becomes_a_format_2_artifact_that_round_trips() {
+        let p = bind(&iris_fitted()).unwrap();
+        assert_eq!((p.artifact_format, p.target.as_str()), (2, "target"));
+        assert_eq!(p.signature[0].dtype, "Float64");
+        assert_eq!(p.estimator_class, "LogisticRegression");
+        assert!(p.spec.is_none() && p.metrics == Metrics::default());
+        let bytes = p.to_artifact();
+        assert_eq!(Pipeline::from_artifact(&bytes).unwrap(), p);
+        assert!(p
+            .trained_spec()
+            .unwrap_err()
+            .to_string()
+            .contains("fitted by scikit-learn 1.9.1 outside mlops-lite"));
+    }
+
+    #[test]
+    fn features_target_and_classes_are_checked_against_the_dataset() {
+        let mut v = iris_fitted();
+        v["features"][3] = json!("petal_width");
+        assert!(message(&v).starts_with(
+            "the pipeline's feature \"petal_width\" is not a column of dataset iris@1"
+        ));
+        let mut v = iris_fitted();
+        v["classes"][0] = json!("SETOSA");
+        assert!(message(&v)
+            .contains("the classifier's class \"SETOSA\" is not a value of the target \"target\""));
+        let mut v = iris_fitted();
+        v["target"] = json!("species");
+        assert!(message(&v).contains("the target \"species\" is not a column of dataset iris@1"));
+        let mut v = iris_fitted();
+        v["target"] = json!("petal width (cm)");
+        assert!(message(&v).contains("is also a feature of the pipeline"));
+        let mut v = iris_fitted();
+        v["features"] = json!(&FEATURES[..3]);
+        v["transformers"][0]["columns"] = json!([0, 1, 2]);
+        assert!(message(&v).contains(
+            "name the target column: dataset iris@1 has 2 columns that are not features of the \
+             pipeline (petal width (cm), target)"
+        ));
+        let mut v = iris_fitted();
+        v["estimator"] =
+            json!({"linear_regression": {"coef": [1.0, 1.0, 1.0, 1.0], "intercept": 0.0}});
+        v["classes"] = json!([]);
+        assert!(message(&v).contains("a regressor's target must be numeric"));
+        // The whole artifact check runs too: widths, classes against outputs.
+        let mut v = iris_fitted();
+        v["classes"] = json!(["setosa", "versicolor"]);
+        assert!(message(&v).contains("2 class labels but the estimator gives 3 outputs"));
+        let mut v = iris_fitted();
+        v["surprise"] = json!(1);
+        assert!(message(&v).contains("unknown field `surprise`"));
+    }
+
+    #[test]
+    fn format_2_fields_are_checked_when_read_from_a_file() {
+        let p = bind(&iris_fitted()).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&p.to_artifact()).unwrap();
+        let read = |v: &serde_json::Value| {
+            Pipeline::from_artifact(v.to_string().as_bytes())
+                .unwrap_err()
+                .to_string()
+        };
+        let mut bad = v.clone();
+        bad["artifact_format"] = json!(1);
+        assert!(read(&bad).contains("fitted_by is set in an artifact of format 1"));
+        let mut bad = v.clone();
+        bad["metrics"] = json!({"n_train": 10, "n_test": 0});
+        assert!(read(&bad).contains("metrics are given for a pipeline fitted outside"));
+        let mut bad = v.clone();
+        bad.as_object_mut().unwrap().remove("fitted_by");
+        assert!(read(&bad).contains("spec is missing and no fitted_by says why"));
+    }
+
+    fn tree(threshold: serde_json::Value, missing: serde_json::Value) -> serde_json::Value {
+        json!({"feature": [2, 0, 0], "threshold": threshold, "left": [1, 0, 0],
+               "right": [2, 0, 0], "value": [0.0, -1.0, 1.0], "missing_left": missing})
+    }
+
+    fn boosted_regressor(t: serde_json::Value) -> serde_json::Value {
+        let mut v = iris_fitted();
+        v["target"] = json!("petal width (cm)");
+        v["features"] = json!(&FEATURES[..3]);
+        v["transformers"] =
+            json!([{"name": "all", "columns": [0, 1, 2], "input": "numbers", "steps": []}]);
+        v["classes"] = json!([]);
+        v["estimator"] = json!({"hist_gradient_boosting_regressor": {"n_features": 3,
+            "n_classes": 0, "baseline": [0.5], "trees": [t]}});
+        v
+    }
+
+    #[test]
+    fn trees_route_nan_and_read_infinite_thresholds() {
+        let p = bind(&boosted_regressor(tree(
+            json!(["inf", 0, 0]),
+            json!([false, false, false]),
+        )))
+        .unwrap();
+        let bytes = p.to_artifact();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains(r#""threshold":["inf",0.0,0.0]"#), "{text}");
+        assert_eq!(Pipeline::from_artifact(&bytes).unwrap(), p);
+        assert!(p.estimator.accepts_missing());
+        let value = |x: f64| p.estimator.predict_value(&[1.0, 1.0, x]);
+        // Every number goes left of +inf; NaN goes where missing_left says (right here).
+        assert_eq!((value(1e300), value(f64::NAN)), (-0.5, 1.5));
+        let p = bind(&boosted_regressor(tree(
+            json!([2.5, 0, 0]),
+            json!([true, false, false]),
+        )))
+        .unwrap();
+        let value = |x: f64| p.estimator.predict_value(&[1.0, 1.0, x]);
+        assert_eq!((value(2.5), value(2.6), value(f64::NAN)), (-0.5, 1.5, -0.5));
+        // Bad forms are refused, naming the problem.
+        assert!(message(&boosted_regressor(tree(
+            json!(["big", 0, 0]),
+            json!([true, false, false])
+        )))
+        .contains("invalid value: string \"big\""));
+        assert!(
+            message(&boosted_regressor(tree(json!([1, 0, 0]), json!([true]))))
+                .contains("1 missing_left values for 3 nodes")
+        );
+        let mut v = boosted_regressor(tree(json!([1, 0, 0]), json!([])));
+        v["estimator"]["hist_gradient_boosting_regressor"]["baseline"] = json!([0.5, 1.0]);
+        assert!(message(&v).contains("2 baseline values for 1 outputs"));
+    }
+}

@@ -362,10 +362,9 @@ def _estimator(est: Any) -> Tuple[Dict[str, Any], List[str]]:
                 est.is_categorical_ is not None and np.any(est.is_categorical_)):
             raise _refuse(f"{name} with categorical features")
         link = type(est._loss.link).__name__
-        if link not in ("IdentityLink", "LogitLink", "MultinomialLogit", "Interval"):
-            raise _refuse(f"{name}(loss={est.loss!r}): its link is {link}")
-        if not clf and link != "IdentityLink":
-            raise _refuse(f"{name}(loss={est.loss!r}): only losses without a link function")
+        if link not in (("LogitLink", "MultinomialLogit") if clf else ("IdentityLink",)):
+            raise _refuse(f"{name}(loss={est.loss!r}) (its link is {link}): only "
+                          + ("log_loss" if clf else "losses without a link function"))
         trees = [_hist_tree(p) for it in est._predictors for p in it]
         key = "hist_gradient_boosting_classifier" if clf else "hist_gradient_boosting_regressor"
         return {key: {"n_features": n, "n_classes": len(classes) if clf else 0,

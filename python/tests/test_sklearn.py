@@ -203,3 +203,122 @@ def test_missing_values_routed_as_scikit_learn_routes_them(tmp_path: Path, est: 
     client = MlopsLite(tmp_path / "r.db")
     bind_and_compare(client, mixed(), mixed_pipeline(CLASSIFIERS[est](), "ordinal", impute_numbers=False),
                      f"nan-{est}")
+
+
+# ---- what is refused, before anything is written -------------------------------------------
+
+
+def snapshot(db: Path) -> bytes:
+    wal = db.with_name(db.name + "-wal")
+    return b"".join(p.read_bytes() if p.exists() else b"-" for p in (db, wal))
+
+
+def iris_client(tmp_path: Path) -> Tuple[MlopsLite, Path, pd.DataFrame]:
+    db = tmp_path / "r.db"
+    client = MlopsLite(db)
+    df, _ = iris()
+    client.bind_dataset(df, "iris", "")
+    return client, db, df
+
+
+FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
+
+
+def refused(client: MlopsLite, db: Path, model: Any, needle: str, **kw: Any) -> str:
+    before = snapshot(db)
+    with pytest.raises(MlopsLiteError) as e:
+        client.bind_model(model, kw.pop("dataset", "iris"), kw.pop("name", "m"), **kw)
+    assert needle in str(e.value), str(e.value)
+    assert e.value.kind == "invalid_argument", e.value.kind
+    assert snapshot(db) == before, "a refused bind_model changed the registry"
+    assert client.list_models().empty
+    return str(e.value)
+
+
+def test_unsupported_objects_are_refused_with_the_list(tmp_path: Path) -> None:
+    client, db, df = iris_client(tmp_path)
+    X, y = df[FEATURES], df["target"]
+    from sklearn.svm import SVC
+
+    m = refused(client, db, make_pipeline(StandardScaler(), SVC(probability=True)).fit(X, y),
+                "the estimator SVC is not supported")
+    assert "bind_model supports: Pipeline, ColumnTransformer" in m
+    refused(client, db, make_pipeline(FunctionTransformer(np.log1p), linear_model.LogisticRegression()).fit(X, y),
+            "FunctionTransformer is not supported")
+    refused(client, db, make_pipeline(StandardScaler(), linear_model.LogisticRegression()),
+            "is not fitted: fit it before bind_model")
+    refused(client, db, "not a model", "str is not a scikit-learn estimator")
+    refused(client, db, linear_model.LogisticRegression().fit(X.to_numpy(), y),
+            "fitted without column names: fit it on a DataFrame")
+    refused(client, db, make_pipeline(MinMaxScaler(clip=True), linear_model.LogisticRegression()).fit(X, y),
+            "MinMaxScaler(clip=True)")
+    refused(client, db, neighbors.KNeighborsClassifier(metric="manhattan").fit(X, y),
+            "only the euclidean metric")
+    refused(client, db, ensemble.GradientBoostingClassifier(loss="exponential", n_estimators=2)
+            .fit(X, y == "setosa"), "only log_loss")
+    refused(client, db, ensemble.HistGradientBoostingRegressor(loss="poisson", max_iter=2)
+            .fit(X, df["petal width (cm)"] + 1), "only losses without a link function", target="target")
+
+
+def test_features_targets_and_classes_must_match_the_dataset(tmp_path: Path) -> None:
+    client, db, df = iris_client(tmp_path)
+    X, y = df[FEATURES], df["target"]
+    renamed = X.rename(columns={"petal width (cm)": "petal_width"})
+    refused(client, db, linear_model.LogisticRegression().fit(renamed, y),
+            'feature "petal_width" is not a column of dataset iris@1')
+    refused(client, db, linear_model.LogisticRegression().fit(X, y.str.upper()),
+            'class "SETOSA" is not a value of the target "target" in dataset iris@1')
+    refused(client, db, linear_model.LogisticRegression().fit(X[FEATURES[:2]], y),
+            "name the target column: dataset iris@1 has 3 columns that are not features")
+    refused(client, db, linear_model.LinearRegression().fit(X, y == "setosa"),
+            "a regressor's target must be numeric", target="target")
+    refused(client, db, linear_model.LogisticRegression().fit(X, y), "is not a column",
+            target="species")
+    with pytest.raises(MlopsLiteError) as e:
+        client.bind_model(linear_model.LogisticRegression().fit(X, y), "nosuch", "m")
+    assert e.value.kind == "not_found"
+    refused(client, db, linear_model.LogisticRegression().fit(X, y), "name", name="")
+
+
+def test_the_artifact_says_who_fitted_it_and_reproduce_refuses_it(tmp_path: Path) -> None:
+    client, db, df = iris_client(tmp_path)
+    model = make_pipeline(StandardScaler(), linear_model.LogisticRegression()).fit(df[FEATURES], df["target"])
+    b = client.bind_model(model, "iris", "iris-sk", description="fitted in a notebook")
+    again = client.bind_model(model, "iris", "iris-sk")
+    assert b["created"] and not again["created"]
+    assert again["model"]["version"] == 1
+    info = client.model_info("iris-sk")
+    assert info["fitted_by"] == {"library": "scikit-learn", "version": sklearn.__version__}
+    assert info["spec"] is None and info["artifact_format"] == 2
+    assert info["transformers"] == [{"name": "all", "columns": FEATURES, "steps": ["standard_scaler"]}]
+    with pytest.raises(MlopsLiteError) as e:
+        client.reproduce("iris-sk")
+    assert f"fitted by scikit-learn {sklearn.__version__} outside mlops-lite" in str(e.value)
+    # Logged predictions of it are replayed by verify like any other.
+    client.predict("iris-sk", df[FEATURES].head(20), log=True)
+    report = client.verify()
+    assert report["problems"] == [], report
+    assert (report["predictions"], report["predictions_identical"]) == (20, 20), report
+
+
+def test_unknown_categories_follow_handle_unknown(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    client = MlopsLite(db)
+    df, target = mixed()
+    client.bind_dataset(df, "mixed", "")
+    feats = ["age", "income", "city", "plan"]
+    for name, enc in [("ohe", OneHotEncoder(handle_unknown="error", sparse_output=False)),
+                      ("ord", OrdinalEncoder())]:
+        ct = ColumnTransformer([
+            ("num", SimpleImputer(), ["age", "income"]),
+            ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), enc), ["city", "plan"]),
+        ])
+        model = Pipeline([("ct", ct), ("lr", linear_model.LogisticRegression())]).fit(df[feats], df[target])
+        client.bind_model(model, "mixed", name)
+        row = pd.DataFrame({"age": [30.0], "income": [1e4], "city": ["paris"], "plan": ["pro"]})
+        with pytest.raises(ValueError):
+            model.predict_proba(row)
+        with pytest.raises(MlopsLiteError) as e:
+            client.predict(name, row)
+        assert 'city' in str(e.value) and 'has category "paris"' in str(e.value), str(e.value)
+        assert 'handle_unknown="error"' in str(e.value)

@@ -1259,4 +1259,97 @@ mod tests {
         };
         assert!(broken.validate(2).is_err());
     }
+
+    #[test]
+    fn scikit_learn_encoders_and_multiply_add() {
+        let cats = vec![vec!["a".to_string(), "b".to_string()]];
+        let run = |step: FittedStep, v: Option<&str>| {
+            let g = FittedGroup {
+                name: "g".into(),
+                columns: vec![0],
+                input: Kind::Strings,
+                steps: vec![step],
+            };
+            g.validate(1).unwrap();
+            let mut out = Vec::new();
+            let mut scratch = Scratch::default();
+            let strings = [v];
+            let row = RowInput {
+                numbers: &[f64::NAN],
+                strings: &strings,
+            };
+            let r = g.transform_record(&row, &mut scratch, true);
+            r.map(|()| {
+                out.extend_from_slice(&scratch.nums);
+                out
+            })
+        };
+        let ordinal = |unknown| FittedStep::OrdinalEncoder {
+            categories: cats.clone(),
+            unknown,
+        };
+        assert_eq!(run(ordinal(None), Some("z")), Ok(vec![-1.0]));
+        assert_eq!(
+            run(ordinal(Some(OrdinalUnknown::Value(-7.0))), Some("z")),
+            Ok(vec![-7.0])
+        );
+        assert!(run(ordinal(Some(OrdinalUnknown::Nan)), None).unwrap()[0].is_nan());
+        assert_eq!(
+            run(ordinal(Some(OrdinalUnknown::Error)), Some("z")),
+            Err(Refusal::Unknown(0, Some("z".into())))
+        );
+        assert_eq!(
+            run(ordinal(Some(OrdinalUnknown::Error)), Some("b")),
+            Ok(vec![1.0])
+        );
+        let onehot = |error_on_unknown| FittedStep::OneHotEncoder {
+            categories: cats.clone(),
+            error_on_unknown,
+        };
+        assert_eq!(run(onehot(false), None), Ok(vec![0.0, 0.0]));
+        assert_eq!(run(onehot(true), None), Err(Refusal::Unknown(0, None)));
+        assert!(Refusal::Unknown(0, Some("z".into()))
+            .message()
+            .contains("has category \"z\", which its encoder did not see in training"));
+        // JSON: the policies are written only when they differ from mlops-lite's own.
+        let json = |s: &FittedStep| serde_json::to_string(s).unwrap();
+        assert_eq!(
+            json(&ordinal(None)),
+            r#"{"step":"ordinal_encoder","categories":[["a","b"]]}"#
+        );
+        for s in [
+            ordinal(Some(OrdinalUnknown::Nan)),
+            ordinal(Some(OrdinalUnknown::Value(2.0))),
+            onehot(true),
+        ] {
+            assert_eq!(serde_json::from_str::<FittedStep>(&json(&s)).unwrap(), s);
+        }
+        let bad = ordinal(Some(OrdinalUnknown::Value(f64::INFINITY)));
+        assert!(bad.validate().is_err());
+        // multiply_add: x * scale + offset, record by record and by columns alike.
+        let g = FittedGroup {
+            name: "m".into(),
+            columns: vec![0],
+            input: Kind::Numbers,
+            steps: vec![FittedStep::MultiplyAdd {
+                scale: vec![0.1],
+                offset: vec![-0.3],
+            }],
+        };
+        assert!(g.is_numeric());
+        let mut x = vec![1.0, 7.5];
+        g.transform_columns(&mut x, 2);
+        assert_eq!(x, vec![1.0 * 0.1 - 0.3, 7.5 * 0.1 - 0.3]);
+        let mut out = Vec::new();
+        g.transform_row(
+            &RowInput {
+                numbers: &[7.5],
+                strings: &[None],
+            },
+            &mut Scratch::default(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, vec![x[1]]);
+    }
 }
