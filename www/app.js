@@ -608,7 +608,9 @@ async function renderModelDetail() {
       ["artifact md5", m.artifact_md5],
       ["artifact format", info.artifact_format],
       ["mlops-lite", info.mlops_lite_version],
-      ["smartcore", info.smartcore_version],
+      info.fitted_by
+        ? ["fitted by", `${info.fitted_by.library} ${info.fitted_by.version} (outside mlops-lite: no held-out metrics, cannot be reproduced)`]
+        : ["smartcore", info.smartcore_version],
     ],
   );
   fillTable(
@@ -622,7 +624,10 @@ async function renderModelDetail() {
     ],
     info.versions,
   );
-  $("model-spec").textContent = JSON.stringify(info.spec, null, 2);
+  // A model fitted elsewhere has no training spec: its fitted column groups instead.
+  $("model-spec").textContent = info.spec
+    ? JSON.stringify(info.spec, null, 2)
+    : JSON.stringify({ fitted_by: info.fitted_by, transformers: info.transformers }, null, 2);
   if (state.reproduced !== m.id) {
     $("reproduce-result").textContent = "";
     $("reproduce-error").textContent = "";

@@ -17,8 +17,10 @@ and every error is an :class:`MlopsLiteError` with the core's message and a ``ki
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import warnings
 from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Union, cast, overload
 
 import numpy as np
@@ -360,19 +362,62 @@ class MlopsLite:
         as not runnable. ``rename`` maps names the Python tool allowed and this one refuses
         to new names; ``skip`` leaves out ``NAME`` or ``NAME@VERSION``.
 
-        ``unpickle_trusted=True`` (converting the pickles of a file you trust into runnable
-        models) is not available yet: it needs ``bind_model`` for scikit-learn pipelines, and
-        is refused rather than ignored.
+        ``unpickle_trusted=True`` also converts the pickled pipelines into runnable models.
+        WARNING: unpickling runs code stored in the file; a hostile file can do anything your
+        user can. Pass it only for a file you trust (one you or your team wrote with the
+        Python tool). Each pickle (its md5 checked against the import) is unpickled, read as
+        ``bind_model`` reads a fitted pipeline, and bound as a version of the model's name on
+        its imported dataset; one that cannot be converted stays listed as not runnable, with
+        the reason. The report's ``converted`` lists each outcome, and a ``warning`` says that
+        pickles were unpickled (also issued as a Python warning).
         """
+        report = self._import_legacy(old_db, rename, skip)
         if unpickle_trusted:
-            raise _error(
-                "invalid_argument",
-                "import_legacy(unpickle_trusted=True) is not available yet: converting pickled "
-                "scikit-learn pipelines needs bind_model, which this version does not have; "
-                "import without it (datasets and log; the pickles stay listed, never loaded)",
+            report["converted"] = self._convert_legacy(old_db, report["models"])
+            report["warning"] = (
+                f"unpickle_trusted=True: the pickles of {os.fspath(old_db)} were unpickled, which "
+                "runs code stored in that file; do this only for files you trust"
             )
+            warnings.warn(report["warning"], stacklevel=2)
+        return report
+
+    def _import_legacy(self, old_db: PathLike, rename: Mapping[str, str], skip: Iterable[str]) -> Dict[str, Any]:
         pairs = [f"{old}={new}" for old, new in dict(rename).items()]
         return _object(self._reg.import_legacy(os.fspath(old_db), pairs, list(skip)))
+
+    def _convert_legacy(self, old_db: PathLike, models: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Unpickles and binds each imported legacy model (see ``import_legacy``)."""
+        import hashlib
+        import sqlite3
+
+        from .sklearn import fitted_pipeline, unpickle_trusted
+
+        uri = "file:" + os.path.abspath(os.fspath(old_db)) + "?mode=ro&immutable=1"
+        out: List[Dict[str, Any]] = []
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as old:
+            for m in models:
+                legacy = m["model"]
+                entry: Dict[str, Any] = {"legacy_name": m["legacy_name"], "legacy_id": legacy["legacy_id"]}
+                try:
+                    row = old.execute(
+                        "SELECT deployable FROM deployable_registry WHERE id = ?", (legacy["legacy_id"],)
+                    ).fetchone()
+                    data = bytes(row[0]) if row else b""
+                    if hashlib.md5(data).hexdigest() != legacy["pickle_md5"]:
+                        raise _error("corrupt", f"the pickle of legacy model {legacy['legacy_id']} changed since the import")
+                    obj, version = unpickle_trusted(data)
+                    mapping = legacy.get("target_mapping")
+                    labels = None
+                    if isinstance(mapping, dict) and mapping:
+                        labels = {str(int(v)) if isinstance(v, (int, float)) else str(v): str(k) for k, v in mapping.items()}
+                    fitted = fitted_pipeline(obj, legacy["target"], version, labels)
+                    bound = _object(self._reg.bind_fitted(fitted, legacy["dataset"], legacy["name"], legacy["description"]))
+                    entry["model"] = bound["model"]
+                    entry["created"] = bound["created"]
+                except Exception as e:  # noqa: BLE001 - any failure leaves the model not runnable
+                    entry["not_runnable"] = str(e)
+                out.append(entry)
+        return out
 
     def list_legacy_models(self) -> pd.DataFrame:
         """Models of the Python tool listed by ``import_legacy``: metadata and the pickle's

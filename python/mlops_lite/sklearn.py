@@ -372,9 +372,14 @@ def _estimator(est: Any) -> Tuple[Dict[str, Any], List[str]]:
     raise _refuse(f"the estimator {name} is not supported")
 
 
-def fitted_pipeline(obj: Any, target: Optional[str] = None) -> str:
+def fitted_pipeline(obj: Any, target: Optional[str] = None, version: Optional[str] = None,
+                    class_labels: Optional[Dict[str, str]] = None) -> str:
     """The JSON mlops-lite's core reads (``src/fitted.rs``) for a fitted scikit-learn
-    pipeline or estimator. Raises ``MlopsLiteError`` for anything not supported."""
+    pipeline or estimator. Raises ``MlopsLiteError`` for anything not supported.
+
+    ``version`` is the scikit-learn version that fitted it (default: the one running);
+    ``class_labels`` maps the estimator's class labels to the target's values (the Python
+    tool's ``target_mapping``, inverted)."""
     import sklearn
     from sklearn.pipeline import Pipeline
 
@@ -394,6 +399,11 @@ def fitted_pipeline(obj: Any, target: Optional[str] = None) -> str:
                       "dataset's columns, so mlops-lite can match its features to the dataset")
     features = [str(c) for c in names]
     estimator, classes = _estimator(est)
+    if class_labels is not None:
+        missing = [c for c in classes if c not in class_labels]
+        if missing:
+            raise _refuse(f"the classes {missing} are not in the target mapping")
+        classes = [class_labels[c] for c in classes]
     groups = _groups(transformers, features)
     # A feature read by no group (a dropped column) is not part of the signature.
     used = sorted({c for g in groups for c in g["columns"]})
@@ -401,10 +411,28 @@ def fitted_pipeline(obj: Any, target: Optional[str] = None) -> str:
     for g in groups:
         g["columns"] = [remap[c] for c in g["columns"]]
     return json.dumps({
-        "fitted_by": {"library": "scikit-learn", "version": sklearn.__version__},
+        "fitted_by": {"library": "scikit-learn", "version": version or sklearn.__version__},
         "features": [features[i] for i in used],
         "target": target,
         "classes": classes,
         "transformers": groups,
         "estimator": estimator,
     }, allow_nan=False)
+
+
+def unpickle_trusted(data: bytes) -> Tuple[Any, str]:
+    """Unpickles a pipeline the Python mlops-lite stored: THIS RUNS CODE FROM THE BYTES, so
+    only for a file the user said they trust. Returns the object and the scikit-learn version
+    that pickled it (from scikit-learn's version warning; else the running one)."""
+    import pickle
+    import warnings as w
+
+    import sklearn
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    with w.catch_warnings(record=True) as caught:
+        w.simplefilter("always", InconsistentVersionWarning)
+        obj = pickle.loads(data)  # noqa: S301 - the caller passed unpickle_trusted=True
+    versions = [str(c.message.original_sklearn_version) for c in caught
+                if isinstance(c.message, InconsistentVersionWarning)]
+    return obj, versions[0] if versions else sklearn.__version__

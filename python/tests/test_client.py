@@ -345,9 +345,6 @@ def test_import_legacy_brings_datasets_and_log_never_the_pickles(client: MlopsLi
     assert (again["calls_imported"], again["calls_already_there"]) == (0, 1)
     assert again["before"] == again["after"]
     assert len(client.list_datasets()) == 1
-    with pytest.raises(MlopsLiteError, match="unpickle_trusted=True.*not available yet") as err:
-        client.import_legacy(old, unpickle_trusted=True)
-    assert err.value.kind == "invalid_argument"
     with pytest.raises(MlopsLiteError) as err:
         client.import_legacy(tmp_path / "missing.db")
     assert err.value.kind in ("not_found", "io", "not_a_registry")
@@ -364,3 +361,48 @@ def test_a_named_index_is_kept_as_columns_an_unnamed_one_is_left_out(client: Mlo
     filtered = pd.DataFrame({"x": [1.0, -2.0, 3.0, 4.0]}).query("x > 0")
     client.bind_dataset(filtered, "filtered")
     assert client.pull_dataset("filtered").to_dict("list") == {"x": [1.0, 3.0, 4.0]}
+
+
+def test_import_legacy_unpickle_trusted_converts_the_pickles(client: MlopsLite, tmp_path: Path) -> None:
+    """Item 4: with the explicit flag, the Python tool's pickled pipeline becomes a runnable
+    model predicting what the unpickled pipeline predicts; a warning says code was run."""
+    import pickle
+    import sqlite3
+
+    old = tmp_path / "python-tool.db"
+    old.write_bytes((REPO / "tests" / "data" / "legacy-python-a5c890b.db").read_bytes())
+    before = old.read_bytes()
+    with pytest.warns(UserWarning, match="unpickle_trusted=True: the pickles of .* were unpickled"):
+        report = client.import_legacy(old, unpickle_trusted=True)
+    assert old.read_bytes() == before
+    assert "runs code stored in that file" in report["warning"]
+    [converted] = report["converted"]
+    assert converted["created"] and converted["model"]["name"] == "testmodel", converted
+    info = client.model_info("testmodel")
+    assert info["fitted_by"]["library"] == "scikit-learn" and info["dataset"]["name"] == "iris"
+    with sqlite3.connect(f"file:{old}?mode=ro&immutable=1", uri=True) as c:
+        pipeline = pickle.loads(c.execute("SELECT deployable FROM deployable_registry").fetchone()[0])
+    X = iris_frame()[FEATURES]
+    want = pipeline.predict_proba(X)
+    got = client.predict("testmodel", X, output="frame")[[f"proba_{c}" for c in pipeline.classes_]].to_numpy()
+    assert np.abs(got - want).max() <= 1e-12
+    assert client.list_legacy_models()["name"].tolist() == ["testmodel"]  # the pickle's record stays
+    # Again: the same artifact, nothing new.
+    with pytest.warns(UserWarning):
+        again = client.import_legacy(old, unpickle_trusted=True)
+    assert again["converted"][0]["created"] is False
+
+    # A pickle that cannot be converted stays listed as not runnable, with the reason.
+    from sklearn.svm import SVC
+
+    other = tmp_path / "svc.db"
+    other.write_bytes(before)
+    with sqlite3.connect(other) as c:
+        svc = SVC(probability=True).fit(X, iris_frame()["target"])
+        c.execute("UPDATE deployable_registry SET deployable = ?", (pickle.dumps(svc),))
+    fresh = MlopsLite(tmp_path / "fresh.db")
+    with pytest.warns(UserWarning):
+        report = fresh.import_legacy(other, unpickle_trusted=True)
+    [converted] = report["converted"]
+    assert "the estimator SVC is not supported" in converted["not_runnable"], converted
+    assert fresh.list_models().empty and len(fresh.list_legacy_models()) == 1
