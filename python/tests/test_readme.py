@@ -30,5 +30,7 @@ def test_the_readme_python_example_runs(tmp_path: Path) -> None:
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("setosa {'setosa': 0.98"), lines[0]
     assert any("r1" in line and "iris-lr" in line for line in lines), lines
+    gap = [line for line in lines if line.startswith("largest difference from scikit-learn:")]
+    assert len(gap) == 1 and float(gap[0].split(":")[1]) <= 1e-12, gap
     assert lines[-1].startswith('input records[0]: unknown field "colour"; the model\'s features are'), lines[-1]
     assert (tmp_path / "mlops-lite-python.db").exists()
