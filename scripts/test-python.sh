@@ -47,3 +47,24 @@ except MlopsLiteError as e:
     assert e.kind == "not_found", e.kind
 print("pip install ./python: imports, binds, raises MlopsLiteError")
 ')
+
+# Issue 15's "done when": in that fresh virtualenv, with scikit-learn added (the pinned one),
+# the README's Python example runs as written and its scikit-learn model equals predict_proba.
+echo "== python: the README's Python example in the fresh virtualenv (plus scikit-learn)"
+sklearn_pins=()
+for pin in "${PYTHON_PACKAGE_PINS[@]}"; do
+  case $pin in scikit-learn==* | scipy==*) sklearn_pins+=("$pin") ;; esac
+done
+"$pip_venv/bin/pip" install --quiet --disable-pip-version-check "${sklearn_pins[@]}"
+example_dir=$(mktemp -d)
+(cd "$example_dir" && README="$OLDPWD/README.md" "$OLDPWD/$pip_venv/bin/python" -c '
+import os, re, io, contextlib
+example = re.findall(r"```python\n(.*?)```", open(os.environ["README"], encoding="utf-8").read(), re.S)[0]
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    exec(compile(example, "README.md", "exec"), {"__name__": "readme"})
+gap = [l for l in out.getvalue().splitlines() if l.startswith("largest difference from scikit-learn:")]
+assert len(gap) == 1 and float(gap[0].split(":")[1]) <= 1e-12, out.getvalue()
+print("README Python example in a fresh virtualenv:", gap[0])
+')
+rm -rf "$example_dir"
