@@ -35,8 +35,8 @@ const MODEL_ENTRY = {
 const CLASSIFIER_METRICS = { n_train: "number", n_test: "number", accuracy: "number", log_loss: "number", macro_f1: "number" };
 const REGRESSOR_METRICS = { n_train: "number", n_test: "number", rmse: "number", mae: "number", r2: "number" };
 const MODEL_INFO = {
-  model: "object", signature: "array", target: "string", classes: "array", metrics: "object", spec: "object",
-  dataset: "object", artifact_format: "number", mlops_lite_version: "string", smartcore_version: "string",
+  model: "object", signature: "array", target: "string", classes: "array", metrics: "object",
+  spec: "object|null", fitted_by: "object|null", transformers: "array", dataset: "object", artifact_format: "number", mlops_lite_version: "string", smartcore_version: "string",
   versions: "array",
 };
 const CLASSIFIER_PREDICTION = { reference_id: "string|null", results: "object", label: "string" };

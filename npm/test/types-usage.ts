@@ -87,7 +87,9 @@ const feature: [string, "Int64" | "Float64" | "boolean" | "string"] = [signature
 const infoTarget: string = modelInfo.target;
 const classes: string[] = modelInfo.classes;
 const infoMetrics: Metrics = modelInfo.metrics;
-const spec: object = modelInfo.spec;
+const spec: object | null = modelInfo.spec;
+const fittedBy: string | undefined = modelInfo.fitted_by?.library;
+const groups: string[][] = modelInfo.transformers.map((g) => [g.name, ...g.columns, ...g.steps]);
 const lineage: DatasetEntry = modelInfo.dataset;
 const versions: ModelEntry[] = modelInfo.versions;
 const provenance: [number, string, string] = [modelInfo.artifact_format, modelInfo.mlops_lite_version, modelInfo.smartcore_version];
