@@ -75,7 +75,8 @@ test("the page predicts scikit-learn's numbers with every model fitted by scikit
   for (const m of expected.models) {
     const logged = cli("--db", downloaded, "--json", "log", "list", "--model", m.name, "--limit", "100000");
     assert.equal(logged.length, m.rows.length, m.name);
-    const byRef = Object.fromEntries(logged.map((l) => [l.reference_id, l.outputs]));
+    // A classifier logs its probabilities, a regressor its value.
+    const byRef = Object.fromEntries(logged.map((l) => [l.reference_id, [l.outputs].flat()]));
     m.rows.forEach((r, i) => {
       const got = byRef[`${m.name}:${r}`];
       const want = m.classes ? m.proba[i] : [m.values[i]];
