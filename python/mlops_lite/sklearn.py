@@ -85,6 +85,10 @@ def _step(obj: Any, where: str) -> List[Dict[str, Any]]:
     name = type(obj).__name__
     if isinstance(obj, (Pipeline, ColumnTransformer)):
         raise _refuse(f"{where}: a nested {name} is not supported")
+    from sklearn.preprocessing import FunctionTransformer
+
+    if type(obj) is FunctionTransformer and obj.func is None and obj.inverse_func is None:
+        return []  # the identity (what a fitted remainder="passthrough" becomes)
     _check_fitted(obj)
     if type(obj) is SimpleImputer:
         if not _is_missing(obj.missing_values):

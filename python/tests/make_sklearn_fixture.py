@@ -29,12 +29,23 @@ from sklearn.pipeline import Pipeline
 
 from mlops_lite import MlopsLite
 
-from sklearn_cases import CLASSIFIERS, REGRESSORS, diabetes, iris, mixed, mixed_pipeline, mixed_regression, numeric
+from sklearn_cases import (
+    CLASSIFIERS,
+    REGRESSORS,
+    breast_cancer,
+    diabetes,
+    iris,
+    mixed,
+    mixed_pipeline,
+    mixed_regression,
+    numeric,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
 DATASETS: Dict[str, Callable[[], Tuple[pd.DataFrame, str]]] = {
     "iris": iris,
+    "breast_cancer": breast_cancer,
     "mixed": mixed,
     "diabetes": diabetes,
     "mixed_regression": mixed_regression,
@@ -45,6 +56,7 @@ def cases() -> List[Tuple[str, str, Callable[[List[str]], Any]]]:
     out: List[Tuple[str, str, Callable[[List[str]], Any]]] = []
     for est in sorted(CLASSIFIERS):
         out.append((f"iris-{est}", "iris", numeric(CLASSIFIERS[est]())))
+        out.append((f"breast_cancer-{est}", "breast_cancer", numeric(CLASSIFIERS[est]())))
         out.append((f"mixed-{est}", "mixed", mixed_pipeline(CLASSIFIERS[est]())))
     for est in sorted(REGRESSORS):
         out.append((f"diabetes-{est}", "diabetes", numeric(REGRESSORS[est]())))

@@ -298,3 +298,30 @@ def test_python_to_file_to_cli(tmp_path: Path) -> None:
     got = np.array([[o["results"][c] for c in model.classes_] for o in out])
     assert np.abs(got - model.predict_proba(df[feats])).max() <= TOLERANCE
     assert [o["label"] for o in out] == list(model.predict(df[feats]))
+
+
+@pytest.mark.parametrize("remainder", ["passthrough", "scaled", "drop"])
+def test_remainder_and_every_imputer_strategy(tmp_path: Path, remainder: str) -> None:
+    """ColumnTransformer's remainder (passthrough, an estimator, drop) and SimpleImputer's
+    strategies mean, median, most_frequent and constant on numbers and on strings."""
+    client = MlopsLite(tmp_path / "r.db")
+    df, target = mixed()
+    feats = [c for c in df.columns if c != target]
+    client.bind_dataset(df, "mixed", "")
+    rest: Any = {"passthrough": "passthrough", "drop": "drop",
+                 "scaled": make_pipeline(SimpleImputer(strategy="mean"), StandardScaler())}[remainder]
+    ct = ColumnTransformer([
+        ("city", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                               OneHotEncoder(handle_unknown="ignore", sparse_output=False)), ["city"]),
+        ("plan", make_pipeline(SimpleImputer(strategy="constant", fill_value="none"), OrdinalEncoder()), ["plan"]),
+        ("income", SimpleImputer(strategy="constant", fill_value=0.0), ["income"]),
+    ], remainder=rest)
+    est = ensemble.HistGradientBoostingClassifier(max_iter=20, random_state=0)
+    model = Pipeline([("ct", ct), ("hgb", est)]).fit(df[feats], df[target])
+    client.bind_model(model, "mixed", "m", target=target)
+    info = client.model_info("m")
+    signature = [f["name"] for f in info["signature"]]
+    assert signature == (["age", "income", "city", "plan"] if remainder != "drop" else ["income", "city", "plan"])
+    # A dropped column is not part of the model: predict takes the signature's features.
+    got = client.predict("m", df[signature], output="frame")[[f"proba_{c}" for c in model.classes_]].to_numpy()
+    assert np.abs(got - model.predict_proba(df[feats])).max() <= TOLERANCE
