@@ -1,5 +1,6 @@
 //! Pipelines fitted outside mlops-lite (by scikit-learn, read out by the Python package's
-//! `mlops_lite/sklearn.py`), bound to a dataset of the registry as artifact format 2.
+//! `mlops_lite/sklearn.py`), bound to a dataset of the registry as artifact format 2. Native
+//! builds only: WebAssembly runs such pipelines (the artifact is data) but does not bind them.
 //!
 //! The caller gives [`FittedElsewhere`]: which library fitted it, the input features by name,
 //! the target, the classes, the fitted column groups and the fitted estimator, as plain data

@@ -41,6 +41,7 @@
 pub mod copy;
 pub mod dataset;
 pub mod error;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod fitted;
 mod hash;
 pub mod legacy;

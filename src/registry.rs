@@ -524,7 +524,9 @@ impl Registry {
 
     /// Binds a pipeline fitted outside mlops-lite ([`crate::fitted`]) as `name`, on the
     /// dataset `dataset_ref` names (pulled and md5-checked): checked against that dataset
-    /// before anything is written, then bound as [`Registry::bind_model`] binds.
+    /// before anything is written, then bound as [`Registry::bind_model`] binds. Native
+    /// builds only (the Python package binds; the WebAssembly build runs what it bound).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn bind_fitted(
         &mut self,
         fitted: crate::fitted::FittedElsewhere,
