@@ -205,7 +205,14 @@ def _groups(transformers: Sequence[Any], features: List[str]) -> List[Dict[str, 
             groups.append({"name": str(gname), "columns": columns, "input": "strings" if strings else "numbers",
                            "steps": steps})
     else:
-        groups.append({"name": "all", "columns": list(range(len(features))), "input": "numbers", "steps": []})
+        # No ColumnTransformer: one group of every feature through the steps, in order.
+        steps = []
+        for sname, obj in rest:
+            if not (obj is None or (isinstance(obj, str) and obj == "passthrough")):
+                steps += _step(obj, f"step {sname!r}")
+        strings = bool(steps) and steps[0]["step"] in ("impute_strings", "one_hot_encoder", "ordinal_encoder")
+        return [{"name": "all", "columns": list(range(len(features))),
+                 "input": "strings" if strings else "numbers", "steps": steps}]
     # Per-column steps after the ColumnTransformer apply to each group's slice of its output.
     for sname, obj in rest:
         if isinstance(obj, str) and obj == "passthrough" or obj is None:

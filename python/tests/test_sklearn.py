@@ -325,3 +325,17 @@ def test_remainder_and_every_imputer_strategy(tmp_path: Path, remainder: str) ->
     # A dropped column is not part of the model: predict takes the signature's features.
     got = client.predict("m", df[signature], output="frame")[[f"proba_{c}" for c in model.classes_]].to_numpy()
     assert np.abs(got - model.predict_proba(df[feats])).max() <= TOLERANCE
+
+
+def test_a_pipeline_without_column_transformer_on_string_features(tmp_path: Path) -> None:
+    """Encoders as the pipeline's own first steps (no ColumnTransformer), on string columns."""
+    client = MlopsLite(tmp_path / "r.db")
+    df, target = mixed()
+    client.bind_dataset(df, "mixed", "")
+    X = df[["city", "plan"]]
+    model = make_pipeline(SimpleImputer(strategy="most_frequent"),
+                          OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                          linear_model.LogisticRegression()).fit(X, df[target])
+    client.bind_model(model, "mixed", "m", target=target)
+    got = client.predict("m", X, output="frame")[[f"proba_{c}" for c in model.classes_]].to_numpy()
+    assert np.abs(got - model.predict_proba(X)).max() <= TOLERANCE
