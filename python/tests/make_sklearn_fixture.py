@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 import sklearn
 from sklearn import neighbors
-from sklearn.pipeline import Pipeline
 
 from mlops_lite import MlopsLite
 
@@ -35,6 +34,7 @@ from sklearn_cases import (
     breast_cancer,
     diabetes,
     iris,
+    knn_ties,
     mixed,
     mixed_pipeline,
     mixed_regression,
@@ -77,14 +77,6 @@ def records(df: pd.DataFrame, rows: List[int]) -> List[Dict[str, Any]]:
     return out
 
 
-def knn_tied(model: Any, X: pd.DataFrame) -> np.ndarray:
-    est = model.steps[-1][1]
-    Xt = model[:-1].transform(X)
-    d, _ = est.kneighbors(Xt, n_neighbors=est.n_neighbors + 1)
-    k = est.n_neighbors
-    return np.isclose(d[:, k - 1], d[:, k], rtol=1e-12, atol=1e-12)
-
-
 def build(out_dir: Path) -> Dict[str, Any]:
     db = out_dir / "sklearn-fitted.db"
     for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
@@ -108,7 +100,7 @@ def build(out_dir: Path) -> Dict[str, Any]:
         X = df[features][~train]
         keep = np.ones(len(X), dtype=bool)
         if isinstance(model.steps[-1][1], (neighbors.KNeighborsClassifier, neighbors.KNeighborsRegressor)):
-            keep = ~knn_tied(model, X)
+            keep = ~knn_ties(model, X)
         entry: Dict[str, Any] = {"name": model_name, "dataset": dataset,
                                  "rows": [int(i) for i in np.flatnonzero(keep)]}
         if hasattr(model, "predict_proba"):

@@ -101,3 +101,15 @@ REGRESSORS: Dict[str, Callable[[], Any]] = {
     "gradient_boosting": lambda: ensemble.GradientBoostingRegressor(n_estimators=30, random_state=0),
     "hist_gradient_boosting": lambda: ensemble.HistGradientBoostingRegressor(max_iter=30, random_state=0),
 }
+
+
+def knn_ties(model: Any, X: pd.DataFrame) -> np.ndarray:
+    """Rows whose k-th and (k+1)-th nearest training points are at the same distance: there
+    scikit-learn's choice among them is unspecified (ours takes the lower index)."""
+    est = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    Xt = model[:-1].transform(X) if isinstance(model, Pipeline) and len(model.steps) > 1 else X
+    k = est.n_neighbors
+    if k >= est.n_samples_fit_:
+        return np.zeros(len(X), dtype=bool)
+    d, _ = est.kneighbors(Xt, n_neighbors=k + 1)
+    return np.isclose(d[:, k - 1], d[:, k], rtol=1e-12, atol=1e-12)

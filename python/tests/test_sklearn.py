@@ -35,6 +35,7 @@ from sklearn_cases import (
     breast_cancer,
     diabetes,
     iris,
+    knn_ties,
     mixed,
     mixed_pipeline,
     mixed_regression,
@@ -42,18 +43,6 @@ from sklearn_cases import (
 )
 
 TOLERANCE = 1e-12
-
-
-def knn_ties(model: Any, X: pd.DataFrame) -> np.ndarray:
-    """Rows whose k-th and (k+1)-th nearest training points are at the same distance: there
-    scikit-learn's choice among them is unspecified (ours takes the lower index)."""
-    est = model.steps[-1][1] if isinstance(model, Pipeline) else model
-    Xt = model[:-1].transform(X) if isinstance(model, Pipeline) and len(model.steps) > 1 else X
-    k = est.n_neighbors
-    if k >= est.n_samples_fit_:
-        return np.zeros(len(X), dtype=bool)
-    d, _ = est.kneighbors(Xt, n_neighbors=k + 1)
-    return np.isclose(d[:, k - 1], d[:, k], rtol=1e-12, atol=1e-12)
 
 
 def bind_and_compare(client: MlopsLite, data: Tuple[pd.DataFrame, str], build: Callable[[List[str]], Any],
