@@ -82,11 +82,19 @@ export function columnFromArray(values, name) {
   return { kind, values: out };
 }
 
+const encoder = new TextEncoder();
+
+// A string's UTF-8 bytes, by the engine (a lone surrogate becomes U+FFFD, as wasm-bindgen's
+// string conversion does).
+export function utf8(text) {
+  return encoder.encode(text);
+}
+
 // JSON.stringify marking NaN and Infinity (which JSON cannot carry) as "\u0000NaN" etc.,
-// which the core's record parser reports as non-finite numbers.
+// which the core's record parser reports as non-finite numbers; as UTF-8 bytes.
 export function stringifyRecords(records) {
-  return JSON.stringify(records, (k, v) =>
-    typeof v === "number" && !Number.isFinite(v) ? "\u0000" + String(v) : v);
+  return encoder.encode(JSON.stringify(records, (k, v) =>
+    typeof v === "number" && !Number.isFinite(v) ? "\u0000" + String(v) : v));
 }
 
 // Defines `obj[key]` as an enumerable property computed by `make` on first read, then kept
