@@ -21,27 +21,14 @@
 //! them, the line (CSV, JSON) and column (JSON), built where the problem is found.
 
 use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use crate::dataset::is_null_token;
 use crate::error::{Error, Location, Result};
 use crate::pipeline::batch::{BatchIn, ColumnIn};
 use crate::pipeline::{Pipeline, RowError};
 
-/// The most records one call may carry.
-pub const MAX_BATCH_RECORDS: usize = 1_000_000;
-
-/// Cells (records x features) a batch read from text may hold whatever its input: a record
-/// that leaves every feature out (`{}`) still takes one cell per feature, so the input's size
-/// alone does not bound the batch's memory.
-pub const BATCH_CELLS_BASE: usize = 1_000_000;
-
-/// Cells a batch read from text may hold per byte of input, on top of [`BATCH_CELLS_BASE`]:
-/// memory stays within about 8 bytes per cell (more for string features), so a batch costs
-/// at most about 32 bytes per input byte plus 8 MB.
-pub const BATCH_CELLS_PER_BYTE: usize = 4;
+use mlops_lite_reader::{read_json, Builder, Kind};
+pub use mlops_lite_reader::{BATCH_CELLS_BASE, BATCH_CELLS_PER_BYTE, MAX_BATCH_RECORDS};
 
 /// Records to predict, from any source. See the module documentation for the rules.
 #[derive(Debug, Clone)]
@@ -214,14 +201,6 @@ pub struct Batch<'a> {
     lines: Vec<u64>,
     /// The source's name for errors found after reading (a null with no imputer).
     label: String,
-}
-
-/// The kind a signature feature takes.
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Kind {
-    Number,
-    Boolean,
-    String,
 }
 
 fn kinds(pipeline: &Pipeline) -> Vec<Kind> {
@@ -409,517 +388,56 @@ pub(crate) fn push_json_string(buf: &mut String, s: &str) {
     buf.push('"');
 }
 
-/// A batch being read record by record (JSON, CSV, logged rows).
-struct Builder {
-    kinds: Vec<Kind>,
-    numbers: Vec<Vec<f64>>,
-    strings: Vec<Vec<Option<String>>>,
-    reference_ids: Vec<Option<String>>,
-    any_reference: bool,
-    len: usize,
-    max_cells: usize,
-}
-
-impl Builder {
-    fn new(pipeline: &Pipeline, expect: usize, max_cells: usize) -> Builder {
-        let kinds = kinds(pipeline);
-        let expect = expect.min(MAX_BATCH_RECORDS);
-        let per_column = expect.min(max_cells / kinds.len().max(1));
-        Builder {
-            numbers: kinds
-                .iter()
-                .map(|k| match k {
-                    Kind::String => Vec::new(),
-                    _ => Vec::with_capacity(per_column),
-                })
-                .collect(),
-            strings: kinds.iter().map(|_| Vec::new()).collect(),
-            kinds,
-            reference_ids: Vec::new(),
-            any_reference: false,
-            len: 0,
-            max_cells,
-        }
-    }
-
-    /// Room for one more record, or the message saying why not.
-    fn check_room(&self) -> std::result::Result<(), String> {
-        if self.len == MAX_BATCH_RECORDS {
-            return Err(format!(
-                "more than {MAX_BATCH_RECORDS} records in one batch; split it"
-            ));
-        }
-        let cells = (self.len + 1).saturating_mul(self.kinds.len().max(1));
-        if cells > self.max_cells {
-            return Err(format!(
-                "{} records of {} features make more than {} cells ({BATCH_CELLS_BASE} plus \
-                 {BATCH_CELLS_PER_BYTE} per byte of input); send the records in smaller batches",
-                self.len + 1,
-                self.kinds.len(),
-                self.max_cells
-            ));
-        }
-        Ok(())
-    }
-
-    /// Starts a record: every feature null, no reference id.
-    fn push_record(&mut self) {
-        for (j, k) in self.kinds.iter().enumerate() {
-            match k {
-                Kind::String => self.strings[j].push(None),
-                _ => self.numbers[j].push(f64::NAN),
-            }
-        }
-        self.reference_ids.push(None);
-        self.len += 1;
-    }
-
-    fn set_number(&mut self, j: usize, x: f64) {
-        if let Some(slot) = self.numbers[j].last_mut() {
-            *slot = x;
-        }
-    }
-
-    fn set_string(&mut self, j: usize, s: String) {
-        if let Some(slot) = self.strings[j].last_mut() {
-            *slot = Some(s);
-        }
-    }
-
-    fn set_reference(&mut self, r: Option<String>) {
-        self.any_reference |= r.is_some();
-        if let Some(slot) = self.reference_ids.last_mut() {
-            *slot = r;
-        }
-    }
-
-    fn finish<'a>(self, lines: Vec<u64>, label: &str) -> Batch<'a> {
-        let is_bool = self.kinds.iter().map(|k| *k == Kind::Boolean).collect();
-        let columns = self
-            .kinds
-            .iter()
-            .zip(self.numbers.into_iter().zip(self.strings))
-            .map(|(k, (n, s))| match k {
-                Kind::String => BatchColumn::Strings(Cow::Owned(s)),
-                _ => BatchColumn::Numbers(Cow::Owned(n)),
-            })
-            .collect();
-        Batch {
-            len: self.len,
-            columns,
-            is_bool,
-            reference_ids: if self.any_reference {
-                self.reference_ids
-            } else {
-                Vec::new()
-            },
-            lines,
-            label: label.to_string(),
-        }
+/// The batch a [`Builder`] read, `lines` the line each record starts on (CSV) or empty.
+fn finish<'a>(builder: Builder, lines: Vec<u64>, label: &str) -> Batch<'a> {
+    let parts = builder.into_parts();
+    let is_bool = parts
+        .columns
+        .iter()
+        .map(|(k, _)| *k == Kind::Boolean)
+        .collect();
+    let columns = parts
+        .columns
+        .into_iter()
+        .map(|(k, (n, s))| match k {
+            Kind::String => BatchColumn::Strings(Cow::Owned(s)),
+            _ => BatchColumn::Numbers(Cow::Owned(n)),
+        })
+        .collect();
+    Batch {
+        len: parts.len,
+        columns,
+        is_bool,
+        reference_ids: parts.reference_ids,
+        lines,
+        label: label.to_string(),
     }
 }
 
 // ---------------------------------------------------------------------------------------
 // JSON
 
-/// A problem found while reading JSON: its record and field, and the message.
-#[derive(Debug)]
-struct JsonProblem {
-    index: Option<usize>,
-    field: Option<String>,
-    message: String,
-}
-
 fn json_batch<'a>(bytes: &[u8], label: Option<&str>, pipeline: &Pipeline) -> Result<Batch<'a>> {
     // A compact iris record is ~110 bytes: reserve for that many, to avoid regrowing.
     let expect = bytes.len() / 64 + 1;
     let max_cells =
         BATCH_CELLS_BASE.saturating_add(bytes.len().saturating_mul(BATCH_CELLS_PER_BYTE));
-    let mut builder = Builder::new(pipeline, expect, max_cells);
+    let mut builder = Builder::new(kinds(pipeline), expect, max_cells);
     let names: Vec<&str> = pipeline.signature.iter().map(|f| f.name.as_str()).collect();
-    let mut problem = None;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let mut ctx = Ctx {
-        names: &names,
-        builder: &mut builder,
-        set: vec![false; names.len()],
-        problem: &mut problem,
-    };
-    let result = RecordsSeed(&mut ctx)
-        .deserialize(&mut de)
-        .and_then(|()| de.end());
-    if let Err(e) = result {
-        let (line, column) = (e.line() as u64, e.column() as u32);
-        let (index, field, message) = match problem {
-            Some(p) => (p.index, p.field, p.message),
-            None => {
-                let mut m = e.to_string();
-                // serde_json's own messages end with the position, given separately here.
-                if let Some(i) = m.rfind(" at line ") {
-                    m.truncate(i);
-                }
-                let m = match e.classify() {
-                    serde_json::error::Category::Data => m,
-                    _ => format!("the records are not valid JSON: {m}"),
-                };
-                (None, None, m)
-            }
-        };
+    if let Err(p) = read_json(bytes, &names, &mut builder) {
         return Err(Error::Input {
             source: label.unwrap_or("").to_string(),
             location: Location {
-                line: label.and((line > 0).then_some(line)),
-                char: label.and((line > 0).then_some(column)),
-                index: index.map(|i| i as u32),
-                column: field,
+                line: label.and((p.line > 0).then_some(p.line)),
+                char: label.and((p.line > 0).then_some(p.column)),
+                index: p.index.map(|i| i as u32),
+                column: p.field,
                 ..Default::default()
             },
-            message,
+            message: p.message,
         });
     }
-    Ok(builder.finish(Vec::new(), label.unwrap_or("")))
-}
-
-struct Ctx<'c, 's> {
-    names: &'s [&'s str],
-    builder: &'c mut Builder,
-    /// Which features were set in the current record.
-    set: Vec<bool>,
-    /// The problem found, with its record and field (the serde error carries the position).
-    problem: &'c mut Option<JsonProblem>,
-}
-
-impl Ctx<'_, '_> {
-    fn fail<E: de::Error>(&mut self, index: Option<usize>, field: Option<&str>, m: String) -> E {
-        let e = E::custom(&m);
-        *self.problem = Some(JsonProblem {
-            index,
-            field: field.map(str::to_string),
-            message: m,
-        });
-        e
-    }
-}
-
-struct RecordsSeed<'a, 'c, 's>(&'a mut Ctx<'c, 's>);
-
-impl<'de> DeserializeSeed<'de> for RecordsSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RecordsSeed<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of records (objects keyed by feature name)")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        loop {
-            let index = self.0.builder.len;
-            if let Err(m) = self.0.builder.check_room() {
-                if index == MAX_BATCH_RECORDS {
-                    // One more record would be too many; only a closing bracket may follow.
-                    return match seq.next_element::<de::IgnoredAny>()? {
-                        None => Ok(()),
-                        Some(_) => Err(self.0.fail(None, None, m)),
-                    };
-                }
-                return Err(self.0.fail(Some(index), None, m));
-            }
-            if seq
-                .next_element_seed(RecordSeed { ctx: self.0, index })?
-                .is_none()
-            {
-                return Ok(());
-            }
-        }
-    }
-}
-
-struct RecordSeed<'a, 'c, 's> {
-    ctx: &'a mut Ctx<'c, 's>,
-    index: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        // `any`, not `map`: a record that is not an object reaches this visitor, which names it.
-        d.deserialize_any(self)
-    }
-}
-
-macro_rules! not_a_record {
-    ($($method:ident: $t:ty),*) => {$(
-        fn $method<E: de::Error>(self, _: $t) -> std::result::Result<(), E> {
-            Err(self.not_an_object())
-        }
-    )*};
-}
-
-impl RecordSeed<'_, '_, '_> {
-    fn not_an_object<E: de::Error>(self) -> E {
-        self.ctx.fail(
-            Some(self.index),
-            None,
-            "not an object keyed by feature name".to_string(),
-        )
-    }
-}
-
-impl<'de> Visitor<'de> for RecordSeed<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object keyed by feature name")
-    }
-    not_a_record!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64, visit_str: &str);
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
-        Err(self.not_an_object())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
-        Err(self.not_an_object())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
-        let ctx = self.ctx;
-        let i = self.index;
-        ctx.builder.push_record();
-        ctx.set.iter_mut().for_each(|s| *s = false);
-        let mut reference_set = false;
-        while let Some(key) = map.next_key_seed(KeySeed { ctx, index: i })? {
-            match key {
-                Key::Reference => {
-                    if reference_set {
-                        return Err(ctx.fail(
-                            Some(i),
-                            None,
-                            "field \"reference_id\" appears twice; a record may name each \
-                             field once: remove one"
-                                .into(),
-                        ));
-                    }
-                    reference_set = true;
-                    let r = map.next_value_seed(RefSeed { ctx, index: i })?;
-                    ctx.builder.set_reference(r);
-                }
-                Key::Feature(f) => {
-                    if ctx.set[f] {
-                        let name = ctx.names[f];
-                        return Err(ctx.fail(
-                            Some(i),
-                            None,
-                            format!(
-                                "field {name:?} appears twice; a record may name each field \
-                                 once: remove one"
-                            ),
-                        ));
-                    }
-                    ctx.set[f] = true;
-                    match map.next_value_seed(ValueSeed { ctx, index: i, f })? {
-                        Val::Null => {}
-                        Val::Number(x) => ctx.builder.set_number(f, x),
-                        Val::String(s) => ctx.builder.set_string(f, s),
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-enum Key {
-    Reference,
-    Feature(usize),
-}
-
-struct KeySeed<'a, 'c, 's> {
-    ctx: &'a mut Ctx<'c, 's>,
-    index: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for KeySeed<'_, '_, '_> {
-    type Value = Key;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<Key, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeySeed<'_, '_, '_> {
-    type Value = Key;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a field name")
-    }
-    fn visit_str<E: de::Error>(self, k: &str) -> std::result::Result<Key, E> {
-        if k == "reference_id" {
-            return Ok(Key::Reference);
-        }
-        match self.ctx.names.iter().position(|n| *n == k) {
-            Some(f) => Ok(Key::Feature(f)),
-            None => {
-                let list = self
-                    .ctx
-                    .names
-                    .iter()
-                    .map(|n| format!("{n:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                Err(self.ctx.fail(
-                    Some(self.index),
-                    None,
-                    format!("unknown field {k:?}; the model's features are {list}"),
-                ))
-            }
-        }
-    }
-}
-
-struct RefSeed<'a, 'c, 's> {
-    ctx: &'a mut Ctx<'c, 's>,
-    index: usize,
-}
-
-impl RefSeed<'_, '_, '_> {
-    fn wrong<E: de::Error>(self, found: &str) -> E {
-        self.ctx.fail(
-            Some(self.index),
-            Some("reference_id"),
-            format!("expected a string, a number or null, found {found}"),
-        )
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for RefSeed<'_, '_, '_> {
-    type Value = Option<String>;
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        d: D,
-    ) -> std::result::Result<Option<String>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for RefSeed<'_, '_, '_> {
-    type Value = Option<String>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string, a number or null")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Option<String>, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Option<String>, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Option<String>, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Option<String>, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> std::result::Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Option<String>, E> {
-        Err(self.wrong("a boolean"))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<Self::Value, A::Error> {
-        Err(self.wrong("an array"))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<Self::Value, A::Error> {
-        Err(self.wrong("an object"))
-    }
-}
-
-enum Val {
-    Null,
-    Number(f64),
-    String(String),
-}
-
-struct ValueSeed<'a, 'c, 's> {
-    ctx: &'a mut Ctx<'c, 's>,
-    index: usize,
-    f: usize,
-}
-
-impl ValueSeed<'_, '_, '_> {
-    fn fail<E: de::Error>(self, message: String) -> E {
-        let name = self.ctx.names[self.f];
-        self.ctx.fail(Some(self.index), Some(name), message)
-    }
-    fn wrong<E: de::Error>(self, found: &str) -> E {
-        let expected = expected(self.ctx.builder.kinds[self.f]);
-        self.fail(format!("expected {expected}, found {found}"))
-    }
-    fn number<E: de::Error>(self, x: f64, found: &str) -> std::result::Result<Val, E> {
-        match self.ctx.builder.kinds[self.f] {
-            Kind::Number if x.is_finite() => Ok(Val::Number(x)),
-            Kind::Number => Err(self.fail(format!("{x} is not a finite number"))),
-            _ => Err(self.wrong(found)),
-        }
-    }
-}
-
-fn expected(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Number => "a number or null",
-        Kind::Boolean => "true, false or null",
-        Kind::String => "a string or null",
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_> {
-    type Value = Val;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<Val, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
-    type Value = Val;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(expected(self.ctx.builder.kinds[self.f]))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Val, E> {
-        self.number(v, "a number")
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Val, E> {
-        self.number(v as f64, "a number")
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Val, E> {
-        self.number(v as f64, "a number")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Val, E> {
-        match self.ctx.builder.kinds[self.f] {
-            Kind::Boolean => Ok(Val::Number(v as u8 as f64)),
-            _ => Err(self.wrong("a boolean")),
-        }
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Val, E> {
-        // The wasm build marks JS NaN and Infinity, which JSON cannot carry, as "\0NaN" etc.
-        if let Some(js @ ("NaN" | "Infinity" | "-Infinity")) = v.strip_prefix('\0') {
-            return Err(self.fail(format!("{js} is not a finite number")));
-        }
-        match self.ctx.builder.kinds[self.f] {
-            Kind::String => Ok(Val::String(v.to_string())),
-            _ => Err(self.wrong(&format!("the string {v:?}"))),
-        }
-    }
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<Val, E> {
-        Ok(Val::Null)
-    }
-    fn visit_none<E: de::Error>(self) -> std::result::Result<Val, E> {
-        Ok(Val::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<Val, A::Error> {
-        Err(self.wrong("an array"))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<Val, A::Error> {
-        Err(self.wrong("an object"))
-    }
+    Ok(finish(builder, Vec::new(), label.unwrap_or("")))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1005,11 +523,11 @@ fn csv_batch<'a>(bytes: &[u8], label: &str, pipeline: &Pipeline) -> Result<Batch
     }
     let max_cells =
         BATCH_CELLS_BASE.saturating_add(bytes.len().saturating_mul(BATCH_CELLS_PER_BYTE));
-    let mut builder = Builder::new(pipeline, bytes.len() / 32 + 1, max_cells);
+    let mut builder = Builder::new(kinds.clone(), bytes.len() / 32 + 1, max_cells);
     let mut lines = Vec::new();
     let mut rec = csv::StringRecord::new();
     loop {
-        let index = builder.len;
+        let index = builder.len();
         if !rdr.read_record(&mut rec).map_err(csv_error)? {
             break;
         }
@@ -1036,7 +554,10 @@ fn csv_batch<'a>(bytes: &[u8], label: &str, pipeline: &Pipeline) -> Result<Batch
                     line,
                     Some(index),
                     Some(name),
-                    format!("expected {}, found the string {cell:?}", expected(kinds[f])),
+                    format!(
+                        "expected {}, found the string {cell:?}",
+                        kinds[f].expected()
+                    ),
                 )
             };
             match kinds[f] {
@@ -1061,7 +582,7 @@ fn csv_batch<'a>(bytes: &[u8], label: &str, pipeline: &Pipeline) -> Result<Batch
             }
         }
     }
-    Ok(builder.finish(lines, label))
+    Ok(finish(builder, lines, label))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1211,7 +732,7 @@ fn logged_batch<'a>(rows: &[&str], pipeline: &Pipeline) -> Result<Batch<'a>> {
     let n = pipeline.signature.len();
     let total: usize = rows.iter().map(|r| r.len()).sum();
     let max_cells = BATCH_CELLS_BASE.saturating_add(total.saturating_mul(BATCH_CELLS_PER_BYTE));
-    let mut builder = Builder::new(pipeline, rows.len(), max_cells);
+    let mut builder = Builder::new(kinds(pipeline), rows.len(), max_cells);
     for (i, row) in rows.iter().enumerate() {
         builder
             .check_room()
@@ -1234,7 +755,7 @@ fn logged_batch<'a>(rows: &[&str], pipeline: &Pipeline) -> Result<Batch<'a>> {
         }
         builder.push_record();
         for (j, (v, f)) in values.iter().zip(&pipeline.signature).enumerate() {
-            let kind = builder.kinds[j];
+            let kind = builder.kind(j);
             match (v, kind) {
                 (serde_json::Value::Null, _) => {}
                 (serde_json::Value::String(s), Kind::String) => builder.set_string(j, s.clone()),
@@ -1255,7 +776,7 @@ fn logged_batch<'a>(rows: &[&str], pipeline: &Pipeline) -> Result<Batch<'a>> {
             }
         }
     }
-    Ok(builder.finish(Vec::new(), LABEL))
+    Ok(finish(builder, Vec::new(), LABEL))
 }
 
 #[cfg(test)]
