@@ -6,6 +6,7 @@ input refused, naming it, with the registry left as it was. Run by scripts/test-
 
 from __future__ import annotations
 
+import math
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
@@ -240,16 +241,38 @@ def test_unknown_categories_follow_handle_unknown(tmp_path: Path) -> None:
         assert 'handle_unknown="error"' in str(e.value)
 
 
+def same_within(fresh: Any, committed: Any, rel: float, at: str = "") -> None:
+    """Equal JSON values, numbers within `rel` (relative; 1e-12 absolute near zero)."""
+    if isinstance(fresh, float) or isinstance(committed, float):
+        assert math.isclose(fresh, committed, rel_tol=rel, abs_tol=1e-12), (at, fresh, committed)
+    elif isinstance(fresh, dict):
+        assert isinstance(committed, dict) and fresh.keys() == committed.keys(), at
+        for k in fresh:
+            same_within(fresh[k], committed[k], rel, f"{at}.{k}")
+    elif isinstance(fresh, list):
+        assert isinstance(committed, list) and len(fresh) == len(committed), at
+        for i, (f, c) in enumerate(zip(fresh, committed)):
+            same_within(f, c, rel, f"{at}[{i}]")
+    else:
+        assert fresh == committed, (at, fresh, committed)
+
+
 def test_the_committed_fixture_is_what_scikit_learn_fits_today(tmp_path: Path) -> None:
     """tests/data/sklearn-fitted.db and sklearn-expected.json (read by the native, npm and page
-    tests) are exactly what make_sklearn_fixture.py writes: same artifacts, same numbers."""
+    tests) are what make_sklearn_fixture.py writes: the same models, rows, classes and
+    numbers. Numbers within 1e-9 relative, not bit for bit: scikit-learn's fits and
+    predictions go through numpy's and OpenBLAS's kernels, chosen by the CPU, and differ in
+    the last bits from one machine to another (on 2026-11-28, a machine with AVX-512 fitted
+    11 of the 50 models, the linear ones, differently: predictions up to 8.7e-13 apart
+    relatively), so the artifacts' md5s are compared only for the models that do not use
+    them."""
     import json
 
     from make_sklearn_fixture import REPO, build
 
     fresh = build(tmp_path)
     committed = json.loads((REPO / "tests" / "data" / "sklearn-expected.json").read_text())
-    assert fresh == committed, "the fixture is stale: run python/tests/make_sklearn_fixture.py"
+    same_within(fresh, committed, 1e-9)
 
     def md5s(db: Path) -> List[Tuple[str, str]]:
         return [(r["name"], r["artifact_md5"]) for _, r in MlopsLite(db).list_models().iterrows()]
@@ -258,7 +281,13 @@ def test_the_committed_fixture_is_what_scikit_learn_fits_today(tmp_path: Path) -
 
     copy = tmp_path / "committed.db"  # opened from a copy: the test never writes the repo
     shutil.copyfile(REPO / "tests" / "data" / "sklearn-fitted.db", copy)
-    assert md5s(tmp_path / "sklearn-fitted.db") == md5s(copy)
+    ours, theirs = md5s(tmp_path / "sklearn-fitted.db"), md5s(copy)
+    assert [n for n, _ in ours] == [n for n, _ in theirs]
+    # Linear models (logistic, linear, ridge, lasso, elastic net) are fitted through BLAS.
+    linear = ("logistic_regression", "linear_regression", "ridge", "lasso", "elastic_net")
+    blas_free = [(n, m) for n, m in ours if not any(k in n for k in linear)]
+    assert len(blas_free) >= 30
+    assert blas_free == [(n, m) for n, m in theirs if not any(k in n for k in linear)]
 
 
 def test_python_to_file_to_cli(tmp_path: Path) -> None:
