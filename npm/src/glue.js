@@ -84,17 +84,18 @@ export function columnFromArray(values, name) {
 
 const encoder = new TextEncoder();
 
-// A string's UTF-8 bytes, by the engine (a lone surrogate becomes U+FFFD, as wasm-bindgen's
-// string conversion does).
-export function utf8(text) {
-  return encoder.encode(text);
+// Encodes `text` from UTF-16 unit `from` on into the bytes of `into` (a view of wasm
+// memory), as TextEncoder does (a lone surrogate becomes U+FFFD); [units read, bytes written].
+export function encodeUtf8Into(text, from, into) {
+  const done = encoder.encodeInto(from === 0 ? text : text.substring(from), into);
+  return [done.read, done.written];
 }
 
 // JSON.stringify marking NaN and Infinity (which JSON cannot carry) as "\u0000NaN" etc.,
-// which the core's record parser reports as non-finite numbers; as UTF-8 bytes.
+// which the core's record parser reports as non-finite numbers.
 export function stringifyRecords(records) {
-  return encoder.encode(JSON.stringify(records, (k, v) =>
-    typeof v === "number" && !Number.isFinite(v) ? "\u0000" + String(v) : v));
+  return JSON.stringify(records, (k, v) =>
+    typeof v === "number" && !Number.isFinite(v) ? "\u0000" + String(v) : v);
 }
 
 // Defines `obj[key]` as an enumerable property computed by `make` on first read, then kept

@@ -11,6 +11,10 @@
 
 use std::fmt;
 
+mod fast;
+#[cfg(test)]
+mod tests;
+
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 /// The most records one call may carry.
@@ -80,6 +84,15 @@ impl Builder {
             len: 0,
             max_cells,
         }
+    }
+
+    /// Back to no records, keeping the memory reserved.
+    pub fn reset(&mut self) {
+        self.numbers.iter_mut().for_each(Vec::clear);
+        self.strings.iter_mut().for_each(Vec::clear);
+        self.reference_ids.clear();
+        self.any_reference = false;
+        self.len = 0;
     }
 
     /// Room for one more record, or the message saying why not.
@@ -205,6 +218,20 @@ pub struct JsonProblem {
 /// `reference_id`) into `builder`, whose kinds are those of `names`. See the rules in
 /// mlops-lite's `records` module.
 pub fn read_json(bytes: &[u8], names: &[&str], builder: &mut Builder) -> Result<(), JsonProblem> {
+    if fast::read(bytes, names, builder) {
+        return Ok(());
+    }
+    builder.reset();
+    read_json_serde(bytes, names, builder)
+}
+
+/// [`read_json`] by the serde reader alone (what the fast path falls back to; the tests and
+/// the bench compare the two).
+pub fn read_json_serde(
+    bytes: &[u8],
+    names: &[&str],
+    builder: &mut Builder,
+) -> Result<(), JsonProblem> {
     let mut problem = None;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let mut ctx = Ctx {
