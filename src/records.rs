@@ -180,6 +180,26 @@ impl<'a> Columns<'a> {
         self.reference_ids = Some(ids);
         self
     }
+
+    /// The same columns, borrowed from these (no copy of their values; the reference ids,
+    /// if any, are copied).
+    pub fn borrowed(&self) -> Columns<'_> {
+        Columns {
+            columns: self
+                .columns
+                .iter()
+                .map(|(name, c)| {
+                    let c = match c {
+                        Column::Numbers(v) => Column::Numbers(Cow::Borrowed(&v[..])),
+                        Column::Booleans(v) => Column::Booleans(Cow::Borrowed(&v[..])),
+                        Column::Strings(v) => Column::Strings(Cow::Borrowed(&v[..])),
+                    };
+                    (Cow::Borrowed(&name[..]), c)
+                })
+                .collect(),
+            reference_ids: self.reference_ids.clone(),
+        }
+    }
 }
 
 /// A batch column, in signature order.
@@ -681,7 +701,9 @@ fn columns_batch<'a>(input: Columns<'a>, pipeline: &Pipeline) -> Result<Batch<'a
         };
         columns.push(match (kinds[f], column) {
             (Kind::Number, Column::Numbers(v)) => {
-                if let Some(i) = v.iter().position(|x| x.is_infinite()) {
+                // The vectorised check first; the search only where it found one.
+                let first = || v.iter().position(|x| x.is_infinite());
+                if let Some(i) = mlops_lite_kernels::any_infinite(&v).then(first).flatten() {
                     return Err(at(
                         LABEL,
                         Some(i),

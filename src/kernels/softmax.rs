@@ -18,6 +18,7 @@ pub fn argmax(p: &[f64]) -> usize {
 
 /// Softmax in place, stable: subtracts the largest value, whose exponential is exactly 1.
 /// +inf values share the probability; all -inf gives equal probabilities; NaN stays NaN.
+#[inline(never)]
 pub fn softmax_in_place(z: &mut [f64]) {
     let mut max = f64::NEG_INFINITY;
     let mut arg = 0;
@@ -80,6 +81,7 @@ pub struct SoftmaxWork {
 /// same sum order (1, then the other classes in order: adding 0 for the largest leaves the
 /// sum as it is), [`exp`] over whole columns; a record whose largest logit is infinite goes
 /// through [`softmax_in_place`] itself.
+#[inline(never)]
 pub fn softmax_columns(
     z: &mut [f64],
     m: usize,

@@ -135,7 +135,7 @@ impl JsRecords {
                 label: label.as_deref(),
             },
             JsRecords::Csv { text, label } => Records::csv(text, label),
-            JsRecords::Columns(c) => Records::Columns(c.clone()),
+            JsRecords::Columns(c) => Records::Columns(c.borrowed()),
         }
     }
 }
@@ -394,6 +394,30 @@ fn reference_ids(v: &JsValue) -> Result<Vec<Option<String>>, JsError> {
         .collect()
 }
 
+/// The probabilities of `n` records by record (`k` per record) as one JS array class by
+/// class (each class one contiguous view), gathered a block of records at a time into a small
+/// buffer copied out, rather than transposed whole in wasm memory first.
+fn class_major(proba: &[f64], n: usize, k: usize) -> Result<Float64Array, JsError> {
+    const BLOCK: usize = 8192;
+    let total = u32::try_from(n.saturating_mul(k)).map_err(|_| {
+        invalid(format!(
+            "{n} records of {k} classes are too many for one array"
+        ))
+    })?;
+    let out = Float64Array::new_with_length(total);
+    let mut buf = vec![0.0; BLOCK.min(n)];
+    for c in 0..k {
+        for start in (0..n).step_by(BLOCK) {
+            let m = BLOCK.min(n - start);
+            let col = &mut buf[..m];
+            mlops_lite_kernels::gather_class(&proba[start * k..(start + m) * k], c, k, col);
+            let at = (c * n + start) as u32;
+            out.subarray(at, at + m as u32).copy_from(col);
+        }
+    }
+    Ok(out)
+}
+
 /// The predictions as JS: row objects (`{reference_id, results, label}` each) or, with
 /// `as_columns`, `{reference_id: [...], results: {class: Float64Array}, label: [...]}`. Flat
 /// arrays cross once; the glue builds the objects.
@@ -404,25 +428,14 @@ pub fn predictions_to_js(
     js_ids: Option<JsIds>,
 ) -> Result<JsValue, JsError> {
     let n = predictions.len();
-    let by_class: Vec<f64>;
-    let (values, labels): (&[f64], &[u32]) = match &predictions.outputs {
+    let (values, labels): (Float64Array, &[u32]) = match &predictions.outputs {
         BatchOut::Classes {
             n_classes,
             proba,
             labels,
-        } if as_columns => {
-            // Class by class, so each class is one contiguous view.
-            let mut t = vec![0.0; proba.len()];
-            if n > 0 {
-                for (c, col) in t.chunks_exact_mut(n).enumerate() {
-                    mlops_lite_kernels::gather_class(proba, c, *n_classes, col);
-                }
-            }
-            by_class = t;
-            (&by_class, labels)
-        }
-        BatchOut::Classes { proba, labels, .. } => (proba, labels),
-        BatchOut::Values(v) => (v, &[]),
+        } if as_columns => (class_major(proba, n, *n_classes)?, labels),
+        BatchOut::Classes { proba, labels, .. } => (Float64Array::from(&proba[..]), labels),
+        BatchOut::Values(v) => (Float64Array::from(&v[..]), &[]),
     };
     // Reference ids cross as one string joined by U+001F (unit separator) plus a null mask:
     // one crossing for the batch; nothing at all when no record has one.
@@ -448,7 +461,7 @@ pub fn predictions_to_js(
         ref_text,
         ref_null,
         to_js(&classes.to_vec())?,
-        Float64Array::from(values),
+        values,
         Uint32Array::from(labels),
         as_columns,
     ))
