@@ -27,6 +27,9 @@
 //! - [`dataset`]: typed columns, the canonical md5, column statistics;
 //!   [`dataset::import`] (CSV, JSON), [`dataset::export`], [`dataset::samples`].
 //! - [`pipeline`]: training specs, preprocessing, estimators, metrics, the artifact format;
+//!   [`records`]: every door's records (JSON, CSV, columns, logged rows) read into one
+//!   batch (JSON by the fast path of the `mlops-lite-reader` crate, `src/reader/`, else by
+//!   the serde reader of `json_records`, which words every error);
 //!   [`predict`]: records in, predictions and log rows out; [`fitted`]: pipelines fitted by
 //!   scikit-learn (read out by the Python package), checked against a dataset.
 //! - [`verify`]: offline checks (`verify`) and retraining (`reproduce`) of a registry;
@@ -44,6 +47,7 @@ pub mod error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fitted;
 mod hash;
+mod json_records;
 pub mod legacy;
 pub mod log;
 pub mod pipeline;

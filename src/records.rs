@@ -27,7 +27,8 @@ use crate::error::{Error, Location, Result};
 use crate::pipeline::batch::{BatchIn, ColumnIn};
 use crate::pipeline::{Pipeline, RowError};
 
-use mlops_lite_reader::{read_json, Builder, Kind};
+use crate::json_records::read_json;
+use mlops_lite_reader::{Builder, Kind};
 pub use mlops_lite_reader::{BATCH_CELLS_BASE, BATCH_CELLS_PER_BYTE, MAX_BATCH_RECORDS};
 
 /// Records to predict, from any source. See the module documentation for the rules.

@@ -1,12 +1,12 @@
-//! The fast path of [`crate::read_json`]: a single pass over the bytes for the records most
-//! callers send (an array of flat objects whose fields are features or `reference_id`, with
+//! The fast path of mlops-lite's JSON records reader (its `json_records` module): a single
+//! pass over the bytes for the records most callers send (an array of flat objects whose fields are features or `reference_id`, with
 //! numbers, booleans, null and strings without escapes), which fills the [`Builder`] exactly
 //! as the serde reader would. It accepts a strict subset of what that reader accepts and
 //! never words an error: on anything else (an escape, a syntax or type error, a duplicate or
 //! unknown field, a number out of range, too many records) it gives up, and the caller reads
 //! the whole text again with the serde reader, which decides and words the error. So the
-//! fast path can change speed, never results or messages; `tests` check it against the
-//! serde reader on generated and mutated records.
+//! fast path can change speed, never results or messages; mlops-lite's `json_records`
+//! tests check it against the serde reader on generated and mutated records.
 //!
 //! Numbers: the JSON grammar is checked here, then the literal is parsed by `core`'s
 //! correctly rounded `str::parse::<f64>`, which gives serde_json's value (with
@@ -18,7 +18,7 @@ use crate::{Builder, Kind};
 
 /// Reads `bytes` into `builder` (empty) if they are in the fast path's subset; `false` when
 /// not, with `builder` then in an unspecified state (the caller resets it).
-pub(crate) fn read(bytes: &[u8], names: &[&str], builder: &mut Builder) -> bool {
+pub fn read(bytes: &[u8], names: &[&str], builder: &mut Builder) -> bool {
     let mut r = Reader {
         b: bytes,
         i: 0,
@@ -260,7 +260,7 @@ const POW10: [f64; 23] = [
 /// path, which `str::parse` also takes first), the same bits as any correct parser, without
 /// the 128-bit arithmetic of the general case that WebAssembly has no instruction for.
 /// `None` for every other literal (the caller parses it in full).
-pub(crate) fn short_decimal(b: &[u8]) -> Option<f64> {
+pub fn short_decimal(b: &[u8]) -> Option<f64> {
     let (negative, b) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, b),

@@ -5,7 +5,9 @@
 
 use proptest::prelude::*;
 
-use crate::{fast, read_json, read_json_serde, Builder, JsonProblem, Kind};
+use mlops_lite_reader::{fast, Builder, Kind};
+
+use super::{read_json, read_json_serde, JsonProblem};
 
 const NAMES: [&str; 4] = ["a", "b c", "flag", "s"];
 const KINDS: [Kind; 4] = [Kind::Number, Kind::Number, Kind::Boolean, Kind::String];
