@@ -47,6 +47,8 @@ pub struct FittedElsewhere {
 impl FittedElsewhere {
     /// Reads the JSON form the Python package writes; errors name the field.
     pub fn from_json(text: &str) -> Result<FittedElsewhere> {
+        // Its artifact would be about as large: refused before reading, as the bind would.
+        crate::pipeline::check_artifact_size(text.len(), crate::pipeline::MAX_ARTIFACT_BYTES)?;
         let de = &mut serde_json::Deserializer::from_str(text);
         serde_path_to_error::deserialize(de).map_err(|e| {
             Error::InvalidArgument(format!(

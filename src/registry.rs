@@ -472,6 +472,8 @@ impl Registry {
         check_name(name)?;
         pipeline.validate()?;
         let artifact = pipeline.to_artifact();
+        // What no build would read back is not written (a forest fitted elsewhere can be large).
+        crate::pipeline::check_artifact_size(artifact.len(), crate::pipeline::MAX_ARTIFACT_BYTES)?;
         let md5 = md5_hex(&artifact);
         let label = self.label.clone();
         let (metrics, signature, classes) = (

@@ -64,6 +64,18 @@ pub const SMARTCORE_VERSION: &str = "0.7.0";
 /// The largest artifact accepted from a registry (bounded allocation on hostile input).
 pub const MAX_ARTIFACT_BYTES: usize = 1 << 30;
 
+/// An artifact of `len` bytes, refused past `max` ([`MAX_ARTIFACT_BYTES`]): on reading (an
+/// untrusted file) and on binding (a model no build would read back is not written).
+pub(crate) fn check_artifact_size(len: usize, max: usize) -> Result<()> {
+    if len > max {
+        return Err(Error::InvalidArgument(format!(
+            "the artifact is {len} bytes, more than the {max} this build reads; a model that \
+             large cannot be stored (fewer trees or shallower ones make it smaller)"
+        )));
+    }
+    Ok(())
+}
+
 /// An integer target with at most this many distinct values makes a classifier by default.
 pub const MAX_INTEGER_CLASSES: usize = 20;
 
@@ -320,12 +332,7 @@ impl Pipeline {
     /// (a newer format is refused clearly), then every field, then internal consistency, so
     /// that running the pipeline afterwards cannot panic.
     pub fn from_artifact(bytes: &[u8]) -> Result<Pipeline> {
-        if bytes.len() > MAX_ARTIFACT_BYTES {
-            return Err(Error::InvalidArgument(format!(
-                "the artifact is {} bytes, more than the {MAX_ARTIFACT_BYTES} this build reads",
-                bytes.len()
-            )));
-        }
+        check_artifact_size(bytes.len(), MAX_ARTIFACT_BYTES)?;
         #[derive(Deserialize)]
         struct Header {
             artifact_format: u32,
@@ -1318,6 +1325,18 @@ mod tests {
             version: 1,
             md5: String::new(),
         }
+    }
+
+    #[test]
+    fn artifacts_past_the_bound_are_refused_whole_with_their_size() {
+        assert!(check_artifact_size(MAX_ARTIFACT_BYTES, MAX_ARTIFACT_BYTES).is_ok());
+        let e = check_artifact_size(MAX_ARTIFACT_BYTES + 1, MAX_ARTIFACT_BYTES).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument);
+        assert!(
+            e.to_string()
+                .contains("the artifact is 1073741825 bytes, more than the 1073741824"),
+            "{e}"
+        );
     }
 
     /// Iris with the target of rows 3, 40 and 41 null: rows no model learns from.
