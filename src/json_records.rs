@@ -40,8 +40,8 @@ pub fn read_json(bytes: &[u8], names: &[&str], builder: &mut Builder) -> Result<
     read_json_serde(bytes, names, builder)
 }
 
-/// [`read_json`] by the serde reader alone (what the fast path falls back to; the tests and
-/// the bench compare the two).
+/// [`read_json`] by the serde reader alone (what the fast path falls back to; the tests
+/// compare the two).
 pub fn read_json_serde(
     bytes: &[u8],
     names: &[&str],
