@@ -34,6 +34,8 @@
 //!   scikit-learn (read out by the Python package), checked against a dataset.
 //! - [`verify`]: offline checks (`verify`) and retraining (`reproduce`) of a registry;
 //!   [`legacy`]: importing a registry file of the Python mlops-lite.
+//! - [`group_commit`]: one writer thread committing the log rows of many calls at once
+//!   (`mlops-lite serve`), native builds.
 //! - [`registry`]: [`Registry`], the API the CLI (`src/cli/`) and the wasm layer
 //!   (`src/wasm.rs`, wasm32 only) call; what they ask for as plain values:
 //!   [`train::TrainRequest`] (a training spec merged from a spec and single options) and
@@ -46,6 +48,8 @@ pub mod dataset;
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fitted;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod group_commit;
 mod hash;
 mod json_records;
 pub mod legacy;
@@ -67,9 +71,9 @@ pub struct ReadmeDoctests;
 
 pub use error::{Error, ErrorKind, Result};
 pub use log::LogQuery;
-#[cfg(not(target_arch = "wasm32"))]
-pub use registry::ModelSplit;
 pub use registry::{Bound, BoundModel, ModelInfo, Registry};
+#[cfg(not(target_arch = "wasm32"))]
+pub use registry::{ModelSplit, PendingLog};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::Durability;
 pub use store::{DatasetEntry, ModelEntry};

@@ -37,6 +37,35 @@ pub struct Registry {
     models: HashMap<i64, (String, Rc<Pipeline>)>,
 }
 
+/// One call's log rows, computed with its predictions by [`Registry::predict_pending`] and
+/// written later by [`Registry::write_pending`]: each record's inputs and outputs as the log
+/// stores them (JSON text), and its reference id.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Clone)]
+pub struct PendingLog {
+    model_id: i64,
+    dataset_id: i64,
+    latency_us: i64,
+    /// Every record's inputs then outputs, one after the other.
+    text: String,
+    /// Per record: where its inputs end and where its outputs end in `text`.
+    ends: Vec<(usize, usize)>,
+    reference_ids: Vec<Option<String>>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl PendingLog {
+    /// How many records the call logs.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the call logs no record (never, from [`Registry::predict_pending`]).
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
 /// Everything about one model version: what `mlops-lite model info` shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelInfo {
@@ -764,6 +793,77 @@ impl Registry {
         Ok(Predictions {
             reference_ids: batch.take_reference_ids(),
             outputs,
+        })
+    }
+
+    /// Predicts like [`Registry::predict`] with `log`, but writes nothing: the call's log
+    /// rows come back as a [`PendingLog`] for [`Registry::write_pending`], which commits
+    /// the rows of many calls in one transaction (group commit: `mlops-lite serve`). The
+    /// latency logged is the call's, up to its predictions (not its wait for the commit).
+    /// `None` for an empty batch (nothing to log). Native builds.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn predict_pending<'r>(
+        &mut self,
+        model_ref: &str,
+        records: impl Into<Records<'r>>,
+    ) -> Result<(ModelEntry, Rc<Pipeline>, Predictions, Option<PendingLog>)> {
+        let started = clock();
+        let (entry, pipeline) = self.resolve_model(model_ref)?;
+        let mut batch = records.into().into_batch(&pipeline)?;
+        let outputs = predict::run(&pipeline, &batch)?;
+        let pending = (!batch.is_empty()).then(|| {
+            let latency_us = elapsed_us(started);
+            let mut log = PendingLog {
+                model_id: entry.id,
+                dataset_id: entry.dataset_registry_id,
+                latency_us,
+                text: String::new(),
+                ends: Vec::with_capacity(batch.len()),
+                reference_ids: Vec::with_capacity(batch.len()),
+            };
+            let mut buf = String::new();
+            for i in 0..batch.len() {
+                batch.inputs_json(i, &mut buf);
+                log.text.push_str(&buf);
+                let inputs_end = log.text.len();
+                predict::outputs_json(&outputs, i, &mut buf);
+                log.text.push_str(&buf);
+                log.ends.push((inputs_end, log.text.len()));
+                log.reference_ids
+                    .push(batch.reference_id(i).map(str::to_string));
+            }
+            log
+        });
+        let predictions = Predictions {
+            reference_ids: batch.take_reference_ids(),
+            outputs,
+        };
+        Ok((entry, pipeline, predictions, pending))
+    }
+
+    /// Writes the log rows of several calls ([`Registry::predict_pending`]) in one
+    /// transaction, in order: all of them or none. Native builds.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn write_pending(&mut self, calls: &[&PendingLog]) -> Result<()> {
+        self.db.write(|tx| {
+            for call in calls {
+                tx.insert_prediction_log(
+                    call.model_id,
+                    call.dataset_id,
+                    call.latency_us,
+                    call.ends.len(),
+                    |i, inputs, outputs| {
+                        let start = if i == 0 { 0 } else { call.ends[i - 1].1 };
+                        let (inputs_end, end) = call.ends[i];
+                        inputs.clear();
+                        inputs.push_str(&call.text[start..inputs_end]);
+                        outputs.clear();
+                        outputs.push_str(&call.text[inputs_end..end]);
+                        call.reference_ids[i].as_deref()
+                    },
+                )?;
+            }
+            Ok(())
         })
     }
 
