@@ -32,6 +32,8 @@
 //!   the serde reader of `json_records`, which words every error);
 //!   [`predict`]: records in, predictions and log rows out; [`fitted`]: pipelines fitted by
 //!   scikit-learn (read out by the Python package), checked against a dataset.
+//! - [`mlflow`]: MLflow's scoring payloads (`POST /invocations`) read into JSON records,
+//!   and its `{"predictions": ...}` answer.
 //! - [`verify`]: offline checks (`verify`) and retraining (`reproduce`) of a registry;
 //!   [`legacy`]: importing a registry file of the Python mlops-lite.
 //! - [`group_commit`]: one writer thread committing the log rows of many calls at once
@@ -54,6 +56,7 @@ mod hash;
 mod json_records;
 pub mod legacy;
 pub mod log;
+pub mod mlflow;
 pub mod pipeline;
 pub mod predict;
 pub mod records;

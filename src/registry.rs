@@ -332,6 +332,24 @@ impl Registry {
         }
     }
 
+    /// The whole registry as the bytes of one SQLite file, consistent as of one moment
+    /// (`GET /api/registry.db`): a SQLite registry serialized in one read transaction (as
+    /// [`Registry::to_bytes`]); a PostgreSQL one copied, with its log, into a registry in
+    /// memory first (what `copy --with-log` would write to a file). Native builds.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn snapshot(&mut self) -> Result<Vec<u8>> {
+        if !self.db.is_postgres() {
+            return self.to_bytes();
+        }
+        let mut file = Registry::open_in_memory()?;
+        let selection = crate::copy::Selection {
+            with_log: true,
+            ..Default::default()
+        };
+        crate::copy::copy(self, &mut file, &selection)?;
+        file.to_bytes()
+    }
+
     /// Whether this registry lives in PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.db.is_postgres()
@@ -472,6 +490,19 @@ impl Registry {
             });
         }
         Ok((entry, data))
+    }
+
+    /// Rows `offset..offset + limit` of a dataset (a page of `GET /api/datasets/{ref}/rows`),
+    /// checked like [`Registry::pull_dataset`]: the whole dataset is read and its md5
+    /// compared, then the page is cut out (a paged read is issue 19's).
+    pub fn dataset_rows(
+        &self,
+        reference: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(DatasetEntry, Dataset)> {
+        let (entry, data) = self.pull_dataset(reference)?;
+        Ok((entry, data.rows_range(offset, limit)))
     }
 
     /// Trains a pipeline on a dataset of this registry (not bound yet: see

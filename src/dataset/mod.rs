@@ -147,6 +147,18 @@ impl PartialEq for Values {
 }
 
 impl Values {
+    /// The values of rows `start..end` (clamped to the column).
+    pub fn range(&self, start: usize, end: usize) -> Values {
+        let end = end.min(self.len());
+        let start = start.min(end);
+        match self {
+            Values::Integer(v) => Values::Integer(v[start..end].to_vec()),
+            Values::Float(v) => Values::Float(v[start..end].to_vec()),
+            Values::Boolean(v) => Values::Boolean(v[start..end].to_vec()),
+            Values::String(v) => Values::String(v[start..end].to_vec()),
+        }
+    }
+
     /// The column's type.
     pub fn dtype(&self) -> DType {
         match self {
@@ -388,6 +400,20 @@ impl Dataset {
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.rows
+    }
+
+    /// Rows `offset..offset + limit` (fewer at the end; none past it), same columns.
+    pub fn rows_range(&self, offset: usize, limit: usize) -> Dataset {
+        let start = offset.min(self.rows);
+        let end = start.saturating_add(limit).min(self.rows);
+        Dataset {
+            columns: self
+                .columns
+                .iter()
+                .map(|c| Column::new(c.name.clone(), c.values.range(start, end)))
+                .collect(),
+            rows: end - start,
+        }
     }
 
     /// The md5 (lowercase hex) of the canonical encoding (see `docs/FORMAT.md`).
