@@ -20,6 +20,8 @@ pub struct LogQuery {
     pub until: Option<String>,
     /// Only the newest N records.
     pub limit: Option<i64>,
+    /// Skip the newest N records first (with `limit`: a page, counted back from the newest).
+    pub offset: Option<i64>,
 }
 
 impl LogQuery {
@@ -31,6 +33,7 @@ impl LogQuery {
             since: self.since.clone(),
             until: self.until.clone(),
             limit: self.limit,
+            offset: self.offset,
         }
     }
 }

@@ -229,9 +229,12 @@ mod tests {
             bytes: csv,
             label: "t.csv",
         };
-        let data =
-            crate::dataset::import::read(input, crate::dataset::import::Format::Csv, &mut |_, _| {})
-                .unwrap();
+        let data = crate::dataset::import::read(
+            input,
+            crate::dataset::import::Format::Csv,
+            &mut |_, _| {},
+        )
+        .unwrap();
         reg.bind_dataset(&data, "d", "").unwrap();
         let request = TrainRequest {
             dataset: "d".into(),
@@ -297,15 +300,27 @@ mod tests {
             ("{}", "exactly one key"),
             (r#"{"a": 1, "b": 2}"#, "exactly one key"),
             (r#"{"records": []}"#, "unknown payload key \"records\""),
-            (r#"{"dataframe_split": {"data": []}}"#, "dataframe_split.columns"),
-            (r#"{"dataframe_split": {"columns": ["a"]}}"#, "dataframe_split.data"),
+            (
+                r#"{"dataframe_split": {"data": []}}"#,
+                "dataframe_split.columns",
+            ),
+            (
+                r#"{"dataframe_split": {"columns": ["a"]}}"#,
+                "dataframe_split.data",
+            ),
             (
                 r#"{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2], [3]]}}"#,
                 "dataframe_split.data[1] has 1 values for 2 columns",
             ),
             (r#"{"instances": [{"a": 1}, 7]}"#, "instances[1] is 7"),
-            (r#"{"instances": [[1, 2, 3]]}"#, "instances[0] has 3 values for 2 columns"),
-            (r#"{"inputs": {"a": [1, 2], "b": [1]}}"#, "inputs.b has 1 values"),
+            (
+                r#"{"instances": [[1, 2, 3]]}"#,
+                "instances[0] has 3 values for 2 columns",
+            ),
+            (
+                r#"{"inputs": {"a": [1, 2], "b": [1]}}"#,
+                "inputs.b has 1 values",
+            ),
             (r#"{"inputs": {"a": 1}}"#, "inputs.a must be an array"),
             ("{", "not JSON"),
         ] {

@@ -167,6 +167,7 @@ fn log_query(filter: &Option<JsValue>) -> Result<crate::LogQuery, JsError> {
         since: f.since,
         until: f.until,
         limit: f.limit,
+        offset: None,
     })
 }
 

@@ -250,6 +250,16 @@ fn models_train_bind_dedupe_predict_and_log(t: &Target) {
         })
         .unwrap();
     assert_eq!((by_model.len(), by_model[0].position), (1, 1));
+    // A page counted back from the newest: skip the newest record, take the one before.
+    let page = reg
+        .log(&LogFilter {
+            model_id: Some(c.model.id),
+            limit: Some(1),
+            offset: Some(1),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!((page.len(), page[0].position), (1, 0));
     let future = reg
         .log(&LogFilter {
             since: Some("2999-01-01".into()),

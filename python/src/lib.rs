@@ -584,6 +584,7 @@ impl PyRegistry {
             since,
             until,
             limit,
+            offset: None,
         };
         json(
             py,

@@ -99,16 +99,10 @@ pub enum Command {
         #[arg(long)]
         with_log: bool,
     },
-    /// Serve the browser page on 127.0.0.1: www/ at /, the npm package at /npm/, data/ at
-    /// /data/ (static files, GET and HEAD only); Ctrl-C stops it.
-    Serve {
-        /// The port (0: any free port; the URL printed names it).
-        #[arg(long, default_value_t = 8080)]
-        port: u16,
-        /// The folder holding www/, npm/ and data/ (default: the current folder).
-        #[arg(long, default_value = ".")]
-        dir: PathBuf,
-    },
+    /// Serve the browser page, the npm package and the registry's HTTP API (docs/HTTP.md)
+    /// on one port: www/ at /, npm/ at /npm/, data/ at /data/, the API at /api/, MLflow's
+    /// scoring protocol at /invocations; Ctrl-C drains and stops.
+    Serve(ServeArgs),
 }
 
 #[derive(Subcommand)]
@@ -305,6 +299,69 @@ impl LogArgs {
             since: self.since.clone(),
             until: self.until.clone(),
             limit: self.limit,
+            offset: None,
+        }
+    }
+}
+
+/// `mlops-lite serve`'s options.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The address to listen on. Any other than a loopback address needs --token-file.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// The port (0: any free port; the URL printed names it).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The folder holding www/, npm/ and data/ (default: the current folder).
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// A file holding a secret token (16 characters or more) that every /api and
+    /// /invocations call must send as `Authorization: Bearer TOKEN`.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// The model /invocations (MLflow's scoring protocol) predicts with.
+    #[arg(long, value_name = "REF")]
+    pub model: Option<String>,
+    /// normal: a logged prediction survives a crash of the server; full: also a power cut
+    /// (each commit waits for the disk).
+    #[arg(long, value_enum, default_value = "normal")]
+    pub durability: DurabilityArg,
+    /// The largest request body, in bytes (413 past it).
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    pub max_body: usize,
+    /// The most requests answered at once (503 with Retry-After past it).
+    #[arg(long, default_value_t = 1024)]
+    pub max_requests: usize,
+    /// Threads running the registry's calls (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// `--durability`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum DurabilityArg {
+    Normal,
+    Full,
+}
+
+impl ServeArgs {
+    /// The server's options on registry `db`.
+    pub fn options(self, db: &std::path::Path) -> crate::http::Options {
+        crate::http::Options {
+            db: db.to_path_buf(),
+            host: self.host,
+            port: self.port,
+            dir: self.dir,
+            token_file: self.token_file,
+            model: self.model,
+            durability: match self.durability {
+                DurabilityArg::Normal => mlops_lite::Durability::Normal,
+                DurabilityArg::Full => mlops_lite::Durability::Full,
+            },
+            max_body: self.max_body,
+            max_requests: self.max_requests,
+            threads: self.threads,
         }
     }
 }

@@ -351,6 +351,7 @@ pub fn demo(cx: &mut Ctx) -> Result<(), Error> {
     print_predictions(out, &pipeline, &predictions, OutputFormat::Json)?;
     let last = reg.log_for(&LogQuery {
         limit: Some(2),
+        offset: None,
         ..Default::default()
     })?;
     write_out(

@@ -10,7 +10,6 @@
 //!   that print text, JSON and data safely for a terminal; [`table`]: the aligned table and
 //!   the escaping of control characters.
 //! - [`files`]: registry files the CLI creates, removed or published as a whole.
-//! - [`serve`]: `mlops-lite serve`, the static file server for the browser page.
 
 use std::process::ExitCode;
 
@@ -21,7 +20,6 @@ mod args;
 mod commands;
 mod files;
 mod render;
-mod serve;
 mod table;
 
 use args::{Cli, Command, DatasetCommand, LogCommand, ModelCommand};
@@ -77,7 +75,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         }) => commands::log_export(cx, &filter, out, format),
         Command::Demo => commands::demo(cx),
         Command::Migrate => commands::migrate(cx),
-        Command::Serve { port, dir } => serve::run(port, &dir, cx.out),
+        Command::Serve(args) => crate::http::run(args.options(cx.db), cx.out),
         Command::Verify { tolerance } => commands::verify(cx, tolerance),
         Command::Reproduce { model } => commands::reproduce(cx, &model),
         Command::Copy {

@@ -1172,8 +1172,9 @@ pub fn query_log(c: &mut Conn, filter: &LogFilter) -> Result<Vec<LogRecord>> {
          FROM prediction_records r JOIN prediction_calls c ON c.id = r.call_id JOIN models m ON m.id = c.model_id \
          WHERE ($1::bigint IS NULL OR c.model_id = $1) AND ($2::text IS NULL OR r.reference_id = $2) \
          AND ($3::text IS NULL OR c.created_at >= $3) AND ($4::text IS NULL OR c.created_at < $4) \
-         ORDER BY c.id DESC, r.position DESC LIMIT $5";
+         ORDER BY c.id DESC, r.position DESC LIMIT $5 OFFSET $6";
     let limit = filter.limit.filter(|l| *l >= 0);
+    let offset = filter.offset.unwrap_or(0).max(0);
     let rows = c.query(
         sql,
         &[
@@ -1182,6 +1183,7 @@ pub fn query_log(c: &mut Conn, filter: &LogFilter) -> Result<Vec<LogRecord>> {
             &since,
             &until,
             &limit,
+            &offset,
         ],
     )?;
     let mut all: Vec<LogRecord> = rows

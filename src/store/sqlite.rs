@@ -1029,7 +1029,7 @@ pub fn query_log(conn: &Connection, filter: &LogFilter) -> Result<Vec<LogRecord>
          FROM prediction_records r JOIN prediction_calls c ON c.id = r.call_id JOIN models m ON m.id = c.model_id \
          WHERE (?1 IS NULL OR c.model_id = ?1) AND (?2 IS NULL OR r.reference_id = ?2) \
          AND (?3 IS NULL OR c.created_at >= ?3) AND (?4 IS NULL OR c.created_at < ?4) \
-         ORDER BY c.id DESC, r.position DESC LIMIT ?5";
+         ORDER BY c.id DESC, r.position DESC LIMIT ?5 OFFSET ?6";
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map(
         params![
@@ -1037,7 +1037,8 @@ pub fn query_log(conn: &Connection, filter: &LogFilter) -> Result<Vec<LogRecord>
             filter.reference_id,
             since,
             until,
-            filter.limit.unwrap_or(-1)
+            filter.limit.unwrap_or(-1),
+            filter.offset.unwrap_or(0).max(0)
         ],
         |r| {
             let inputs: String = r.get(7)?;

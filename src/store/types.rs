@@ -224,6 +224,8 @@ pub struct LogFilter {
     pub until: Option<String>,
     /// At most this many records (newest first when set).
     pub limit: Option<i64>,
+    /// Skip this many of the newest records first (a page, with `limit`).
+    pub offset: Option<i64>,
 }
 
 /// Checks a time bound of a log filter: `YYYY-MM-DD`, optionally followed by ` HH:MM`,
