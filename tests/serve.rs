@@ -1,6 +1,7 @@
-//! `mlops-lite serve`: the files it answers and the paths it refuses, and that it keeps
-//! answering when hundreds of idle or slow connections are open to it and it may open only a
-//! few files (`ulimit -n`). No timing is asserted: the long timeouts here mean "hung".
+//! `mlops-lite serve`, its static side: the files it answers and the paths it refuses, and
+//! that it keeps answering when hundreds of idle or slow connections are open to it and it
+//! may open only a few files (`ulimit -n`). No timing is asserted: the long timeouts here
+//! mean "hung". The API is tested in `tests/http.rs`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -33,8 +34,13 @@ impl Drop for Server {
 }
 
 impl Server {
-    /// Starts the server, with at most `files` open files when given.
+    /// Starts the server, with at most `files` open files when given (counted beyond what
+    /// it has open once started, when `beyond_started`).
     fn start(files: Option<u32>) -> Server {
+        Server::start_with(files, false)
+    }
+
+    fn start_with(files: Option<u32>, beyond_started: bool) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let put = |path: &str, bytes: &[u8]| {
             let p = dir.path().join(path);
@@ -44,6 +50,7 @@ impl Server {
         put("www/index.html", INDEX.as_bytes());
         put("www/app.js", b"export {};\n");
         put("www/style.css", b"body {}\n");
+        put("www/lib.js", "// lib\n".repeat(1000).as_bytes());
         put("npm/web.js", b"export {};\n");
         put("npm/dist/mlops_lite_bg.wasm", b"\0asm\x01\0\0\0");
         put("npm/node_modules/.package-lock.json", b"{}");
@@ -51,7 +58,18 @@ impl Server {
         put("Cargo.toml", b"[package]\nname = \"secret\"\n");
         put(".git/config", b"[core]\n");
         let dir_arg = s(dir.path());
-        let args = ["serve", "--port", "0", "--dir", &dir_arg];
+        let db = s(&dir.path().join("r.db"));
+        let args = ["serve", "--port", "0", "--dir", &dir_arg, "--db", &db];
+        let files = match (files, beyond_started) {
+            (Some(n), true) => {
+                let started = Server::start_with(None, false);
+                let open = std::fs::read_dir(format!("/proc/{}/fd", started.child.id()))
+                    .map(|d| d.count() as u32)
+                    .unwrap_or(20);
+                Some(open + n)
+            }
+            (files, _) => files,
+        };
         let mut cmd = match files {
             Some(n) => {
                 let mut c = Command::new("sh");
@@ -69,6 +87,7 @@ impl Server {
         };
         let stderr = std::fs::File::create(dir.path().join("stderr.txt")).unwrap();
         let mut child = cmd
+            .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -133,7 +152,9 @@ impl Server {
     }
 
     fn get(&self, path: &str) -> (u16, String, Vec<u8>) {
-        self.ask(&format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n"))
+        self.ask(&format!(
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        ))
     }
 
     /// GET `path` until the server is not busy (answers other than 503, and does not close
@@ -141,8 +162,10 @@ impl Server {
     /// how many tries found the server busy.
     fn get_through_busy(&self, path: &str, tries: usize) -> (u16, String, Vec<u8>, usize) {
         for busy in 0..tries {
-            match self.try_ask(&format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n")) {
-                Ok((503, head, _)) => assert!(head.contains("Retry-After: 1"), "{head}"),
+            match self.try_ask(&format!(
+                "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )) {
+                Ok((503, head, _)) => assert_eq!(header(&head, "Retry-After"), Some("1"), "{head}"),
                 Ok((status, head, body)) => return (status, head, body, busy),
                 Err(_) => {}
             }
@@ -188,14 +211,14 @@ fn files_content_types_head_and_refused_paths() {
         assert_eq!(status, 200, "{path}: {head}");
         assert_eq!(header(&head, "Content-Type"), Some(ty), "{path}");
         assert_eq!(got, body, "{path}");
-        assert_eq!(header(&head, "Connection"), Some("close"));
     }
     // HEAD: the same head, no body.
-    let (status, head, body) = server.ask("HEAD /app.js HTTP/1.1\r\n\r\n");
+    let (status, head, body) = server.ask("HEAD /app.js HTTP/1.1\r\nConnection: close\r\n\r\n");
     assert_eq!((status, body.len()), (200, 0), "{head}");
     assert_eq!(header(&head, "Content-Length"), Some("11"));
     // Only GET and HEAD.
-    let (status, head, _) = server.ask("POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+    let (status, head, _) =
+        server.ask("POST / HTTP/1.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     assert_eq!(status, 405, "{head}");
     assert_eq!(header(&head, "Allow"), Some("GET, HEAD"));
     for path in [
@@ -218,6 +241,31 @@ fn files_content_types_head_and_refused_paths() {
     assert_eq!(server.get("/nothing-here.js").0, 404);
     assert_eq!(server.get("/%zz").0, 400);
     assert_eq!(server.get("no-slash").0, 400);
+    // Keep-alive: two requests on one connection, and a cached file is not sent again.
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream.set_read_timeout(Some(HUNG)).unwrap();
+    stream
+        .write_all(b"GET /app.js HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let first = read_answer(&mut stream);
+    assert!(first.starts_with("HTTP/1.1 200 "), "{first}");
+    let etag = header(&first, "ETag").expect("an ETag").to_string();
+    stream
+        .write_all(
+            format!(
+                "GET /app.js HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let mut second = String::new();
+    stream.read_to_string(&mut second).unwrap();
+    assert!(second.starts_with("HTTP/1.1 304 "), "{second}");
+    // gzip when asked for (not for tiny files).
+    let (status, head, _) =
+        server.ask("GET /lib.js HTTP/1.1\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n");
+    assert_eq!(status, 200);
+    assert_eq!(header(&head, "Content-Encoding"), Some("gzip"), "{head}");
     // A head larger than 32 KB is refused, not read forever.
     let big = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(40_000));
     let mut stream = TcpStream::connect(server.addr).unwrap();
@@ -292,10 +340,11 @@ fn answers_while_hundreds_of_idle_and_slow_connections_are_open_under_64_files()
 }
 
 #[test]
-fn accept_errors_are_reported_and_survived_under_9_files() {
-    // 9 open files: the server holds what it can, and its accepts fail with "Too many open
-    // files" while the test's connections wait; it reports that and goes on.
-    let server = Server::start(Some(9));
+fn accept_errors_are_reported_and_survived_with_3_files_to_spare() {
+    // 3 files more than the server has open once started: it holds what it can, and its
+    // accepts fail with "Too many open files" while the test's connections wait; it
+    // reports that and goes on.
+    let server = Server::start_with(Some(3), true);
     let stop = Arc::new(AtomicBool::new(false));
     let (opened, trickle) = open_slow_connections(server.addr, 40, Arc::clone(&stop));
     assert!(opened > 0);
@@ -308,8 +357,7 @@ fn accept_errors_are_reported_and_survived_under_9_files() {
     let stderr = server.stderr();
     eprintln!("stderr of the server:\n{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    // 4 files are open before the first connection, and at most 6 connections are held:
-    // accepting fails at least once.
+    // 40 connections for 3 files: accepting fails at least once.
     assert!(stderr.contains("Too many open files"), "{stderr}");
     for line in stderr.lines() {
         assert!(
@@ -332,4 +380,19 @@ fn a_missing_www_folder_is_named() {
         err.contains("nowhere/www/index.html is missing") && err.contains("--dir"),
         "{err}"
     );
+}
+
+/// Reads one answer with a `Content-Length` body from a kept-alive connection; its head.
+fn read_answer(stream: &mut TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    while !got.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        got.push(byte[0]);
+    }
+    let head = String::from_utf8(got).unwrap();
+    let n: usize = header(&head, "Content-Length").unwrap().parse().unwrap();
+    let mut body = vec![0u8; n];
+    stream.read_exact(&mut body).unwrap();
+    head
 }

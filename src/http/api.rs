@@ -166,8 +166,29 @@ async fn measure(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
     response
 }
 
-/// The bound on concurrent requests: past it, 503 with `Retry-After: 1`.
+/// The bound on concurrent requests: past it, 503 with `Retry-After: 1`; and the bound on
+/// a request's head (hyper's own buffer limit is looser): 431 past [`super::conns::HEAD_MAX`].
 async fn bound(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let head: usize = req.uri().to_string().len()
+        + req
+            .headers()
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum::<usize>();
+    if head > super::conns::HEAD_MAX {
+        let mut r = ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "header_too_large",
+            format!(
+                "the request head is larger than {} bytes",
+                super::conns::HEAD_MAX
+            ),
+        )
+        .into_response();
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return r;
+    }
     match Arc::clone(&app.slots).try_acquire_owned() {
         Ok(_permit) => next.run(req).await,
         Err(_) => {
