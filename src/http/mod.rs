@@ -57,12 +57,6 @@ const MIN_TOKEN: usize = 16;
 pub fn run(options: Options, out: &mut dyn Write) -> Result<(), Error> {
     let dir = &options.dir;
     let label = dir.display().to_string();
-    if !dir.join("www").join("index.html").is_file() {
-        return Err(Error::InvalidArgument(format!(
-            "{label}/www/index.html is missing; run `mlops-lite serve` in the mlops-lite \
-             folder or pass --dir PATH (the folder holding www/, npm/ and data/)"
-        )));
-    }
     let token = read_token(options.token_file.as_deref())?;
     if !options.host.is_loopback() && token.is_none() {
         return Err(Error::InvalidArgument(format!(
@@ -70,6 +64,12 @@ pub fn run(options: Options, out: &mut dyn Write) -> Result<(), Error> {
              FILE too (a secret of at least {MIN_TOKEN} characters that every /api call must \
              send as `Authorization: Bearer TOKEN`), or serve on 127.0.0.1",
             options.host
+        )));
+    }
+    if !dir.join("www").join("index.html").is_file() {
+        return Err(Error::InvalidArgument(format!(
+            "{label}/www/index.html is missing; run `mlops-lite serve` in the mlops-lite \
+             folder or pass --dir PATH (the folder holding www/, npm/ and data/)"
         )));
     }
     if !dir
