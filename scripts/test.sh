@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 # The sqlite3 shell: tests check that any SQLite client reads the registry with plain SQL.
 command -v sqlite3 >/dev/null || apt_install sqlite3
+# curl: the README's example of the HTTP API.
+command -v curl >/dev/null || apt_install curl
 # Python's standard sqlite3 module is the second plain-SQL reader in the tests.
 command -v python3 >/dev/null || apt_install python3
 # psql: the browser test drops its PostgreSQL schema with it.

@@ -105,6 +105,8 @@ fn readme_console_examples_produce_the_shown_output() {
             .current_dir(dir.path())
             .env("PATH", &path)
             .env_remove("MLOPS_LITE_DB")
+            // `mlops-lite serve` finds the page in the repository.
+            .env("MLOPS_LITE_DIR", root)
             .output()
             .expect("sh runs");
         let got = String::from_utf8_lossy(&out.stdout);

@@ -999,6 +999,38 @@ async function openFile(file) {
   showMessage(`Opened ${file.name} (${size.toLocaleString("en")} bytes).`);
 }
 
+// The page served by `mlops-lite serve` can open that server's registry: a consistent
+// snapshot as one SQLite file (GET /api/registry.db), opened here like a file the user picked.
+async function openServerRegistry() {
+  chosen += 1;
+  const response = await fetch("/api/registry.db");
+  if (!response.ok) {
+    let message = `HTTP ${response.status}`;
+    try {
+      message = (await response.json()).error.message;
+    } catch {
+      // not the API's JSON error: the status says enough
+    }
+    throw new Error(`/api/registry.db: ${message}`);
+  }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const size = bytes.length; // the buffer moves to the worker
+  await call("open", bytes);
+  await opened("the server's registry");
+  showMessage(`Opened the server's registry (${size.toLocaleString("en")} bytes, a snapshot).`);
+}
+
+/** Shows "Open the server's registry" when this page comes from `mlops-lite serve`. */
+async function detectServer() {
+  try {
+    const response = await fetch("/version");
+    const version = response.ok ? await response.json() : null;
+    $("open-server").hidden = typeof version?.mlops_lite !== "string";
+  } catch {
+    $("open-server").hidden = true;
+  }
+}
+
 async function loadDemo() {
   chosen += 1;
   const response = await fetch("/data/iris.csv");
@@ -1059,6 +1091,8 @@ function wire() {
     }),
   );
   $("load-demo").addEventListener("click", () => act(loadDemo));
+  $("open-server").addEventListener("click", () => act(openServerRegistry));
+  detectServer();
   $("download").addEventListener("click", () =>
     act(async () => {
       const bytes = await call("export");

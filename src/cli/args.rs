@@ -314,7 +314,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
     /// The folder holding www/, npm/ and data/ (default: the current folder).
-    #[arg(long, default_value = ".")]
+    #[arg(long, env = "MLOPS_LITE_DIR", default_value = ".")]
     pub dir: PathBuf,
     /// A file holding a secret token (16 characters or more) that every /api and
     /// /invocations call must send as `Authorization: Bearer TOKEN`.

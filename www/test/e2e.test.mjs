@@ -167,6 +167,36 @@ test("opens a CLI-made registry through the file input: datasets, rows, models",
   ]);
 });
 
+test("opens the server's registry from /api/registry.db, with a prediction logged over HTTP", async (t) => {
+  const served = process.env.MLOPS_LITE_SERVED_DB;
+  assert.ok(served, "MLOPS_LITE_SERVED_DB names the registry the server holds (scripts/test-www.sh)");
+  // A logged prediction through the API: the snapshot the page opens holds it.
+  const reference = `www-${Date.now()}`;
+  const answer = await fetch(`${base}/api/models/testmodel/predict?log=true`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify([{ "sepal length (cm)": 6.3, "sepal width (cm)": 2.9, "petal length (cm)": 5.6, "petal width (cm)": 1.8, reference_id: reference }]),
+  });
+  assert.equal(answer.status, 200);
+  const [prediction] = await answer.json();
+  assert.equal(prediction.reference_id, reference);
+  const logged = JSON.parse(cli("--db", served, "--json", "log", "list", "--reference-id", reference));
+  assert.equal(logged.length, 1);
+
+  const { page } = await newPage(t);
+  await page.waitForSelector("#open-server:not([hidden])");
+  await page.click("#open-server");
+  await idle(page);
+  assert.match(await message(page), /^Opened the server's registry \(\d[\d,]* bytes, a snapshot\)\.$/);
+  assert.equal(await page.textContent("#source"), "Open: the server's registry");
+  const datasets = await tableRows(page, "#datasets-table");
+  assert.deepEqual(datasets.map((r) => r.slice(0, 5)), [["1", "iris", "1", "5", "150"]]);
+  await view(page, "log");
+  const log = await tableRows(page, "#log-table");
+  assert.ok(log.some((row) => row.includes(reference)), `the log view shows ${reference}`);
+  await shot(page, "server-registry");
+});
+
 test("opens a .db dropped on the page", async (t) => {
   cli("--db", "drop.db", "demo");
   const { page } = await newPage(t);

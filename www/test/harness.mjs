@@ -4,8 +4,8 @@
 // MLOPS_LITE_URL; without it, a server is started here), pages that fail the test on any page
 // error, and small readers of the page's tables.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,7 +36,11 @@ export async function launch() {
   let server; // the child process, when started here
   let base = process.env.MLOPS_LITE_URL;
   if (!base) {
-    server = spawn(BIN, ["serve", "--port", "0", "--dir", repo], { stdio: ["ignore", "pipe", "inherit"] });
+    // The registry the server holds: the demo's, in a folder of its own.
+    const served = join(mkdtempSync(join(tmpdir(), "mlops-lite-served-")), "served.db");
+    execFileSync(BIN, ["--db", served, "demo"], { stdio: "ignore" });
+    process.env.MLOPS_LITE_SERVED_DB = served;
+    server = spawn(BIN, ["--db", served, "serve", "--port", "0", "--dir", repo], { stdio: ["ignore", "pipe", "inherit"] });
     base = await new Promise((ok, fail) => {
       let out = "";
       server.stdout.on("data", (d) => {
