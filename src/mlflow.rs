@@ -62,7 +62,7 @@ pub fn records_json(payload: &[u8], pipeline: &Pipeline) -> Result<Vec<u8>> {
         "dataframe_records" => rows("dataframe_records", body, &names)?,
         "instances" => rows("instances", body, &names)?,
         "inputs" => match body {
-            Value::Object(columns) => columns_to_records(columns)?,
+            Value::Object(columns) => columns_to_records(columns, "inputs.")?,
             other => rows("inputs", other, &names)?,
         },
         other => {
@@ -152,20 +152,21 @@ fn rows(key: &str, body: Value, names: &[&str]) -> Result<Vec<Value>> {
 }
 
 /// `{"feature": [values...], ...}` (columns of equal length) into records.
-fn columns_to_records(columns: Map<String, Value>) -> Result<Vec<Value>> {
+/// `what` names a column in errors (`inputs.` + name).
+fn columns_to_records(columns: Map<String, Value>, what: &str) -> Result<Vec<Value>> {
     let mut len = None;
     let mut cols = Vec::with_capacity(columns.len());
     for (name, values) in columns {
         let Value::Array(values) = values else {
             return Err(bad(format!(
-                "inputs.{name} must be an array of values (one per record)"
+                "{what}{name} must be an array of values (one per record)"
             )));
         };
         match len {
             None => len = Some(values.len()),
             Some(n) if n != values.len() => {
                 return Err(bad(format!(
-                    "inputs.{name} has {} values; the columns before it have {n}",
+                    "{what}{name} has {} values; the columns before it have {n}",
                     values.len()
                 )))
             }
@@ -183,6 +184,19 @@ fn columns_to_records(columns: Map<String, Value>) -> Result<Vec<Value>> {
             )
         })
         .collect())
+}
+
+/// Records sent as columns, `{"feature": [values...], ..., "reference_id": [...]}` (arrays
+/// of one length), as JSON records for [`crate::records::Records::json`]: what
+/// `POST /api/models/{ref}/predict` takes besides records and CSV. Errors name the column.
+pub fn columns_json(payload: &[u8]) -> Result<Vec<u8>> {
+    let columns = match serde_json::from_slice::<Value>(payload) {
+        Ok(Value::Object(columns)) => columns,
+        Ok(_) => return Err(bad("columns must be one JSON object of arrays".into())),
+        Err(e) => return Err(bad(format!("not JSON ({e})"))),
+    };
+    let records = columns_to_records(columns, "column ")?;
+    Ok(serde_json::to_vec(&Value::Array(records)).expect("JSON values serialize"))
 }
 
 /// `{"predictions": [...]}` for MLflow clients.
@@ -290,6 +304,30 @@ mod tests {
         let predictions = crate::predict::predict(&p, Records::json(&records, "x")).unwrap();
         let got: Value = serde_json::from_slice(&predictions_json(&predictions, &p)).unwrap();
         assert_eq!(got, serde_json::json!({"predictions": ["setosa"]}));
+    }
+
+    #[test]
+    fn columns_are_records() {
+        let got: Value = serde_json::from_slice(
+            &columns_json(br#"{"a": [1, 3], "b": [2, null], "reference_id": ["x", "y"]}"#).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            serde_json::json!([{"a": 1, "b": 2, "reference_id": "x"}, {"a": 3, "b": null, "reference_id": "y"}])
+        );
+        for (payload, says) in [
+            (
+                &br#"{"a": [1], "b": [1, 2]}"#[..],
+                "column b has 2 values; the columns before it have 1",
+            ),
+            (br#"{"a": 1}"#, "column a must be an array"),
+            (b"[1]", "one JSON object of arrays"),
+            (b"{", "not JSON"),
+        ] {
+            let text = columns_json(payload).unwrap_err().to_string();
+            assert!(text.contains(says), "{text}");
+        }
     }
 
     #[test]

@@ -409,9 +409,20 @@ async fn predict(
     let (n, answer) = app
         .pool
         .run(move |r| -> Result<(usize, Vec<u8>), Error> {
-            let records = match form {
-                Form::Json => Records::json(&bytes, "<request body>"),
-                Form::Csv => Records::csv(&bytes, "<request body>"),
+            // Columns (one JSON object of arrays) are read as the records they hold.
+            let columns = match form {
+                Form::Json if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => {
+                    Some(mlops_lite::mlflow::columns_json(&bytes)?)
+                }
+                _ => None,
+            };
+            let records = match (&columns, form) {
+                (Some(records), _) => Records::Json {
+                    bytes: records,
+                    label: None,
+                },
+                (None, Form::Json) => Records::json(&bytes, "<request body>"),
+                (None, Form::Csv) => Records::csv(&bytes, "<request body>"),
             };
             let mut out = Vec::new();
             let n = if log {
